@@ -1,0 +1,1 @@
+"""crowdcare: social customer care."""

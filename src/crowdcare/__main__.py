@@ -1,0 +1,3 @@
+from crowdcare.cli import app
+
+app(prog_name="crowdcare")

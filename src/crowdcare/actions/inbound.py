@@ -1,0 +1,198 @@
+"""What arrives from a channel becomes domain state here. Every write is idempotent: the unique
+(channel account, external id) of a message makes a redelivered or replayed event a no-op."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import serialize, tickets
+from crowdcare.domain import (
+    Author,
+    Direction,
+    InboundMessage,
+    MessageStatus,
+    OptIn,
+    OutboundEcho,
+    Referral,
+    RouteDecision,
+    StatusUpdate,
+    ThreadControl,
+    TriageResult,
+)
+from crowdcare.events import emit, names
+from crowdcare.store import models as m
+
+log = logging.getLogger(__name__)
+STATUS_ORDER = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+def message_exists(session: Session, account_id: int, external_id: str) -> bool:
+    return session.scalar(
+        select(m.Message.id).where(m.Message.channel_account_id == account_id,
+                                   m.Message.external_id == external_id)
+    ) is not None
+
+
+def do_receive_message(
+    session: Session, account: m.ChannelAccount, conversation: m.Conversation,
+    msg: InboundMessage, result: TriageResult, decision: RouteDecision,
+    delivery_id: int | None = None,
+) -> m.Message | None:
+    if message_exists(session, account.id, msg.external_id):
+        return None
+    priority = decision.priority if decision.priority is not None else int(result.priority.value)
+    ticket = None
+    if decision.route != "ignore" and not msg.standby:
+        ticket = tickets.open_for_message(session, conversation, priority, decision.route,
+                                          msg.text.strip().splitlines()[0] if msg.text else "")
+        if decision.team:
+            team = session.scalar(select(m.Team).where(
+                m.Team.workspace_id == account.workspace_id, m.Team.name == decision.team))
+            if team is not None:
+                ticket.team_id = conversation.team_id = team.id
+    row = m.Message(
+        workspace_id=account.workspace_id, conversation_id=conversation.id,
+        channel_account_id=account.id, ticket_id=ticket.id if ticket else None,
+        direction=Direction.inbound, author=Author.customer, kind=msg.kind, public=msg.public,
+        external_id=msg.external_id, reply_to=msg.reply_to, text=msg.text,
+        attachments=msg.attachments, meta={**msg.metadata, **({"standby": True} if msg.standby else {})},
+        url=msg.url, status=MessageStatus.received, triage=result.to_dict(),
+        language=str(result.language.value), priority=priority, route=decision.route,
+        route_reasons=decision.reasons + ([f"fallback from {decision.fallback_from}"]
+                                          if decision.fallback_from else []),
+        order_id=_order_context(session, conversation, msg), delivery_id=delivery_id,
+        sent_at=msg.sent_at,
+    )
+    session.add(row)
+    conversation.last_message_at = msg.sent_at
+    conversation.last_inbound_at = max(filter(None, (conversation.last_inbound_at, msg.sent_at)))
+    conversation.last_preview = (msg.text or f"[{msg.kind}]")[:200]
+    conversation.language = row.language
+    if ticket is not None:
+        conversation.status = "open"
+        conversation.priority = ticket.priority
+        conversation.route = decision.route
+    session.flush()
+    emit(session, account.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
+    emit(session, account.workspace_id, names.CONVERSATION_UPDATED,
+         serialize.conversation(conversation))
+    return row
+
+
+def _order_context(session: Session, conversation: m.Conversation, msg: InboundMessage) -> int | None:
+    """A reply to a receipt or shipping update carries that order as context."""
+    query = select(m.Message.order_id).where(
+        m.Message.conversation_id == conversation.id,
+        m.Message.direction == Direction.outbound, m.Message.order_id.is_not(None))
+    if msg.reply_to:
+        hit = session.scalar(query.where(m.Message.external_id == msg.reply_to))
+        if hit:
+            return hit
+    return session.scalar(
+        query.where(m.Message.sent_at >= msg.sent_at - timedelta(hours=24))
+        .order_by(m.Message.id.desc()).limit(1)
+    )
+
+
+def do_record_echo(session: Session, account: m.ChannelAccount, conversation: m.Conversation,
+                   echo: OutboundEcho) -> m.Message | None:
+    """Our own sends are matched to their message; the page's sends from other tools are
+    recorded once as outbound messages."""
+    if message_exists(session, account.id, echo.external_id):
+        return None
+    ours = None
+    if echo.metadata and echo.metadata.isdigit():
+        ours = session.get(m.Message, int(echo.metadata))
+        if ours is not None and ours.channel_account_id != account.id:
+            ours = None
+    if ours is not None:
+        if ours.external_id is None:
+            ours.external_id = echo.external_id
+            if STATUS_ORDER.get(ours.status, -1) < STATUS_ORDER["sent"]:
+                ours.status = MessageStatus.sent
+            emit(session, account.workspace_id, names.MESSAGE_UPDATED, serialize.message(ours))
+        return ours
+    row = m.Message(
+        workspace_id=account.workspace_id, conversation_id=conversation.id,
+        channel_account_id=account.id, direction=Direction.outbound, author=Author.agent,
+        external_id=echo.external_id, text=echo.text, attachments=echo.attachments,
+        meta={"source": "echo", "app_id": echo.app_id}, status=MessageStatus.sent,
+        sent_at=echo.sent_at,
+    )
+    session.add(row)
+    conversation.last_message_at = echo.sent_at
+    session.flush()
+    emit(session, account.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
+    return row
+
+
+def do_update_status(session: Session, account: m.ChannelAccount, conversation: m.Conversation,
+                     status: StatusUpdate) -> int:
+    """Delivery and read receipts only move a message forward: sent → delivered → read."""
+    rank = STATUS_ORDER[status.status]
+    lower = [s for s, r in STATUS_ORDER.items() if 0 < r < rank]
+    query = select(m.Message).where(
+        m.Message.conversation_id == conversation.id,
+        m.Message.direction == Direction.outbound, m.Message.status.in_(lower))
+    if status.external_ids:
+        query = query.where(m.Message.external_id.in_(status.external_ids))
+    elif status.watermark is not None:
+        query = query.where(m.Message.sent_at <= status.watermark)
+    else:
+        return 0
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.status = status.status
+        emit(session, account.workspace_id, names.MESSAGE_UPDATED, serialize.message(row))
+    return len(rows)
+
+
+def do_record_referral(session: Session, account: m.ChannelAccount,
+                       conversation: m.Conversation, referral: Referral) -> m.Campaign | None:
+    """Attribute the conversation to its entry point; the referral also opens the window."""
+    campaign = None
+    if referral.ref:
+        campaign = session.scalar(select(m.Campaign).where(
+            m.Campaign.workspace_id == account.workspace_id, m.Campaign.ref == referral.ref))
+    conversation.campaign_id = campaign.id if campaign else conversation.campaign_id
+    conversation.entry_source = referral.source
+    conversation.entry_ad_id = referral.ad_id
+    conversation.entry_at = referral.at
+    conversation.last_inbound_at = max(filter(None, (conversation.last_inbound_at, referral.at)))
+    session.flush()
+    emit(session, account.workspace_id, names.CONVERSATION_UPDATED,
+         serialize.conversation(conversation))
+    return campaign
+
+
+def do_record_optin(session: Session, account: m.ChannelAccount, conversation: m.Conversation,
+                    optin: OptIn) -> m.OptInToken | None:
+    if not optin.token:
+        return None
+    row = session.scalar(select(m.OptInToken).where(
+        m.OptInToken.channel_account_id == account.id, m.OptInToken.token == optin.token))
+    if row is None:
+        row = m.OptInToken(workspace_id=account.workspace_id, channel_account_id=account.id,
+                           customer_id=conversation.customer_id, token=optin.token)
+        session.add(row)
+    row.topic = optin.topic or row.topic
+    row.status = optin.status
+    row.expires_at = optin.expires_at
+    session.flush()
+    emit(session, account.workspace_id, names.CUSTOMER_UPDATED,
+         {"customer_id": conversation.customer_id, "optin": {"topic": row.topic,
+                                                              "status": row.status}})
+    return row
+
+
+def do_thread_control(session: Session, account: m.ChannelAccount,
+                      conversation: m.Conversation, control: ThreadControl) -> None:
+    if control.action in ("pass", "take") and control.new_owner_app_id is not None:
+        conversation.thread_owner_app_id = control.new_owner_app_id
+    session.flush()
+    emit(session, account.workspace_id, names.CONVERSATION_UPDATED,
+         serialize.conversation(conversation))
+

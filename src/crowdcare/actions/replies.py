@@ -1,0 +1,106 @@
+"""Agents', bots' and automations' messages out: every one passes the policy gate first."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import Conflict, serialize, tickets
+from crowdcare.channels import registry
+from crowdcare.domain import Author, Direction, MessageStatus
+from crowdcare.events import emit, names
+from crowdcare.outbound.policy import PolicyDecision, SendContext, decide
+from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
+
+
+def send_context(session: Session, conversation: m.Conversation, author: str,
+                 purpose: str = "response", public: bool = False) -> SendContext:
+    account = conversation.channel_account
+    adapter = registry.get(account.kind)
+    optin = None
+    if purpose == "marketing":
+        optin = session.scalar(
+            select(m.OptInToken)
+            .where(m.OptInToken.channel_account_id == account.id,
+                   m.OptInToken.customer_id == conversation.customer_id,
+                   m.OptInToken.status == "active")
+            .order_by(m.OptInToken.id.desc()).limit(1))
+    return SendContext(
+        policy=adapter.policy, author=author, purpose=purpose, now=utcnow(),
+        last_inbound_at=conversation.last_inbound_at,
+        optin_token=optin.token if optin else None,
+        optin_expires_at=optin.expires_at if optin else None,
+        optin_active=optin is not None,
+        thread_owner_app_id=conversation.thread_owner_app_id,
+        our_app_id=account.config.get("app_id"),
+        public=public,
+    )
+
+
+def window(session: Session, conversation: m.Conversation, author: str = Author.agent,
+           purpose: str = "response", public: bool = False) -> PolicyDecision:
+    """May this author send here now, until when, and if not, why."""
+    return decide(send_context(session, conversation, author, purpose, public))
+
+
+def check_reply(session: Session, conversation: m.Conversation, author: str, note: bool,
+                purpose: str = "response", public: bool = False) -> PolicyDecision | None:
+    if note:
+        return None
+    decision = window(session, conversation, author, purpose, public)
+    if not decision.allowed:
+        raise Conflict(decision.reason)
+    return decision
+
+
+def do_reply(
+    session: Session, conversation: m.Conversation, *, text: str, author: str,
+    agent_id: int | None = None, note: bool = False, decision: PolicyDecision | None = None,
+    attachments: list[dict[str, Any]] | None = None, purpose: str = "response",
+    public: bool = False, reply_to: str | None = None, order_id: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> m.Message:
+    """Queue the message for the sender (or store the note). The sender re-checks the gate."""
+    now = utcnow()
+    ticket = tickets.current(session, conversation.id)
+    row = m.Message(
+        workspace_id=conversation.workspace_id, conversation_id=conversation.id,
+        channel_account_id=conversation.channel_account_id,
+        ticket_id=ticket.id if ticket else None, direction=Direction.outbound, author=author,
+        agent_id=agent_id, kind="note" if note else "message", public=public, text=text,
+        attachments=attachments or [], reply_to=reply_to, order_id=order_id,
+        status=MessageStatus.note if note else MessageStatus.queued,
+        purpose=None if note else purpose, next_attempt_at=None if note else now,
+        meta={**(extra or {}), **({"messaging_type": decision.messaging_type,
+                                   "tag": decision.tag} if decision else {})},
+        sent_at=now,
+    )
+    session.add(row)
+    if not note:
+        conversation.last_message_at = now
+        conversation.last_preview = text[:200]
+        if ticket is not None and author == Author.agent:
+            ticket.first_response_at = ticket.first_response_at or now
+            if ticket.status == "new":
+                ticket.status = "open"
+    session.flush()
+    emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
+    return row
+
+
+def do_block(session: Session, conversation: m.Conversation, *, text: str, author: str,
+             reason: str, purpose: str, order_id: int | None = None,
+             extra: dict[str, Any] | None = None) -> m.Message:
+    """An automation's message the gate refused: recorded as not sent, with the reason."""
+    row = m.Message(
+        workspace_id=conversation.workspace_id, conversation_id=conversation.id,
+        channel_account_id=conversation.channel_account_id, direction=Direction.outbound,
+        author=author, text=text, status=MessageStatus.blocked, error=reason, purpose=purpose,
+        order_id=order_id, meta=extra or {}, sent_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
+    return row

@@ -1,0 +1,1 @@
+"""Thin HTTP handlers: parse input, check access, call one action, serialise the result."""

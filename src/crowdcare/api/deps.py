@@ -1,0 +1,87 @@
+"""Request-scoped dependencies: a unit of work, and who is asking."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdcare.actions.people import hash_token
+from crowdcare.domain import Role
+from crowdcare.store import db
+from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
+
+
+def get_session() -> Iterator[Session]:
+    with db.session_scope() as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class Principal:
+    agent_id: int
+    workspace_id: int
+    role: str
+    name: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.admin, Role.agent)
+
+
+def principal_from_token(session: Session, token: str) -> Principal | None:
+    row = session.scalar(select(m.ApiToken).where(
+        m.ApiToken.token_hash == hash_token(token), m.ApiToken.revoked.is_(False)))
+    if row is None or not row.agent.active:
+        return None
+    row.last_used_at = utcnow()
+    return Principal(row.agent.id, row.agent.workspace_id, row.agent.role, row.agent.name)
+
+
+def principal_from_session(session: Session, request: Request) -> Principal | None:
+    agent_id = request.session.get("agent_id") if "session" in request.scope else None
+    if agent_id is None:
+        return None
+    agent = session.get(m.Agent, agent_id)
+    if agent is None or not agent.active:
+        return None
+    return Principal(agent.id, agent.workspace_id, agent.role, agent.name)
+
+
+def authenticate(request: Request, session: Session) -> Principal | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return principal_from_token(session, token)
+    return principal_from_session(session, request)
+
+
+def current(request: Request, session: Session = Depends(get_session)) -> Principal:
+    principal = authenticate(request, session)
+    if principal is None:
+        raise HTTPException(401, "missing or invalid bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def staff(principal: Principal = Depends(current)) -> Principal:
+    if not principal.is_staff:
+        raise HTTPException(403, "advocates cannot use the staff API")
+    return principal
+
+
+def admin(principal: Principal = Depends(current)) -> Principal:
+    if principal.role != Role.admin:
+        raise HTTPException(403, "this needs an admin")
+    return principal
+
+
+def owned(session: Session, model, row_id: int, principal: Principal, what: str):
+    """Another workspace's row is as invisible as a missing one: 404, never 403."""
+    row = session.get(model, row_id)
+    if row is None or row.workspace_id != principal.workspace_id:
+        raise HTTPException(404, f"{what} {row_id} not found")
+    return row

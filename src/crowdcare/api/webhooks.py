@@ -1,0 +1,68 @@
+"""POST /webhooks/{channel}/{account_id}: verify, store, acknowledge. Nothing else runs before
+the acknowledgement: no triage, no parsing beyond a cheap shape check."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.datastructures import QueryParams
+
+from crowdcare.channels import registry
+from crowdcare.channels.base import Rejected
+from crowdcare.pipeline import ingest
+from crowdcare.pipeline.normalize import decode
+from crowdcare.settings import get_settings
+from crowdcare.store import accounts, db
+
+router = APIRouter(tags=["webhooks"])
+
+
+def _account(channel: str, account_id: int):
+    adapter = registry.get(channel)
+    if adapter is None:
+        raise Rejected(404, f"unknown channel {channel!r}")
+    account = accounts.cached_ref(db.new_session, account_id)
+    if account is None or account.kind != channel:
+        raise Rejected(404, f"no active {channel} account {account_id}")
+    return adapter, account
+
+
+@router.get("/webhooks/{channel}/{account_id}")
+async def handshake(channel: str, account_id: int, request: Request) -> Response:
+    adapter, account = await run_in_threadpool(_account, channel, account_id)
+    answer = adapter.handshake(account, QueryParams(request.query_params))
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+
+
+async def _body(request: Request) -> bytes:
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Rejected(413, f"body over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(413, f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/webhooks/{channel}/{account_id}")
+async def receive(channel: str, account_id: int, request: Request) -> Response:
+    adapter, account = await run_in_threadpool(_account, channel, account_id)
+    body = await _body(request)
+    adapter.verify(account, request.headers, body)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise Rejected(415, f"content type must be application/json, not {media or 'missing'}")
+    try:
+        payload = decode(body)
+    except ValueError as exc:
+        raise Rejected(400, f"malformed JSON: {exc}") from None
+    adapter.validate(account, payload)
+    delivery_id, duplicate = await run_in_threadpool(ingest.store, account, body)
+    workers = getattr(request.app.state, "workers", None)
+    if workers is not None and not duplicate:
+        workers.deliveries.notify()
+    return JSONResponse({"delivery_id": delivery_id, "duplicate": duplicate})

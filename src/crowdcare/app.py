@@ -1,0 +1,68 @@
+"""create_app(): the FastAPI app. Its lifespan starts the bus and, by default, the workers."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from crowdcare import web
+from crowdcare.api import errors
+from crowdcare.api.routes import routers
+from crowdcare.events import bus as event_bus
+from crowdcare.outbound.sender import OutboundWorker
+from crowdcare.pipeline.worker import DeliveryWorker
+from crowdcare.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Workers:
+    deliveries: DeliveryWorker = field(default_factory=DeliveryWorker)
+    outbound: OutboundWorker = field(default_factory=OutboundWorker)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(self.deliveries.run(self.stop)),
+                      asyncio.create_task(self.outbound.run(self.stop))]
+
+    async def close(self) -> None:
+        self.stop.set()
+        self.deliveries.notify()
+        self.outbound.notify()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    settings = get_settings()
+    bus = event_bus.install(event_bus.from_url(settings.bus_url))
+    await bus.start()
+    workers = Workers()
+    app.state.workers = workers
+    if settings.run_workers:
+        workers.start()
+    try:
+        yield
+    finally:
+        await workers.close()
+        await bus.stop()
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="crowdcare", version="0.1.0", lifespan=lifespan,
+                  description="Social customer care: one inbox, triage, routing.")
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
+                       session_cookie="crowdcare_session", same_site="lax",
+                       https_only=settings.public_url.startswith("https"))
+    errors.install(app)
+    for router in routers():
+        app.include_router(router)
+    web.install(app)
+    return app

@@ -1,0 +1,51 @@
+"""Start and stop benchmark servers as separate processes (so the load is measured over HTTP)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import httpx
+
+
+def wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+@contextmanager
+def process(args: list[str], probe: str, env: dict[str, str] | None = None):
+    proc = subprocess.Popen([sys.executable, *args], env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_up(probe, proc)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def load(url: str, n: int, concurrency: int, rate: float | None = None,
+         headers: dict[str, str] | None = None, offset: int = 0) -> dict:
+    args = [sys.executable, "-m", "crowdcare.bench.load", url, "--n", str(n),
+            "--concurrency", str(concurrency), "--offset", str(offset)]
+    if rate:
+        args += ["--rate", str(rate)]
+    for k, v in (headers or {}).items():
+        args += ["--header", f"{k}:{v}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)

@@ -1,0 +1,1 @@
+"""Channel adapters: one folder per channel (see docs/writing-a-channel.md)."""

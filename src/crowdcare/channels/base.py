@@ -1,0 +1,77 @@
+"""The adapter contract. A channel is a folder under channels/ whose __init__ exposes `adapter`.
+
+An adapter only translates: verify a request, answer a handshake, parse a payload into
+ChannelEvents, send an OutboundMessage. No database work and no triage happen here.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel
+
+from crowdcare.domain import AccountRef, ChannelEvent, OutboundMessage, SendResult
+
+
+class Rejected(Exception):
+    """The request is refused with an HTTP status and a reason the caller can read."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """A plain answer to a platform's GET handshake (e.g. hub.challenge, CRC)."""
+
+    status: int
+    body: str | bytes
+    media_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """What the platform allows; read by the outbound policy gate, never by the adapter."""
+
+    window_hours: float | None = None          # standard messaging window (None: no window)
+    human_agent_hours: float | None = None     # extended window for human agents (HUMAN_AGENT tag)
+    public_replies: bool = False               # can answer a public post in public
+    marketing_needs_optin: bool = False        # marketing only to an opt-in token
+
+
+class ChannelAdapter(ABC):
+    kind: ClassVar[str]                        # URL segment and stored kind, e.g. "messenger"
+    title: ClassVar[str]
+    config_model: ClassVar[type[BaseModel]]    # the account's settings; secrets included
+    secret_fields: ClassVar[tuple[str, ...]] = ()   # never shown back after they are set
+    policy: ClassVar[SendPolicy] = SendPolicy()
+
+    def external_account_id(self, config: BaseModel) -> str | None:
+        """The platform's id for the account (page id...), to route shared webhooks."""
+        return None
+
+    def handshake(self, account: AccountRef, query: Mapping[str, str]) -> Handshake:
+        """GET on the webhook URL. Default: no handshake for this channel."""
+        raise Rejected(405, f"{self.kind} webhooks take POST only")
+
+    @abstractmethod
+    def verify(self, account: AccountRef, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise Rejected(401...) unless the request really comes from the platform."""
+
+    def validate(self, account: AccountRef, payload: Any) -> None:  # noqa: B027 - optional hook
+        """Cheap shape check before the delivery is stored; raise Rejected(4xx) on bad input."""
+
+    @abstractmethod
+    def parse(self, account: AccountRef, payload: Any) -> list[ChannelEvent]:
+        """Turn one stored delivery into events, in the order the platform sent them."""
+
+    @abstractmethod
+    async def send(
+        self, account: AccountRef, message: OutboundMessage, http: httpx.AsyncClient
+    ) -> SendResult:
+        """Deliver one message. Never raises for platform errors: say so in the SendResult."""

@@ -1,0 +1,15 @@
+"""The `crowdcare` command. Each sub-command group lives in its own module here."""
+from __future__ import annotations
+
+import typer
+
+from crowdcare.cli import bench, channels, deliveries, mentions, server, setup, triage
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="crowdcare: social customer care.")
+server.register(app)          # serve, worker, migrate, demo, replay
+setup.register(app)           # workspace, agent, token
+channels.register(app)        # channel add/list
+deliveries.register(app)      # deliveries list/retry
+app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
+app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
+app.add_typer(mentions.app, name="mentions", help="Import mentions from a listening tool's export.")

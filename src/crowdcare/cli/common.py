@@ -1,0 +1,49 @@
+"""Shared CLI plumbing: clear messages instead of tracebacks, --json output."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import ActionError
+from crowdcare.store import db
+
+JsonOpt = typer.Option(False, "--json", help="print one JSON object, for scripts")
+
+
+def fail(message: str, code: int = 2):
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A committed session; refusals become one-line errors with exit code 2."""
+    try:
+        with db.session_scope() as session:
+            yield session
+    except ActionError as exc:
+        fail(exc.reason)
+    except ValidationError as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        fail(f"database unavailable or not migrated ({exc.orig}); run `crowdcare migrate`")
+
+
+def out(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, default=str))
+    else:
+        for line in lines:
+            typer.echo(line)
+
+
+def stdin_is_tty() -> bool:
+    return sys.stdin.isatty()

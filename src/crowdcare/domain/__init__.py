@@ -1,0 +1,31 @@
+"""Plain types shared by every stage of the flow. No I/O, no database, no framework."""
+from crowdcare.domain.channel import (
+    AccountRef,
+    ChannelEvent,
+    InboundMessage,
+    OptIn,
+    OutboundEcho,
+    OutboundMessage,
+    Referral,
+    SendResult,
+    Sender,
+    StatusUpdate,
+    ThreadControl,
+    Unsupported,
+)
+from crowdcare.domain.enums import (
+    Author,
+    Direction,
+    MessageStatus,
+    Role,
+    Route,
+    TicketStatus,
+)
+from crowdcare.domain.triage import RouteDecision, Signal, TriageResult
+
+__all__ = [
+    "AccountRef", "Author", "ChannelEvent", "Direction", "InboundMessage", "MessageStatus",
+    "OptIn", "OutboundEcho", "OutboundMessage", "Referral", "Role", "Route", "RouteDecision",
+    "SendResult", "Sender", "Signal", "StatusUpdate", "ThreadControl", "TicketStatus",
+    "TriageResult", "Unsupported",
+]

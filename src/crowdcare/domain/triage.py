@@ -1,0 +1,40 @@
+"""Triage results: every score carries the factors that made it."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Signal:
+    value: Any
+    confidence: float = 1.0
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TriageResult:
+    language: Signal = field(default_factory=lambda: Signal("unknown", 0.0))
+    sentiment: Signal | None = None
+    service_related: Signal | None = None
+    intent: Signal | None = None
+    anger: Signal | None = None
+    technical: Signal | None = None
+    pii: Signal | None = None
+    influence: Signal | None = None
+    priority: Signal = field(default_factory=lambda: Signal(50, 1.0, ["default"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class RouteDecision:
+    route: str                         # a Route value
+    reasons: list[str] = field(default_factory=list)
+    team: str | None = None            # a team name, when a rule names one
+    priority: int | None = None        # a rule's override
+    fallback_from: str | None = None   # e.g. "community" while there are no advocates yet
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,119 @@
+"""The event bus: in-process by default, NATS JetStream when CROWDCARE_BUS_URL is set.
+
+Both deliver every published event to every live subscriber in order. The bus only carries
+the live fan-out; the events table stays the record, so a subscriber that was away resumes
+from the outbox by event id.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+log = logging.getLogger(__name__)
+Event = dict[str, Any]
+
+
+class Bus:
+    """Contract: start/stop, publish (async and from worker threads), subscribe."""
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, events: list[Event]) -> None:
+        raise NotImplementedError
+
+    def publish_threadsafe(self, events: list[Event]) -> None:
+        """Called after commit, from the event loop or a worker thread."""
+        loop = getattr(self, "loop", None)
+        if loop is None or loop.is_closed():
+            return  # no live subscribers in this process (CLI): the outbox keeps the events
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(self.publish(events))
+        else:
+            asyncio.run_coroutine_threadsafe(self.publish(events), loop)
+
+    def subscribe(self) -> AsyncIterator[Event]:
+        raise NotImplementedError
+
+
+class InProcessBus(Bus):
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[Event]] = set()
+
+    async def publish(self, events: list[Event]) -> None:
+        for ev in events:
+            for q in list(self._queues):
+                q.put_nowait(ev)
+
+    async def subscribe(self) -> AsyncIterator[Event]:
+        q: asyncio.Queue[Event] = asyncio.Queue()
+        self._queues.add(q)
+        try:
+            while True:
+                yield await q.get()
+        finally:
+            self._queues.discard(q)
+
+
+class NatsBus(Bus):
+    """JetStream keeps the stream for other processes (workers publish, API servers fan out)."""
+
+    stream = "CROWDCARE"
+    subject = "crowdcare.events"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = InProcessBus()
+
+    async def start(self) -> None:
+        import nats
+
+        await super().start()
+        await self._local.start()
+        self.nc = await nats.connect(self.url, name="crowdcare")
+        self.js = self.nc.jetstream()
+        await self.js.add_stream(name=self.stream, subjects=[f"{self.subject}.>"],
+                                 max_age=24 * 3600)
+        # one core subscription per process fans out to local subscribers, in order
+        self._sub = await self.nc.subscribe(f"{self.subject}.>", cb=self._on_message)
+
+    async def _on_message(self, msg) -> None:
+        await self._local.publish([orjson.loads(msg.data)])
+
+    async def stop(self) -> None:
+        if getattr(self, "nc", None) is not None:
+            await self.nc.drain()
+
+    async def publish(self, events: list[Event]) -> None:
+        for ev in events:
+            await self.js.publish(f"{self.subject}.{ev['workspace_id']}", orjson.dumps(ev))
+
+    def subscribe(self) -> AsyncIterator[Event]:
+        return self._local.subscribe()
+
+
+_current: Bus = InProcessBus()
+
+
+def current() -> Bus:
+    return _current
+
+
+def install(bus: Bus) -> Bus:
+    global _current
+    _current = bus
+    return bus
+
+
+def from_url(url: str | None) -> Bus:
+    return NatsBus(url) if url else InProcessBus()

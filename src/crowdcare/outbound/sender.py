@@ -1,0 +1,131 @@
+"""Sends queued outbound messages through their channel adapter, with retries.
+
+Claimed like deliveries (compare-and-set on next_attempt_at), re-checked against the policy
+gate at send time (a window may have closed while it waited), retried with exponential backoff
+on retryable failures, and marked failed with the platform's readable reason otherwise.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select, update
+
+from crowdcare.actions import replies, serialize
+from crowdcare.channels import registry
+from crowdcare.domain import MessageStatus, OutboundMessage, SendResult, Sender
+from crowdcare.events import emit, names
+from crowdcare.settings import get_settings
+from crowdcare.store import accounts, db
+from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def claim(limit: int = 20) -> list[int]:
+    now = utcnow()
+    lease = now + timedelta(seconds=get_settings().lease_seconds)
+    with db.session_scope() as session:
+        due = session.scalars(
+            select(m.Message.id)
+            .where(m.Message.status == MessageStatus.queued, m.Message.next_attempt_at <= now)
+            .order_by(m.Message.id).limit(limit)).all()
+        return [i for i in due if session.execute(
+            update(m.Message)
+            .where(m.Message.id == i, m.Message.status == MessageStatus.queued,
+                   m.Message.next_attempt_at <= now)
+            .values(next_attempt_at=lease, attempts=m.Message.attempts + 1)).rowcount]
+
+
+def prepare(message_id: int):
+    """Build the platform request, or block the message if the gate now refuses it."""
+    with db.session_scope() as session:
+        row = session.get(m.Message, message_id)
+        conversation = session.get(m.Conversation, row.conversation_id)
+        context = replies.send_context(session, conversation, row.author,
+                                       row.purpose or "response", row.public)
+        decision = replies.decide(context)
+        if not decision.allowed:
+            row.status, row.error, row.next_attempt_at = MessageStatus.blocked, decision.reason, None
+            emit(session, row.workspace_id, names.MESSAGE_UPDATED, serialize.message(row))
+            return None
+        identity = conversation.identity
+        meta = row.meta or {}
+        out = OutboundMessage(
+            message_id=row.id,
+            recipient=Sender(external_id=identity.external_id, name=identity.display_name,
+                             handle=identity.handle),
+            text=row.text or None, attachments=row.attachments or [],
+            quick_replies=meta.get("quick_replies", []), buttons=meta.get("buttons", []),
+            template=meta.get("template"), messaging_type=decision.messaging_type,
+            tag=decision.tag, optin_token=context.optin_token if row.purpose == "marketing" else None,
+            reply_to=row.reply_to, public=row.public, metadata=meta.get("metadata", {}),
+        )
+        return accounts.ref(conversation.channel_account), out
+
+
+def record(message_id: int, result: SendResult) -> None:
+    settings = get_settings()
+    with db.session_scope() as session:
+        row = session.get(m.Message, message_id)
+        if result.ok:
+            row.status = MessageStatus.sent
+            row.external_id = row.external_id or result.external_id
+            row.error, row.next_attempt_at = None, None
+        elif result.retryable and row.attempts < settings.send_max_attempts:
+            delay = result.retry_after or settings.retry_base_seconds * 2 ** (row.attempts - 1)
+            row.error = f"retrying: {result.error}"
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        else:
+            row.status, row.error, row.next_attempt_at = MessageStatus.failed, result.error, None
+        emit(session, row.workspace_id, names.MESSAGE_UPDATED, serialize.message(row))
+
+
+async def send_one(message_id: int, http: httpx.AsyncClient) -> None:
+    prepared = await asyncio.to_thread(prepare, message_id)
+    if prepared is None:
+        return
+    account, out = prepared
+    try:
+        result = await registry.get(account.kind).send(account, out, http)
+    except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the message
+        log.exception("send of message %s raised", message_id)
+        result = SendResult(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
+    await asyncio.to_thread(record, message_id, result)
+
+
+async def send_pending(http: httpx.AsyncClient, max_rounds: int = 100) -> int:
+    total = 0
+    for _ in range(max_rounds):
+        ids = await asyncio.to_thread(claim)
+        if not ids:
+            break
+        await asyncio.gather(*(send_one(i, http) for i in ids))
+        total += len(ids)
+    return total
+
+
+class OutboundWorker:
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()
+
+    def notify(self) -> None:
+        self.wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
+            while not stop.is_set():
+                try:
+                    sent = await send_pending(http, max_rounds=1)
+                except Exception:  # noqa: BLE001 - keep the loop alive; rows stay queued
+                    log.exception("outbound round failed")
+                    sent = 0
+                if not sent:
+                    self.wake.clear()
+                    try:
+                        await asyncio.wait_for(self.wake.wait(), timeout=0.5)
+                    except TimeoutError:
+                        pass

@@ -1,0 +1,1 @@
+"""The flow: ingest → normalize → triage → route → act → notify (one module per stage)."""

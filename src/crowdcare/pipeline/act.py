@@ -1,0 +1,55 @@
+"""Stage 5: apply each event through the actions (the only writers of domain state)."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import inbound, threads
+from crowdcare.domain import (
+    ChannelEvent,
+    InboundMessage,
+    OptIn,
+    OutboundEcho,
+    Referral,
+    StatusUpdate,
+    ThreadControl,
+    Unsupported,
+)
+from crowdcare.pipeline import context, route, triage
+from crowdcare.store import models as m
+
+log = logging.getLogger(__name__)
+
+
+def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
+          delivery_id: int | None = None) -> None:
+    match event:
+        case InboundMessage():
+            if inbound.message_exists(session, account.id, event.external_id):
+                return  # replayed: triage is not run twice either
+            conversation = threads.resolve(session, account, event.sender)
+            if event.referral is not None:
+                inbound.do_record_referral(session, account, conversation, event.referral)
+            result = triage.triage(event.text, context.for_triage(session, conversation, event))
+            decision = route.route(result, context.for_route(session, conversation, event))
+            inbound.do_receive_message(session, account, conversation, event, result, decision,
+                                       delivery_id)
+        case OutboundEcho():
+            conversation = threads.resolve(session, account, event.recipient)
+            inbound.do_record_echo(session, account, conversation, event)
+        case StatusUpdate():
+            conversation = threads.resolve(session, account, event.recipient)
+            inbound.do_update_status(session, account, conversation, event)
+        case Referral():
+            conversation = threads.resolve(session, account, event.sender)
+            inbound.do_record_referral(session, account, conversation, event)
+        case OptIn():
+            conversation = threads.resolve(session, account, event.sender)
+            inbound.do_record_optin(session, account, conversation, event)
+        case ThreadControl():
+            conversation = threads.resolve(session, account, event.sender)
+            inbound.do_thread_control(session, account, conversation, event)
+        case Unsupported():
+            log.info("account %s: unsupported %s event acknowledged (%s)",
+                     account.id, event.kind, event.detail)

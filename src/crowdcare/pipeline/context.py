@@ -1,0 +1,58 @@
+"""What triage and routing need to know besides the text: workspace keywords, VIPs, rules,
+which responders exist. Read here so triage and route stay pure functions."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdcare.domain import InboundMessage
+from crowdcare.pipeline.route import RouteContext, rule_from_dict
+from crowdcare.pipeline.triage import TriageContext
+from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
+
+
+def _settings(session: Session, workspace_id: int) -> dict:
+    return session.get(m.Workspace, workspace_id).settings or {}
+
+
+def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:
+    vip_handles = {h.lower().lstrip("@") for h in
+                   _settings(session, conversation.workspace_id).get("vip_handles", [])}
+    handle = (event.sender.handle or "").lower().lstrip("@")
+    return conversation.customer.vip or (bool(handle) and handle in vip_handles)
+
+
+def for_triage(session: Session, conversation: m.Conversation,
+               event: InboundMessage) -> TriageContext:
+    settings = _settings(session, conversation.workspace_id)
+    waiting = (utcnow() - event.sent_at).total_seconds() / 60 if event.sent_at else 0.0
+    return TriageContext(
+        channel=conversation.channel_account.kind, public=event.public,
+        followers=event.sender.followers, verified=event.sender.verified,
+        vip=is_vip(session, conversation, event), handle=event.sender.handle,
+        keywords=settings.get("keywords", {}), waiting_minutes=max(0.0, waiting),
+    )
+
+
+# The FAQ bot and the community portal are not built yet: their routes fall back to the staff
+# queues (RouteDecision.fallback_from says so) until those subsystems add themselves here.
+STAFF_ROUTES = frozenset({"tier1", "tier2", "escalation", "ignore"})
+
+
+def for_route(session: Session, conversation: m.Conversation,
+              event: InboundMessage) -> RouteContext:
+    rules = session.scalars(
+        select(m.RoutingRule)
+        .where(m.RoutingRule.workspace_id == conversation.workspace_id,
+               m.RoutingRule.enabled.is_(True))
+        .order_by(m.RoutingRule.position, m.RoutingRule.id)
+    ).all()
+    campaign = session.get(m.Campaign, conversation.campaign_id) if conversation.campaign_id else None
+    return RouteContext(
+        channel=conversation.channel_account.kind, public=event.public,
+        campaign=campaign.ref if campaign else None,
+        vip=is_vip(session, conversation, event), text=event.text or "",
+        rules=[rule_from_dict({"name": r.name, **r.rule}) for r in rules],
+        available=set(STAFF_ROUTES),
+    )

@@ -1,0 +1,37 @@
+"""Stage 1: store the raw delivery. The webhook is acknowledged only after this commits."""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from crowdcare.domain import AccountRef
+from crowdcare.store import db
+from crowdcare.store.models import Delivery
+from crowdcare.store.types import utcnow
+
+BOM = b"\xef\xbb\xbf"
+
+
+def store(account: AccountRef, body: bytes) -> tuple[int, bool]:
+    """Commit the body; return (delivery id, duplicate). The same body twice is one delivery:
+    platforms retry what they think we missed, and replaying must not double anything."""
+    key = hashlib.sha256(body).hexdigest()
+    now = utcnow()
+    with db.engine().begin() as conn:
+        try:
+            delivery_id = conn.execute(
+                insert(Delivery).values(
+                    workspace_id=account.workspace_id, channel_account_id=account.id,
+                    kind=account.kind, dedupe_key=key, body=body, status="pending",
+                    attempts=0, next_attempt_at=now, received_at=now,
+                ).returning(Delivery.id)
+            ).scalar_one()
+            return delivery_id, False
+        except IntegrityError:
+            pass
+    with db.engine().connect() as conn:
+        existing = conn.execute(select(Delivery.id).where(
+            Delivery.channel_account_id == account.id, Delivery.dedupe_key == key)).scalar_one()
+    return existing, True

@@ -1,0 +1,69 @@
+"""Triage: language, sentiment, service-related, intent, anger, technical, private data,
+influence → priority. Pure code: no database, no network; models load once, lazily.
+
+`triage(text, ctx)` is thread-safe: shared state (VADER, lingua, the linear model) is built
+under a lock on first use and only read afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crowdcare.domain import TriageResult
+from crowdcare.pipeline.triage import (
+    anger,
+    influence,
+    intent,
+    language,
+    model,
+    pii,
+    priority,
+    sentiment,
+    service,
+    technical,
+)
+
+
+@dataclass
+class TriageContext:
+    channel: str = "api"                 # channel kind
+    public: bool = False                 # public post/mention vs private thread
+    followers: int | None = None
+    verified: bool = False
+    vip: bool = False                    # on the workspace VIP list (resolved by the caller)
+    handle: str | None = None
+    # per workspace: {"service": [...], "noise": [...], "technical": [...], "legal": [...]}
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    waiting_minutes: float = 0.0
+
+
+def load() -> None:
+    """Load every model now (e.g. at worker start) instead of on the first message."""
+    model.get()
+    sentiment.vader()
+    language.detector()
+
+
+def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
+    ctx = ctx or TriageContext()
+    text = text or ""
+    m = model.get()
+    lang = language.detect(text)
+    dense = sentiment.vader_dense(text)
+    vec = m.vectorize(text, dense)
+    logits = m.logits(vec)
+
+    sent = sentiment.analyze(text, lang.value, m, vec, logits, dense)
+    svc = service.analyze(text, lang.value, m.probs(logits, "service_related"), ctx.keywords)
+    intent_probs = m.probs(logits, "intent")
+    topic = intent.analyze(text, intent_probs, bool(svc.value))
+    angry = anger.analyze(text, sent, dense[0], ctx.keywords)
+    tech = technical.analyze(text, intent_probs, ctx.keywords)
+    private = pii.analyze(text)
+    infl = influence.analyze(ctx.followers, ctx.verified, ctx.vip)
+    prio = priority.compute(sent, svc, angry, tech, infl, ctx.vip, ctx.waiting_minutes)
+    return TriageResult(language=lang, sentiment=sent, service_related=svc, intent=topic,
+                        anger=angry, technical=tech, pii=private, influence=infl,
+                        priority=prio)
+
+
+__all__ = ["TriageContext", "load", "triage"]

@@ -1,0 +1,98 @@
+"""Anger: strong negative sentiment, insults, threats to leave or to go public, shouting.
+
+Legal and safety words are reported here too, as reasons starting with "legal:" and
+"safety:" (see `flags`): they escalate a message whether or not the writer is angry.
+"""
+from __future__ import annotations
+
+import re
+
+from crowdcare.domain import Signal
+from crowdcare.pipeline.triage.service import keyword_pattern
+from crowdcare.pipeline.triage.text import lexicon
+
+INSULTS = lexicon([
+    "idiot", "idiots", "stupid", "useless", "incompetent", "pathetic", "scam", "scammers",
+    "thieves", "crooks", "clowns", "morons", "garbage", "trash", "disgrace", "wtf", "fuck",
+    "fucking", "f*ck", "shit", "crap", "bullshit", "liars", "joke of a company",
+    "estafa", "ladrones", "arnaque", "escrocs", "Betrug", "Betrüger", "사기", "धोखा", "骗子",
+])
+LEAVE = lexicon([
+    "cancel my account", "cancel my subscription", "never order again", "never buying",
+    "never buy from", "never shop", "switching to", "take my business elsewhere",
+    "done with you", "done with this company", "last time i", "closing my account",
+    "lost a customer", "going to a competitor",
+])
+GO_PUBLIC = lexicon([
+    "post this everywhere", "tell everyone", "going viral", "go viral", "bad review",
+    "1 star", "one star", "trustpilot", "better business bureau", "bbb", "the press",
+    "journalist", "news about this", "expose you", "warn everyone",
+])
+LEGAL = lexicon([
+    "lawyer", "attorney", "sue", "suing", "lawsuit", "legal action", "court", "solicitor",
+    "small claims", "consumer protection", "chargeback", "ombudsman", "trading standards",
+    "abogado", "demanda", "avocat", "Anwalt", "변호사", "वकील", "律师", "起诉",
+])
+SAFETY = lexicon([
+    "caught fire", "on fire", "exploded", "explode", "burned", "burnt", "burn", "smoke",
+    "sparks", "electric shock", "shocked me", "injured", "injury", "hospital", "choking",
+    "allergic reaction", "food poisoning", "poisoning", "unsafe", "dangerous", "recall",
+    "incendio", "explotó", "brûlé", "Brand", "화재", "폭발", "आग", "起火", "爆炸",
+])
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+def shouting(text: str) -> bool:
+    letters = _LETTERS.findall(text)
+    cased = [c for c in letters if c.lower() != c.upper()]
+    return len(cased) >= 8 and sum(c.isupper() for c in cased) / len(cased) >= 0.7
+
+
+def analyze(text: str, sentiment: Signal, vader_compound: float,
+            keywords: dict[str, list[str]]) -> Signal:
+    score = 0.0
+    reasons: list[str] = []
+
+    def add(points: float, why: str) -> None:
+        nonlocal score
+        score += points
+        reasons.append(f"{why} +{points:.2f}")
+
+    if vader_compound <= -0.5 or (sentiment.value == "negative" and sentiment.confidence >= 0.8):
+        add(0.3 if vader_compound > -0.75 else 0.4, f"strong negative (vader {vader_compound:+.2f})")
+    for pat, points, what in ((INSULTS, 0.5, "insult"), (LEAVE, 0.4, "threat to leave"),
+                              (GO_PUBLIC, 0.4, "threat to go public")):
+        m = pat.search(text)
+        if m:
+            add(points, f"{what} '{m.group(0).lower()}'")
+    if shouting(text):
+        add(0.3, "shouting (ALL CAPS)")
+    if "!!!" in text or "?!" in text or "!?" in text:
+        add(0.15, "'!!!'")
+    angry = score >= 0.5
+    legal = LEGAL.search(text)
+    ws_legal = keyword_pattern(keywords, "legal")
+    legal = legal or (ws_legal.search(text) if ws_legal else None)
+    if legal:
+        reasons.append(f"legal: '{legal.group(0).lower()}'")
+    safety = SAFETY.search(text)
+    if safety:
+        reasons.append(f"safety: '{safety.group(0).lower()}'")
+    if not reasons:
+        reasons.append("no anger markers")
+    conf = min(1.0, score) if angry else 1.0 - min(score, 0.49)
+    return Signal(angry, round(conf, 3), reasons)
+
+
+def flags(signal: Signal | None) -> set[str]:
+    """{"legal", "safety"} markers found in the anger signal's reasons."""
+    if signal is None:
+        return set()
+    return {r.split(":", 1)[0] for r in signal.reasons if r.startswith(("legal:", "safety:"))}
+
+
+def level(signal: Signal | None) -> float:
+    """Anger on 0..1 (the confidence of a True, the leftover score of a False)."""
+    if signal is None:
+        return 0.0
+    return signal.confidence if signal.value else 1.0 - signal.confidence

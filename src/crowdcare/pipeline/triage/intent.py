@@ -1,0 +1,76 @@
+"""Intent / topic: the trained head's probabilities plus a lexicon of topic words.
+
+The head learned banking/assistant queries mapped onto e-commerce topics (corpora.py); the
+lexicon carries the words an online shop hears that those corpora lack, in several languages.
+"""
+from __future__ import annotations
+
+from crowdcare.domain import Signal
+from crowdcare.pipeline.triage.text import lexicon
+
+LEXICON = {
+    "order_status": lexicon([
+        "where is my order", "where's my order", "my order", "order status", "tracking",
+        "track", "not arrived", "hasn't arrived", "never arrived", "still waiting",
+        "not received", "haven't received", "pedido", "commande", "Bestellung", "ordine",
+        "bestelling", "주문", "ऑर्डर", "订单"], prefix=True),
+    "shipping": lexicon([
+        "shipping", "ship", "delivery", "deliver", "courier", "parcel", "package", "dispatch",
+        "envío", "livraison", "livrez", "Versand", "Lieferung", "spedizione", "entrega",
+        "배송", "डिलीवरी", "发货", "快递", "物流"], prefix=True),
+    "returns": lexicon([
+        "refund", "return", "exchange", "send it back", "send back", "swap",
+        "reembolso", "devolver", "devolución", "remboursement", "retour", "Rückerstattung",
+        "umtauschen", "rimborso", "reso", "환불", "반품", "교환", "रिफंड", "वापस", "退款", "退货",
+        "换货"], prefix=True),
+    "billing": lexicon([
+        "charged", "charge", "invoice", "billing", "billed", "payment", "paid", "pay",
+        "promo code", "coupon", "discount code", "overcharged", "receipt", "subscription",
+        "cobraron", "cobro", "débité", "facture", "Rechnung", "abgebucht", "결제", "पैसे",
+        "扣款", "付款", "发票"], prefix=True),
+    "product_question": lexicon([
+        "in stock", "back in stock", "size", "sizes", "colour", "color", "come in",
+        "compatible", "does it", "does this", "is it", "is this", "material", "ingredients",
+        "waterproof", "warranty", "talla", "taille", "Größe", "사이즈", "방수", "大号", "尺码"]),
+    "account": lexicon([
+        "log in", "login", "sign in", "password", "my account", "account", "username",
+        "locked out", "delete my data", "unsubscribe", "email address", "cuenta",
+        "compte", "Konto", "로그인", "계정", "खाता", "账号", "账户", "密码"], prefix=True),
+    "technical": lexicon([
+        "crash", "error", "bug", "not loading", "won't load", "doesn't load", "firmware",
+        "bluetooth", "wifi", "pair", "api", "webhook", "app", "website", "install", "update",
+        "500", "404", "stürzt", "Fehler", "erreur", "앱", "오류", "ऐप", "崩溃", "报错"],
+        prefix=True),
+    "complaint": lexicon([
+        "worst", "terrible", "awful", "unacceptable", "disappointed", "disgusting", "scam",
+        "ridiculous", "useless", "pathetic", "never again", "joke", "horrible", "pésimo",
+        "nul", "schlecht", "최악", "बकवास", "垃圾", "太差"], prefix=True),
+    "praise": lexicon([
+        "love", "thank you", "thanks", "amazing", "awesome", "great service", "perfect",
+        "best", "shoutout", "obsessed", "encanta", "adore", "merci", "danke", "gracias",
+        "최고", "감사", "बढ़िया", "धन्यवाद", "谢谢", "满意"], prefix=True),
+}
+LEXICON_WEIGHT = 0.3
+
+
+def analyze(text: str, probs: dict, service_related: bool) -> Signal:
+    scores = dict(probs)
+    hits: dict[str, list[str]] = {}
+    for intent, pat in LEXICON.items():
+        found = sorted({m.group(0).lower() for m in pat.finditer(text)})
+        if found:
+            hits[intent] = found
+            scores[intent] += LEXICON_WEIGHT * min(2, len(found))
+    if not service_related:
+        # noise has no service topic to route on: only praise, complaint or other remain
+        for k in ("order_status", "shipping", "returns", "billing", "product_question",
+                  "account", "technical"):
+            scores[k] *= 0.5
+    total = sum(scores.values())
+    value = max(scores, key=scores.get)
+    reasons = [f"model p={probs[value]:.2f}"]
+    if value in hits:
+        reasons.append("words: " + ", ".join(hits[value][:4]))
+    runner = sorted(scores, key=scores.get, reverse=True)[1]
+    reasons.append(f"next: {runner}")
+    return Signal(value, round(scores[value] / total, 3), reasons)

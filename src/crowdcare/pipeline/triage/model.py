@@ -1,0 +1,158 @@
+"""The shipped linear model: one vocabulary, several heads (sentiment, service_related, intent).
+
+Scikit-learn trains it (train.py); inference is a few dictionary look-ups and one small matrix
+product here, because calling a fitted sklearn pipeline per message costs more than the whole
+rest of triage. The file is gzip'd JSON with base64 arrays: small, portable, no pickle.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from crowdcare.pipeline.triage.text import features
+
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_PATH = DATA_DIR / "model.json.gz"
+FORMAT = 1
+DENSE = ("vader_compound", "vader_pos", "vader_neg", "vader_neu")
+
+
+@dataclass
+class Vector:
+    """A text as the model sees it: tf-idf values per block (l2-normalised), plus dense inputs."""
+
+    word_idx: np.ndarray
+    word_val: np.ndarray
+    char_idx: np.ndarray
+    char_val: np.ndarray
+    dense: np.ndarray
+
+
+def _block(counts: dict[str, int], vocab: dict[str, int], idf: np.ndarray):
+    pairs = [(vocab[f], n) for f, n in counts.items() if f in vocab]
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    idx = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+    tf = np.fromiter((n for _, n in pairs), dtype=np.float32, count=len(pairs))
+    val = (1.0 + np.log(tf)) * idf[idx]
+    val /= math.sqrt(float(val @ val)) or 1.0
+    return idx, val.astype(np.float32)
+
+
+def vectorize(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
+              idf: np.ndarray, dense: tuple[float, ...]) -> Vector:
+    words, chars = features(text)
+    wi, wv = _block(words, word_vocab, idf)
+    ci, cv = _block(chars, char_vocab, idf)
+    return Vector(wi, wv, ci, cv, np.asarray(dense, dtype=np.float32))
+
+
+def b64(a: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
+
+
+def _unb64(s: str, dtype, shape=None) -> np.ndarray:
+    a = np.frombuffer(base64.b64decode(s), dtype=dtype)
+    return a.reshape(shape) if shape else a
+
+
+class Model:
+    """Read-only after construction, so one instance is shared by every thread."""
+
+    def __init__(self, doc: dict):
+        if doc.get("format") != FORMAT:
+            raise ValueError(f"triage model format {doc.get('format')!r}, expected {FORMAT}")
+        self.words: list[str] = doc["words"]
+        self.chars: list[str] = doc["chars"]
+        self.word_vocab = {f: i for i, f in enumerate(self.words)}
+        n_words = len(self.words)
+        self.char_vocab = {f: n_words + i for i, f in enumerate(self.chars)}
+        n = n_words + len(self.chars)
+        self.heads: dict[str, dict] = doc["heads"]
+        k = doc["outputs"]
+        self.idf = _unb64(doc["idf"], np.float32).astype(np.float32)
+        self.weights = _unb64(doc["weights"], np.float16, (n, k)).astype(np.float32)
+        self.dense = np.asarray(doc["dense"], dtype=np.float32).reshape(len(DENSE), k)
+        self.bias = np.asarray(doc["bias"], dtype=np.float32)
+        self.info: dict = doc.get("info", {})
+
+    def vectorize(self, text: str, dense: tuple[float, ...]) -> Vector:
+        return vectorize(text, self.word_vocab, self.char_vocab, self.idf, dense)
+
+    def logits(self, v: Vector) -> np.ndarray:
+        out = self.bias + v.dense @ self.dense
+        if len(v.word_idx):
+            out = out + v.word_val @ self.weights[v.word_idx]
+        if len(v.char_idx):
+            out = out + v.char_val @ self.weights[v.char_idx]
+        return out
+
+    def probs(self, logits: np.ndarray, head: str) -> dict:
+        """{class: probability} for one head."""
+        h = self.heads[head]
+        z = logits[h["start"]:h["start"] + h["width"]]
+        if h["width"] == 1:  # binary head: one logit for the second class
+            p = 1.0 / (1.0 + math.exp(-float(z[0])))
+            return {h["classes"][0]: 1.0 - p, h["classes"][1]: p}
+        e = np.exp(z - z.max())
+        e /= e.sum()
+        return {c: float(x) for c, x in zip(h["classes"], e, strict=True)}
+
+    def top_words(self, v: Vector, head: str, cls, k: int = 3) -> list[str]:
+        """The words that pushed `head` towards `cls` the most (for the reasons)."""
+        if not len(v.word_idx):
+            return []
+        h = self.heads[head]
+        col = h["start"] + (0 if h["width"] == 1 else h["classes"].index(cls))
+        sign = -1.0 if h["width"] == 1 and cls == h["classes"][0] else 1.0
+        contrib = sign * v.word_val * self.weights[v.word_idx, col]
+        order = np.argsort(-contrib, kind="stable")[:k]
+        return [self.words[v.word_idx[i]] for i in order if contrib[i] > 0.02]
+
+
+def save(doc: dict, path: Path) -> None:
+    """Byte-identical output for identical input: sorted keys, no gzip timestamp or name."""
+    raw = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f, gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0) as g:
+        g.write(raw)
+
+
+def read(path: Path) -> Model:
+    with gzip.open(path, "rb") as f:
+        return Model(json.loads(f.read()))
+
+
+_lock = threading.Lock()
+_models: dict[Path, Model] = {}
+_default: Path | None = None
+
+
+def use(path: str | Path | None) -> None:
+    """Make `path` the model triage() uses (the CLI's --model); None restores the default."""
+    global _default
+    _default = Path(path) if path else None
+
+
+def get(path: str | Path | None = None) -> Model:
+    """The model, loaded once per path (first caller pays; later calls are a dict hit).
+    Which file: `path`, else use(), else $CROWDCARE_TRIAGE_MODEL, else the shipped one."""
+    p = Path(path or _default or os.environ.get("CROWDCARE_TRIAGE_MODEL") or DEFAULT_PATH)
+    m = _models.get(p)
+    if m is None:
+        with _lock:
+            m = _models.get(p)
+            if m is None:
+                if not p.exists():
+                    raise FileNotFoundError(
+                        f"triage model {p} is missing: run `crowdcare triage train`")
+                m = _models[p] = read(p)
+    return m

@@ -1,0 +1,139 @@
+"""Runs the stages for stored deliveries: at-least-once, each delivery in one transaction.
+
+A delivery is claimed with a lease (so a crashed worker's claim expires and another takes it),
+processed normalize → triage → route → act in one transaction with its `done` mark, and its
+events are published after commit (notify). A failure is retried with exponential backoff;
+after the last attempt the delivery is kept as `failed` with its error, for `crowdcare
+deliveries retry`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from crowdcare.domain.enums import DeliveryStatus
+from crowdcare.events import emit, names
+from crowdcare.pipeline import act
+from crowdcare.pipeline.normalize import normalize
+from crowdcare.settings import get_settings
+from crowdcare.store import accounts, db
+from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def claim(limit: int = 50) -> list[int]:
+    settings = get_settings()
+    now = utcnow()
+    with db.session_scope() as session:
+        due = session.scalars(
+            select(m.Delivery.id)
+            .where(or_(m.Delivery.status == DeliveryStatus.pending,
+                       m.Delivery.status == DeliveryStatus.processing),
+                   m.Delivery.next_attempt_at <= now)
+            .order_by(m.Delivery.id).limit(limit)
+        ).all()
+        claimed = []
+        lease_until = now + timedelta(seconds=settings.lease_seconds)
+        for delivery_id in due:
+            # compare-and-set: only one worker wins each delivery
+            won = session.execute(
+                update(m.Delivery)
+                .where(m.Delivery.id == delivery_id, m.Delivery.next_attempt_at <= now,
+                       m.Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.processing)))
+                .values(status=DeliveryStatus.processing, next_attempt_at=lease_until,
+                        attempts=m.Delivery.attempts + 1)
+            ).rowcount
+            if won:
+                claimed.append(delivery_id)
+    return claimed
+
+
+def process(delivery_id: int) -> None:
+    try:
+        with db.session_scope() as session:
+            delivery = session.get(m.Delivery, delivery_id)
+            account = session.get(m.ChannelAccount, delivery.channel_account_id)
+            for event in normalize(accounts.ref(account), delivery.body):
+                act.apply(session, account, event, delivery_id)
+            delivery.status = DeliveryStatus.done
+            delivery.processed_at = utcnow()
+            delivery.next_attempt_at = None
+            delivery.last_error = None
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
+        log.warning("delivery %s failed: %s", delivery_id, exc)
+        fail(delivery_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+
+
+def fail(delivery_id: int, error: str) -> None:
+    settings = get_settings()
+    with db.session_scope() as session:
+        delivery = session.get(m.Delivery, delivery_id)
+        delivery.last_error = error[:4000]
+        if delivery.attempts >= settings.delivery_max_attempts:
+            delivery.status = DeliveryStatus.failed
+            delivery.next_attempt_at = None
+            emit(session, delivery.workspace_id, names.DELIVERY_FAILED,
+                 {"delivery_id": delivery.id, "error": error.splitlines()[0][:300]})
+        else:
+            delivery.status = DeliveryStatus.pending
+            backoff = settings.retry_base_seconds * 2 ** (delivery.attempts - 1)
+            delivery.next_attempt_at = utcnow() + timedelta(seconds=backoff)
+
+
+def retry(delivery_ids: list[int] | None = None, all_failed: bool = False) -> int:
+    """Put failed deliveries (or any, for a replay) back in the queue."""
+    with db.session_scope() as session:
+        query = update(m.Delivery).values(status=DeliveryStatus.pending, attempts=0,
+                                          next_attempt_at=utcnow(), last_error=None)
+        if delivery_ids:
+            query = query.where(m.Delivery.id.in_(delivery_ids))
+        elif all_failed:
+            query = query.where(m.Delivery.status == DeliveryStatus.failed)
+        else:
+            return 0
+        return session.execute(query).rowcount
+
+
+def run_pending(max_rounds: int = 1000) -> int:
+    """Process everything due now, inline (tests, `crowdcare worker --once`, replay)."""
+    total = 0
+    for _ in range(max_rounds):
+        ids = claim()
+        if not ids:
+            break
+        for delivery_id in ids:
+            process(delivery_id)
+        total += len(ids)
+    return total
+
+
+class DeliveryWorker:
+    """The loop: woken at once when the webhook stored something, else polls every second."""
+
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()
+
+    def notify(self) -> None:
+        self.wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                ids = await asyncio.to_thread(claim)
+                for delivery_id in ids:
+                    await asyncio.to_thread(process, delivery_id)
+            except Exception:  # noqa: BLE001 - the database may be away; keep the loop alive
+                log.exception("delivery worker round failed")
+                ids = []
+            if not ids:
+                self.wake.clear()
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass

@@ -1,0 +1,391 @@
+"""The domain model. Workspace → channel accounts → customers (identities) → conversations →
+messages and tickets; agents and teams; orders with items and shipping events; deliveries (the
+raw webhook bodies) and events (the outbox every live view and automation reads)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from crowdcare.store.types import BigID, JSONType, UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+def fk(target: str, nullable: bool = False, ondelete: str = "CASCADE", index: bool = True):
+    return mapped_column(
+        ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index
+    )
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    # triage keywords, VIP handles, business hours, messenger profile...: small, read whole
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelAccount(Base):
+    __tablename__ = "channel_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    kind: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)  # page id...
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)   # validated by the adapter
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+team_members = Table(
+    "team_members",
+    Base.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("agent_id", ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))                  # Role
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    name: Mapped[str] = mapped_column(String(100))
+    members: Mapped[list[Agent]] = relationship(secondary=team_members, back_populates="teams")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = fk("agents.id")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)   # sha256 hex; never the token
+    name: Mapped[str] = mapped_column(String(100), default="cli")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    agent: Mapped[Agent] = relationship()
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into_id: Mapped[int | None] = fk("customers.id", nullable=True, ondelete="SET NULL")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="customer", foreign_keys="Identity.customer_id"
+    )
+
+
+class Identity(Base):
+    """How one channel account knows a customer. One person on two channels: two identities."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel_account_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    customer_id: Mapped[int] = fk("customers.id")
+    channel_account_id: Mapped[int] = fk("channel_accounts.id")
+    external_id: Mapped[str] = mapped_column(String(200))
+    handle: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    followers: Mapped[int | None] = mapped_column(Integer)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    customer: Mapped[Customer] = relationship(back_populates="identities", foreign_keys=[customer_id])
+    channel_account: Mapped[ChannelAccount] = relationship()
+
+
+class Conversation(Base):
+    """One long-running thread per customer per channel account."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("channel_account_id", "identity_id"),
+        Index("ix_conversations_inbox", "workspace_id", "status", "priority", "last_message_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    channel_account_id: Mapped[int] = fk("channel_accounts.id")
+    customer_id: Mapped[int] = fk("customers.id")
+    identity_id: Mapped[int] = fk("identities.id")
+    status: Mapped[str] = mapped_column(String(20), default="open")   # open while a ticket is open
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    route: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(10))
+    assignee_id: Mapped[int | None] = fk("agents.id", nullable=True, ondelete="SET NULL")
+    team_id: Mapped[int | None] = fk("teams.id", nullable=True, ondelete="SET NULL")
+    last_message_at: Mapped[datetime | None] = mapped_column()
+    last_inbound_at: Mapped[datetime | None] = mapped_column()   # opens the messaging window
+    last_preview: Mapped[str | None] = mapped_column(String(200))
+    # entry-point attribution: which campaign/ad brought the customer, and when
+    campaign_id: Mapped[int | None] = fk("campaigns.id", nullable=True, ondelete="SET NULL")
+    entry_source: Mapped[str | None] = mapped_column(String(40))
+    entry_ad_id: Mapped[str | None] = mapped_column(String(100))
+    entry_at: Mapped[datetime | None] = mapped_column()
+    thread_owner_app_id: Mapped[str | None] = mapped_column(String(100))  # handover protocol
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    customer: Mapped[Customer] = relationship()
+    identity: Mapped[Identity] = relationship()
+    channel_account: Mapped[ChannelAccount] = relationship()
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel_account_id", "external_id"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_outbox", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    conversation_id: Mapped[int] = fk("conversations.id", index=False)
+    channel_account_id: Mapped[int] = fk("channel_accounts.id", index=False)
+    ticket_id: Mapped[int | None] = fk("tickets.id", nullable=True, ondelete="SET NULL")
+    direction: Mapped[str] = mapped_column(String(10))             # Direction
+    author: Mapped[str] = mapped_column(String(20))                # Author
+    agent_id: Mapped[int | None] = fk("agents.id", nullable=True, ondelete="SET NULL", index=False)
+    kind: Mapped[str] = mapped_column(String(20), default="message")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    external_id: Mapped[str | None] = mapped_column(String(255))   # unique per channel account
+    reply_to: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20))                # MessageStatus
+    error: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(String(20))        # outbound: response|update|marketing
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(10))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    route: Mapped[str | None] = mapped_column(String(20))
+    route_reasons: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+    order_id: Mapped[int | None] = fk("orders.id", nullable=True, ondelete="SET NULL", index=False)
+    delivery_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)      # when the author sent it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    conversation_id: Mapped[int] = fk("conversations.id")
+    customer_id: Mapped[int] = fk("customers.id")
+    status: Mapped[str] = mapped_column(String(20), default="new")  # TicketStatus
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    route: Mapped[str | None] = mapped_column(String(20))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    assignee_id: Mapped[int | None] = fk("agents.id", nullable=True, ondelete="SET NULL")
+    team_id: Mapped[int | None] = fk("teams.id", nullable=True, ondelete="SET NULL")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    follows_ticket_id: Mapped[int | None] = fk("tickets.id", nullable=True, ondelete="SET NULL")
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column()
+    solved_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("workspace_id", "sku"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    price: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    image_url: Mapped[str | None] = mapped_column(String(1000))
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    customer_id: Mapped[int] = fk("customers.id")
+    number: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(30), default="placed")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    subtotal: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False), default=0)
+    shipping_cost: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False), default=0)
+    tax: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False), default=0)
+    total: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False), default=0)
+    payment_method: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    items: Mapped[list[OrderItem]] = relationship(
+        cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    shipping_events: Mapped[list[ShippingEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="ShippingEvent.occurred_at"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = fk("orders.id")
+    sku: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    unit_price: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    image_url: Mapped[str | None] = mapped_column(String(1000))
+
+
+class ShippingEvent(Base):
+    __tablename__ = "shipping_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = fk("orders.id")
+    status: Mapped[str] = mapped_column(String(30))     # label_created|in_transit|out_for_delivery|delivered|exception
+    description: Mapped[str | None] = mapped_column(String(500))
+    location: Mapped[str | None] = mapped_column(String(200))
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Campaign(Base):
+    """An entry point: an m.me link, a QR code on a poster, an ad; greets who comes through it."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("workspace_id", "ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    ref: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    greeting: Mapped[str] = mapped_column(Text)
+    quick_replies: Mapped[list[Any]] = mapped_column(default=list)
+    faq_topic: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OptInToken(Base):
+    """Consent ledger: a customer's opt-in to a kind of message, with its expiry and status."""
+
+    __tablename__ = "optin_tokens"
+    __table_args__ = (UniqueConstraint("channel_account_id", "token"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    customer_id: Mapped[int] = fk("customers.id")
+    channel_account_id: Mapped[int] = fk("channel_accounts.id")
+    token: Mapped[str] = mapped_column(String(500))
+    topic: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="active")   # active | stopped
+    expires_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TriageCorrection(Base):
+    """An agent's correction of a triage field; the next training uses it."""
+
+    __tablename__ = "triage_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    message_id: Mapped[int] = mapped_column(BigID, ForeignKey("messages.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = fk("agents.id", nullable=True, ondelete="SET NULL")
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(String(200))
+    new_value: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoutingRule(Base):
+    __tablename__ = "routing_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[dict[str, Any]] = mapped_column(default=dict)   # conditions → route/team/priority
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CannedResponse(Base):
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("workspace_id", "shortcut"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    shortcut: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)    # may use {customer_name}, {order_number}, {agent_name}
+
+
+class Delivery(Base):
+    """A raw webhook body, committed before we acknowledge it. Processing reads from here."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("channel_account_id", "dedupe_key"),
+        Index("ix_deliveries_queue", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    channel_account_id: Mapped[int] = fk("channel_accounts.id", index=False)
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(64))       # sha256 of the body
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="pending")   # DeliveryStatus
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Event(Base):
+    """The outbox: written in the same transaction as the change, published after commit.
+    Live consoles resume from an event id; automations and analytics read it too."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_stream", "workspace_id", "id"),)
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    name: Mapped[str] = mapped_column(String(60))
+    audience: Mapped[str] = mapped_column(String(40))       # staff | advocates | agent:<id>
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 from argon2 import PasswordHasher
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,9 +21,11 @@ def hash_token(token: str) -> str:
 
 
 def check_add_agent(session: Session, email: str, role: str) -> str:
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 320:
-        raise Invalid(f"{email!r} is not an email address", field="email")
+    try:  # syntax only: agents of an on-premise install may live on internal domains
+        email = validate_email(email.strip(), check_deliverability=False,
+                               test_environment=True).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid(f"{email!r} is not an email address: {exc}", field="email") from None
     if role not in Role.__members__:
         raise Invalid(f"role must be one of {', '.join(Role)}", field="role")
     if session.scalar(select(m.Agent.id).where(m.Agent.email == email)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ def list_agents(principal: Principal = Depends(staff),
 
 
 class AgentIn(BaseModel):
-    email: EmailStr
+    email: str = Field(max_length=320)
     name: str | None = Field(None, max_length=200)
     role: Literal["admin", "agent", "advocate"] = "agent"
     password: str | None = Field(None, min_length=8, max_length=200)

@@ -75,3 +75,22 @@ class ChannelAdapter(ABC):
         self, account: AccountRef, message: OutboundMessage, http: httpx.AsyncClient
     ) -> SendResult:
         """Deliver one message. Never raises for platform errors: say so in the SendResult."""
+
+    # -- optional hooks: a channel that supports one overrides it -----------------------------
+    def entry_link(self, account: AccountRef, ref: str) -> str | None:
+        """A link that opens a conversation carrying `ref` (campaigns, QR codes), if any."""
+        return None
+
+    def receipt(self, order: dict[str, Any]) -> dict[str, Any] | None:
+        """The platform's receipt template for an order (serialize.order + recipient_name)."""
+        return None
+
+    async def thread_control(self, account: AccountRef, psid: str, action: str,
+                             target_app_id: str | None, http: httpx.AsyncClient,
+                             metadata: str | None = None) -> SendResult:
+        """Handover protocol: pass | take | request thread control."""
+        return SendResult(ok=False, error=f"{self.kind} has no handover protocol")
+
+    async def push_profile(self, account: AccountRef, http: httpx.AsyncClient) -> SendResult:
+        """Push the account's profile settings (greeting, Get Started, menu) to the platform."""
+        return SendResult(ok=False, error=f"{self.kind} has no profile to push")

@@ -43,9 +43,11 @@ _LETTERS = re.compile(r"[^\W\d_]")
 
 
 def shouting(text: str) -> bool:
-    letters = _LETTERS.findall(text)
-    cased = [c for c in letters if c.lower() != c.upper()]
-    return len(cased) >= 8 and sum(c.isupper() for c in cased) / len(cased) >= 0.7
+    upper = sum(map(str.isupper, text))
+    if upper < 6:   # fewer than 8 cased letters at 70% upper case is impossible: fast exit
+        return False
+    lower = sum(map(str.islower, text))
+    return upper + lower >= 8 and upper / (upper + lower) >= 0.7
 
 
 def analyze(text: str, sentiment: Signal, vader_compound: float,

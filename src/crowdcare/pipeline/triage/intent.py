@@ -13,7 +13,9 @@ LEXICON = {
         "where is my order", "where's my order", "my order", "order status", "tracking",
         "track", "not arrived", "hasn't arrived", "never arrived", "still waiting",
         "not received", "haven't received", "pedido", "commande", "Bestellung", "ordine",
-        "bestelling", "주문", "ऑर्डर", "订单"], prefix=True),
+        "bestelling", "encomenda", "llegado", "llegó", "angekommen", "arrivé", "reçu",
+        "arrivato", "chegou", "aangekomen", "주문", "도착", "아직", "언제 와", "ऑर्डर", "कहाँ",
+        "नहीं आया", "नहीं मिला", "订单", "在哪", "没收到", "还没到", "到货", "没到"], prefix=True),
     "shipping": lexicon([
         "shipping", "ship", "delivery", "deliver", "courier", "parcel", "package", "dispatch",
         "envío", "livraison", "livrez", "Versand", "Lieferung", "spedizione", "entrega",
@@ -51,16 +53,22 @@ LEXICON = {
         "최고", "감사", "बढ़िया", "धन्यवाद", "谢谢", "满意"], prefix=True),
 }
 LEXICON_WEIGHT = 0.3
+# The head learned from English corpora: for other languages its probabilities count this much
+# and the (multilingual) lexicon decides.
+FOREIGN_MODEL_WEIGHT = 0.3
+FOREIGN_LEXICON_WEIGHT = 1.0
 
 
-def analyze(text: str, probs: dict, service_related: bool) -> Signal:
-    scores = dict(probs)
+def analyze(text: str, probs: dict, service_related: bool, language: str = "en") -> Signal:
+    foreign = language not in ("en", "unknown")
+    weight = FOREIGN_LEXICON_WEIGHT if foreign else LEXICON_WEIGHT
+    scores = {k: v * FOREIGN_MODEL_WEIGHT for k, v in probs.items()} if foreign else dict(probs)
     hits: dict[str, list[str]] = {}
     for intent, pat in LEXICON.items():
         found = sorted({m.group(0).lower() for m in pat.finditer(text)})
         if found:
             hits[intent] = found
-            scores[intent] += LEXICON_WEIGHT * min(2, len(found))
+            scores[intent] += weight * min(2, len(found))
     if not service_related:
         # noise has no service topic to route on: only praise, complaint or other remain
         for k in ("order_status", "shipping", "returns", "billing", "product_question",
@@ -69,6 +77,8 @@ def analyze(text: str, probs: dict, service_related: bool) -> Signal:
     total = sum(scores.values())
     value = max(scores, key=scores.get)
     reasons = [f"model p={probs[value]:.2f}"]
+    if foreign:
+        reasons.append(f"language {language}: topic words weigh more than the English model")
     if value in hits:
         reasons.append("words: " + ", ".join(hits[value][:4]))
     runner = sorted(scores, key=scores.get, reverse=True)[1]

@@ -13,9 +13,14 @@ import threading
 
 from crowdcare.domain import Signal
 
-LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "tr", "ru", "ar", "hi",
-             "ko", "zh", "ja")
+# Lingua only chooses among Latin-script languages; other scripts are decided by script.
+# Fewer candidates: faster, and fewer wild guesses on short posts.
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "tr")
+SCRIPT_LANGUAGES = ("ru", "ar", "hi", "ko", "zh", "ja")
 MIN_CONFIDENCE = 0.5
+# ASCII-only text whose words are mostly known English words is English unless lingua is at
+# least this sure of another language ("app crashes when I log in, error 500" is not German).
+ENGLISH_OVERRIDE = 0.9
 
 _SCRIPTS = (  # (language, script name, pattern); kana before Han: Japanese mixes both
     ("ko", "Hangul", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
@@ -23,6 +28,7 @@ _SCRIPTS = (  # (language, script name, pattern); kana before Han: Japanese mixe
     ("ja", "Kana", re.compile(r"[\u3040-\u30ff]")),
     ("zh", "Han", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")),
     ("ar", "Arabic", re.compile(r"[\u0600-\u06ff]")),
+    ("ru", "Cyrillic", re.compile(r"[\u0400-\u04ff]")),
 )
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -35,7 +41,8 @@ COMMON = {
           "hello hey help order still just got get me we they do does did will would "
           "at from an but all so if or love good great bad ok okay yes any".split(),
     "es": "el la los las que y en un una por para con mi es está pero muy gracias hola "
-          "pedido ayuda dónde cuándo qué cómo no sí mis yo tengo".split(),
+          "pedido ayuda dónde cuándo qué cómo no sí mis yo tengo donde esta cuando como "
+          "todavia todavía llegado".split(),
     "fr": "le la les des est et je vous mon ma mes pour avec pas une un sur merci bonjour "
           "commande où quand pourquoi comment c'est j'ai aide très".split(),
     "de": "der die das und ist nicht ich sie mein meine ein eine mit für auf danke hallo "
@@ -102,6 +109,27 @@ def _by_common_words(words: list[str]) -> Signal | None:
     return None
 
 
+_english: frozenset[str] | None = None
+
+
+def english_words() -> frozenset[str]:
+    """Known English words: the trained model's ASCII unigrams (mostly English corpora) plus
+    COMMON["en"], minus the other languages' common words."""
+    global _english
+    if _english is None:
+        from crowdcare.pipeline.triage import model
+
+        others = {w for lang, ws in COMMON.items() if lang != "en" for w in ws}
+        words = {w for w in model.get().words if " " not in w and w.isascii() and len(w) > 1}
+        _english = frozenset((words | set(COMMON["en"])) - (others - set(COMMON["en"])))
+    return _english
+
+
+def _english_share(words: list[str]) -> float:
+    known = english_words()
+    return sum(w in known for w in words) / len(words)
+
+
 def detect(text: str) -> Signal:
     s = _by_script(text)
     if s:
@@ -119,6 +147,12 @@ def detect(text: str) -> Signal:
     values = d.compute_language_confidence_values(text)
     top = values[0]
     code = _CODES[top.language]
+    if code != "en" and top.value < ENGLISH_OVERRIDE and text.isascii():
+        share = _english_share(words)
+        if share >= 0.5:
+            return Signal("en", round(min(0.9, 0.4 + share / 2), 3),
+                          [f"English words {share:.0%} (ASCII text)",
+                           f"lingua guessed {code} {top.value:.2f}: overruled"])
     if top.value < MIN_CONFIDENCE:
         return Signal("unknown", round(top.value, 3),
                       [f"lingua unsure: best guess {code} {top.value:.2f}"])

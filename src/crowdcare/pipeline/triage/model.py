@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from crowdcare.pipeline.triage.text import features
+from crowdcare.pipeline.triage.text import _CJK, normalize, tokens
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_PATH = DATA_DIR / "model.json.gz"
 FORMAT = 1
 DENSE = ("vader_compound", "vader_pos", "vader_neg", "vader_neu")
+TOKEN_CACHE = 200_000   # distinct tokens remembered (a few tens of MB at most)
 
 
 @dataclass
@@ -36,22 +37,64 @@ class Vector:
     dense: np.ndarray
 
 
-def _block(counts: dict[str, int], vocab: dict[str, int], idf: np.ndarray):
-    pairs = [(vocab[f], n) for f, n in counts.items() if f in vocab]
-    if not pairs:
+def _block(counts: dict[int, int], idf: np.ndarray):
+    if not counts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-    tf = np.fromiter((n for _, n in pairs), dtype=np.float32, count=len(pairs))
+    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
     val = (1.0 + np.log(tf)) * idf[idx]
     val /= math.sqrt(float(val @ val)) or 1.0
     return idx, val.astype(np.float32)
 
 
+def _char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
+    """The vocabulary ids of a token's character 3-5-grams (text.features' char block)."""
+    if len(token) < 2 and not _CJK.match(token):
+        return ()
+    w = " " + token + " "
+    get = char_vocab.get
+    out = []
+    for n in range(3, min(5, len(w)) + 1):
+        for i in range(len(w) - n + 1):
+            j = get(w[i:i + n])
+            if j is not None:
+                out.append(j)
+    return tuple(out)
+
+
 def vectorize(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
-              idf: np.ndarray, dense: tuple[float, ...]) -> Vector:
-    words, chars = features(text)
-    wi, wv = _block(words, word_vocab, idf)
-    ci, cv = _block(chars, char_vocab, idf)
+              idf: np.ndarray, dense: tuple[float, ...],
+              cache: dict[str, tuple[int, ...]] | None = None) -> Vector:
+    """The same features as text.features(), looked up straight into vocabulary ids.
+
+    `cache` remembers each token's character-gram ids: words repeat (Zipf), so most tokens
+    of a message are a dictionary hit instead of a dozen slices and look-ups."""
+    toks = tokens(normalize(text))
+    wget = word_vocab.get
+    wc: dict[int, int] = {}
+    cc: dict[int, int] = {}
+    prev = "<s>"
+    for t in toks:
+        j = wget(t)
+        if j is not None:
+            wc[j] = wc.get(j, 0) + 1
+        j = wget(prev + " " + t)
+        if j is not None:
+            wc[j] = wc.get(j, 0) + 1
+        prev = t
+        if cache is not None:
+            ids = cache.get(t)
+            if ids is None:
+                ids = _char_ids(t, char_vocab)
+                if len(cache) >= TOKEN_CACHE:
+                    cache.clear()
+                cache[t] = ids
+        else:
+            ids = _char_ids(t, char_vocab)
+        for j in ids:
+            cc[j] = cc.get(j, 0) + 1
+    wi, wv = _block(wc, idf)
+    ci, cv = _block(cc, idf)
     return Vector(wi, wv, ci, cv, np.asarray(dense, dtype=np.float32))
 
 
@@ -83,9 +126,10 @@ class Model:
         self.dense = np.asarray(doc["dense"], dtype=np.float32).reshape(len(DENSE), k)
         self.bias = np.asarray(doc["bias"], dtype=np.float32)
         self.info: dict = doc.get("info", {})
+        self._tokens: dict[str, tuple[int, ...]] = {}
 
     def vectorize(self, text: str, dense: tuple[float, ...]) -> Vector:
-        return vectorize(text, self.word_vocab, self.char_vocab, self.idf, dense)
+        return vectorize(text, self.word_vocab, self.char_vocab, self.idf, dense, self._tokens)
 
     def logits(self, v: Vector) -> np.ndarray:
         out = self.bias + v.dense @ self.dense
@@ -132,7 +176,7 @@ def read(path: Path) -> Model:
 
 
 _lock = threading.Lock()
-_models: dict[Path, Model] = {}
+_models: dict[object, Model] = {}
 _default: Path | None = None
 
 
@@ -145,7 +189,11 @@ def use(path: str | Path | None) -> None:
 def get(path: str | Path | None = None) -> Model:
     """The model, loaded once per path (first caller pays; later calls are a dict hit).
     Which file: `path`, else use(), else $CROWDCARE_TRIAGE_MODEL, else the shipped one."""
-    p = Path(path or _default or os.environ.get("CROWDCARE_TRIAGE_MODEL") or DEFAULT_PATH)
+    key = path or _default or os.environ.get("CROWDCARE_TRIAGE_MODEL") or DEFAULT_PATH
+    m = _models.get(key)
+    if m is not None:
+        return m
+    p = Path(key)
     m = _models.get(p)
     if m is None:
         with _lock:
@@ -155,4 +203,5 @@ def get(path: str | Path | None = None) -> Model:
                     raise FileNotFoundError(
                         f"triage model {p} is missing: run `crowdcare triage train`")
                 m = _models[p] = read(p)
+    _models[key] = m
     return m

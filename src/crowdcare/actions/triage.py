@@ -1,0 +1,166 @@
+"""Triage settings, routing rules and agents' corrections of triage results.
+
+Corrections are stored in `triage_corrections` and read by the next `crowdcare triage train`
+(the trained fields: service_related, sentiment, intent); corrections of other fields (route,
+anger, technical...) are kept for review and for the workspace's own rules.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import Invalid, NotFound
+from crowdcare.domain import Route
+from crowdcare.events import emit, names
+from crowdcare.pipeline.route import Rule, RuleError, rule_from_dict
+from crowdcare.pipeline.triage.corpora import INTENTS, SENTIMENTS
+from crowdcare.store import models as m
+
+KEYWORD_KINDS = ("service", "noise", "technical", "legal")
+CORRECTABLE: dict[str, tuple[str, ...] | None] = {
+    "service_related": ("true", "false"),
+    "sentiment": SENTIMENTS,
+    "intent": INTENTS,
+    "route": tuple(str(r) for r in Route),
+    "anger": ("true", "false"),
+    "technical": ("true", "false"),
+    "language": None,   # any ISO code
+}
+TRIAGE_CORRECTED = "triage.corrected"
+ROUTING_RULES_UPDATED = "routing_rules.updated"
+TRIAGE_SETTINGS_UPDATED = "triage_settings.updated"
+
+
+# --- routing rules -----------------------------------------------------------------------
+
+def rule_out(row: m.RoutingRule) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "position": row.position, "enabled": row.enabled,
+            **{k: row.rule.get(k, {}) for k in ("when", "then")}}
+
+
+def workspace_rules(session: Session, workspace_id: int) -> list[Rule]:
+    rows = session.scalars(
+        select(m.RoutingRule)
+        .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
+        .order_by(m.RoutingRule.position, m.RoutingRule.id)).all()
+    return [rule_from_dict({"name": r.name, **r.rule}) for r in rows]
+
+
+def check_rule(data: dict[str, Any]) -> Rule:
+    try:
+        return rule_from_dict(data)
+    except RuleError as e:
+        raise Invalid(str(e), field="rule") from None
+
+
+def do_create_rule(session: Session, workspace_id: int, data: dict[str, Any],
+                   position: int | None = None, enabled: bool = True) -> m.RoutingRule:
+    if position is None:
+        last = session.scalar(select(func.max(m.RoutingRule.position)).where(
+            m.RoutingRule.workspace_id == workspace_id))
+        position = (last or 0) + 1 if last is not None else 0
+    row = m.RoutingRule(workspace_id=workspace_id, position=position,
+                        name=str(data.get("name") or "unnamed rule")[:200],
+                        rule={"when": dict(data.get("when") or {}),
+                              "then": dict(data.get("then") or {})},
+                        enabled=enabled)
+    session.add(row)
+    session.flush()
+    emit(session, workspace_id, ROUTING_RULES_UPDATED, {"created": rule_out(row)})
+    return row
+
+
+def get_rule(session: Session, workspace_id: int, rule_id: int) -> m.RoutingRule:
+    row = session.get(m.RoutingRule, rule_id)
+    if row is None or row.workspace_id != workspace_id:
+        raise NotFound(f"routing rule {rule_id} not found")
+    return row
+
+
+def do_delete_rule(session: Session, row: m.RoutingRule) -> None:
+    emit(session, row.workspace_id, ROUTING_RULES_UPDATED, {"deleted": row.id})
+    session.delete(row)
+    session.flush()
+
+
+# --- workspace triage settings -----------------------------------------------------------
+
+def check_settings(keywords: dict[str, list[str]] | None,
+                   vip_handles: list[str] | None) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if keywords is not None:
+        unknown = sorted(set(keywords) - set(KEYWORD_KINDS))
+        if unknown:
+            raise Invalid(f"unknown keyword kind {', '.join(unknown)} (use "
+                          f"{', '.join(KEYWORD_KINDS)})", field="keywords")
+        clean = {}
+        for kind, words in keywords.items():
+            words = sorted({w.strip() for w in words if isinstance(w, str) and w.strip()})
+            if any(len(w) > 100 for w in words) or len(words) > 500:
+                raise Invalid(f"{kind}: at most 500 keywords of 100 characters",
+                              field="keywords")
+            clean[kind] = words
+        changes["keywords"] = clean
+    if vip_handles is not None:
+        changes["vip_handles"] = sorted({h.strip().lstrip("@").lower() for h in vip_handles
+                                         if isinstance(h, str) and h.strip().lstrip("@")})
+    return changes
+
+
+def settings_out(ws: m.Workspace) -> dict[str, Any]:
+    s = ws.settings or {}
+    return {"keywords": {k: s.get("keywords", {}).get(k, []) for k in KEYWORD_KINDS},
+            "vip_handles": s.get("vip_handles", [])}
+
+
+def do_settings(session: Session, ws: m.Workspace, changes: dict[str, Any]) -> m.Workspace:
+    ws.settings = {**(ws.settings or {}), **changes}   # a new dict: the JSON column sees it
+    session.flush()
+    emit(session, ws.id, TRIAGE_SETTINGS_UPDATED, settings_out(ws))
+    return ws
+
+
+# --- corrections -------------------------------------------------------------------------
+
+def check_correct(session: Session, workspace_id: int, message_id: int, field: str,
+                  value: Any) -> tuple[m.Message, str]:
+    msg = session.get(m.Message, message_id)
+    if msg is None or msg.conversation.workspace_id != workspace_id:
+        raise NotFound(f"message {message_id} not found")
+    if msg.direction != "inbound":
+        raise Invalid("only inbound messages are triaged", field="field")
+    if field not in CORRECTABLE:
+        raise Invalid(f"cannot correct {field!r} (use {', '.join(CORRECTABLE)})", field="field")
+    text = str(value).strip().lower() if not isinstance(value, bool) else str(value).lower()
+    allowed = CORRECTABLE[field]
+    if allowed is not None and text not in allowed:
+        raise Invalid(f"{field} must be one of {', '.join(allowed)}", field="value")
+    if not text or len(text) > 200:
+        raise Invalid("value must be 1 to 200 characters", field="value")
+    return msg, text
+
+
+def do_correct(session: Session, msg: m.Message, field: str, value: str,
+               agent_id: int | None = None, note: str | None = None) -> m.TriageCorrection:
+    old = (msg.triage or {}).get(field, {}).get("value") if field != "route" else msg.route
+    row = m.TriageCorrection(workspace_id=msg.conversation.workspace_id, message_id=msg.id,
+                             agent_id=agent_id, field=field,
+                             old_value=None if old is None else str(old).lower()[:200],
+                             new_value=value, text=msg.text or "")
+    session.add(row)
+    triage = dict(msg.triage or {})
+    entry = dict(triage.get(field) or {})
+    entry["corrected"] = {"value": value, "by": agent_id, "note": note}
+    triage[field] = entry
+    msg.triage = triage
+    session.flush()
+    emit(session, row.workspace_id, TRIAGE_CORRECTED, correction_out(row, note))
+    return row
+
+
+def correction_out(row: m.TriageCorrection, note: str | None = None) -> dict[str, Any]:
+    return {"id": row.id, "message_id": row.message_id, "field": row.field,
+            "old_value": row.old_value, "value": row.new_value, "agent_id": row.agent_id,
+            "note": note}

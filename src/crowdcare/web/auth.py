@@ -1,0 +1,107 @@
+"""Sign-in and sign-out: argon2 passwords, a signed HttpOnly SameSite=Lax session cookie, a
+per-session CSRF token, lock-out after repeated failures (reset with `crowdcare agent password`)."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdcare.actions.people import hasher
+from crowdcare.api.deps import get_session, principal_from_session
+from crowdcare.domain import Role
+from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
+from crowdcare.web.core import CSRF_KEY, back, check_csrf, render
+
+router = APIRouter(include_in_schema=False)
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+GENERIC = "Wrong email or password."
+# verified against when the email is unknown, so the answer takes as long either way
+_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+def _safe_next(target: str | None) -> str:
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/inbox"
+    return target
+
+
+def check_login(session: Session, email: str, password: str) -> tuple[m.Agent | None, str | None]:
+    """(agent, None) when the password is right; (agent or None, reason) otherwise."""
+    agent = session.scalar(select(m.Agent).where(m.Agent.email == email.strip().lower()))
+    if agent is None or not agent.active or not agent.password_hash:
+        try:
+            hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None, GENERIC
+    now = utcnow()
+    if agent.locked_until is not None and agent.locked_until > now:
+        return agent, ("Too many failed sign-ins: this account is locked until "
+                       f"{agent.locked_until:%H:%M} UTC. An admin can reset the password with "
+                       "`crowdcare agent password`.")
+    try:
+        hasher.verify(agent.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return agent, GENERIC
+    return agent, None
+
+
+def do_login_failed(agent: m.Agent) -> None:
+    agent.failed_logins = (agent.failed_logins or 0) + 1
+    if agent.failed_logins >= MAX_FAILURES:
+        agent.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
+        agent.failed_logins = 0
+
+
+def do_login_succeeded(agent: m.Agent) -> None:
+    agent.failed_logins = 0
+    agent.locked_until = None
+    if hasher.check_needs_rehash(agent.password_hash):
+        pass  # rehash needs the plain password: done by the caller
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None,
+               session: Session = Depends(get_session)):
+    principal = principal_from_session(session, request)
+    if principal is not None and principal.is_staff:
+        return back(_safe_next(next))
+    return render(request, "login.html", {"next": _safe_next(next), "error": None, "email": ""})
+
+
+@router.post("/login", dependencies=[Depends(check_csrf)])
+async def login(request: Request, email: str = Form(..., max_length=320),
+                password: str = Form(..., max_length=1000), next: str = Form("/inbox"),
+                session: Session = Depends(get_session)):
+    agent, error = await run_in_threadpool(check_login, session, email, password)
+    if error is None and agent.role == Role.advocate:
+        error = ("The agent console is for staff. Community advocates answer public mentions "
+                 "in the advocate portal.")
+    if error is not None:
+        if agent is not None and error == GENERIC:
+            do_login_failed(agent)
+        session.commit()
+        return render(request, "login.html", {"next": _safe_next(next), "error": error,
+                                              "email": email}, status=401 if agent is None
+                      or error == GENERIC else 403)
+    do_login_succeeded(agent)
+    if hasher.check_needs_rehash(agent.password_hash):
+        agent.password_hash = hasher.hash(password)
+    session.commit()
+    request.session.clear()   # a fresh session: no fixation, a new CSRF token
+    request.session["agent_id"] = agent.id
+    request.session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return back(_safe_next(next))
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request):
+    request.session.clear()
+    return back("/login")

@@ -1,0 +1,164 @@
+"""What every console page shares: templates, who is signed in, CSRF, refusals as pages."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from crowdcare.api.deps import Principal, get_session, principal_from_session
+from crowdcare.domain import Role
+from crowdcare.store import models as m
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+CSRF_KEY = "csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRequired(Exception):
+    """No signed-in staff session: go to /login (htmx: HX-Redirect)."""
+
+
+class Refused(Exception):
+    """A page-level refusal rendered as a page: 403 for roles and CSRF, 404 for anything of
+    another workspace (as invisible as a missing row)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(CSRF_KEY)
+    if not token:
+        token = request.session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request carries the session's token: a form field, or the
+    X-CSRF-Token header htmx sends (hx-headers on <body>)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            sent = (await request.form()).get(CSRF_FIELD)
+    expected = request.session.get(CSRF_KEY)
+    if not expected or not sent or not hmac.compare_digest(str(sent), str(expected)):
+        raise Refused(403, "This form has expired or did not come from the console "
+                           "(CSRF check failed). Reload the page and try again.")
+
+
+def console_user(request: Request, session: Session = Depends(get_session)) -> Principal:
+    principal = principal_from_session(session, request)
+    if principal is None:
+        raise LoginRequired()
+    if not principal.is_staff:
+        raise Refused(403, "The agent console is for staff. Community advocates answer public "
+                           "mentions in the advocate portal.")
+    return principal
+
+
+def admin_user(principal: Principal = Depends(console_user)) -> Principal:
+    if principal.role != Role.admin:
+        raise Refused(403, "Only an admin can open the workspace settings.")
+    return principal
+
+
+def owned(session: Session, model, row_id: int, principal: Principal, what: str = "page"):
+    row = session.get(model, row_id)
+    if row is None or row.workspace_id != principal.workspace_id:
+        raise Refused(404, f"No such {what}.")
+    return row
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session["flash"] = {"message": message, "kind": kind}
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None,
+           status: int = 200, principal: Principal | None = None,
+           session: Session | None = None) -> HTMLResponse:
+    ctx: dict[str, Any] = {"csrf": csrf_token(request), "me": principal,
+                           "flash": request.session.pop("flash", None)}
+    if principal is not None and session is not None:
+        ctx["workspace"] = session.get(m.Workspace, principal.workspace_id)
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def install_handlers(app) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        url = f"/login?next={quote(target)}"
+        if is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        if is_htmx(request):
+            return HTMLResponse(f'<div class="flash error">{_escape(exc.message)}</div>',
+                                status_code=exc.status)
+        return templates.TemplateResponse(
+            request, "refused.html", {"status": exc.status, "message": exc.message,
+                                      "csrf": csrf_token(request), "me": None},
+            status_code=exc.status)
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def _ago(value) -> str:
+    if value is None:
+        return ""
+    from crowdcare.store.types import utcnow
+
+    seconds = (utcnow() - value).total_seconds()
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def _when(value) -> str:
+    return value.strftime("%d %b %H:%M") if value else ""
+
+
+def _initials(name: str | None) -> str:
+    parts = (name or "?").split()
+    return "".join(p[0] for p in parts[:2]).upper()
+
+
+def _prio(value: int | None) -> str:
+    v = value or 0
+    return "urgent" if v >= 75 else "high" if v >= 55 else "normal" if v >= 30 else "low"
+
+
+templates.env.filters.update(ago=_ago, when=_when, initials=_initials, prio=_prio)

@@ -1,0 +1,198 @@
+"""The inbox: views with counts, search, filters, paging, bulk assign/tag/solve."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import ActionError, tickets
+from crowdcare.api.deps import Principal, get_session
+from crowdcare.domain import Route
+from crowdcare.store import models as m
+from crowdcare.store import queries
+from crowdcare.web.core import back, check_csrf, console_user, flash, is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+VIEWS = [("mine", "Mine"), ("unassigned", "Unassigned"), ("teams", "My teams"),
+         ("all", "All open"), ("escalations", "Escalations")]
+
+
+@dataclass
+class InboxQuery:
+    view: str = "all"
+    channel: str | None = None
+    language: str | None = None
+    route: str | None = None
+    status: str = "open"
+    q: str | None = None
+    sort: str = "priority"
+    page: int = 1
+
+    def params(self, **override) -> str:
+        data = {**self.__dict__, **override}
+        return urlencode({k: v for k, v in data.items()
+                          if v not in (None, "") and not (k == "page" and v == 1)})
+
+
+def my_team_ids(session: Session, principal: Principal) -> list[int]:
+    return list(session.scalars(select(m.team_members.c.team_id)
+                                .where(m.team_members.c.agent_id == principal.agent_id)))
+
+
+def view_filter(session: Session, principal: Principal, view: str) -> queries.ConversationFilter:
+    f = queries.ConversationFilter()
+    if view == "mine":
+        f.assignee_id = principal.agent_id
+    elif view == "unassigned":
+        f.unassigned = True
+    elif view == "teams":
+        f.team_ids = my_team_ids(session, principal)
+    elif view == "escalations":
+        f.route = Route.escalation
+    return f
+
+
+def counts(session: Session, principal: Principal) -> dict:
+    """Open conversations per view, per channel and per language (index-backed counts)."""
+    C = m.Conversation
+    base = select(func.count()).select_from(C).where(
+        C.workspace_id == principal.workspace_id, C.status == "open")
+    teams = my_team_ids(session, principal)
+    out = {
+        "all": session.scalar(base),
+        "mine": session.scalar(base.where(C.assignee_id == principal.agent_id)),
+        "unassigned": session.scalar(base.where(C.assignee_id.is_(None))),
+        "teams": session.scalar(base.where(C.team_id.in_(teams))) if teams else 0,
+        "escalations": session.scalar(base.where(C.route == Route.escalation)),
+    }
+    out["channels"] = session.execute(
+        select(m.ChannelAccount.kind, func.count()).select_from(C)
+        .join(m.ChannelAccount, m.ChannelAccount.id == C.channel_account_id)
+        .where(C.workspace_id == principal.workspace_id, C.status == "open")
+        .group_by(m.ChannelAccount.kind).order_by(m.ChannelAccount.kind)).all()
+    out["languages"] = session.execute(
+        select(C.language, func.count()).where(
+            C.workspace_id == principal.workspace_id, C.status == "open",
+            C.language.is_not(None))
+        .group_by(C.language).order_by(func.count().desc()).limit(12)).all()
+    return out
+
+
+def load(session: Session, principal: Principal, iq: InboxQuery):
+    f = view_filter(session, principal, iq.view)
+    f.status = None if iq.status == "all" else iq.status
+    f.channel, f.language, f.q, f.sort = iq.channel, iq.language, iq.q, iq.sort
+    if iq.route:
+        f.route = iq.route
+    f.limit, f.offset = PAGE, (iq.page - 1) * PAGE
+    if f.team_ids == []:
+        return [], 0
+    rows, total = queries.conversations(session, principal.workspace_id, f)
+    return rows, total
+
+
+def inbox_query(view: str = Query("all", pattern="^(mine|unassigned|teams|all|escalations)$"),
+                channel: str | None = Query(None, max_length=40),
+                language: str | None = Query(None, max_length=10),
+                route: str | None = Query(None, max_length=20),
+                status: str = Query("open", pattern="^(open|closed|all)$"),
+                q: str | None = Query(None, max_length=200),
+                sort: str = Query("priority", pattern="^(priority|recent)$"),
+                page: int = Query(1, ge=1, le=10000)) -> InboxQuery:
+    return InboxQuery(view, channel or None, language or None, route or None, status,
+                      (q or "").strip() or None, sort, page)
+
+
+def _agents(session: Session, principal: Principal):
+    agents = session.scalars(select(m.Agent).where(
+        m.Agent.workspace_id == principal.workspace_id, m.Agent.active.is_(True),
+        m.Agent.role != "advocate").order_by(m.Agent.name)).all()
+    teams = session.scalars(select(m.Team).where(
+        m.Team.workspace_id == principal.workspace_id).order_by(m.Team.name)).all()
+    return agents, teams
+
+
+@router.get("/")
+def root():
+    return back("/inbox")
+
+
+@router.get("/inbox")
+def inbox(request: Request, iq: InboxQuery = Depends(inbox_query),
+          principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
+    rows, total = load(session, principal, iq)
+    agents, teams = _agents(session, principal)
+    ctx = {"rows": rows, "total": total, "iq": iq, "page_size": PAGE, "views": VIEWS,
+           "agents": {a.id: a for a in agents}, "teams": {t.id: t for t in teams},
+           "agent_list": agents, "team_list": teams}
+    if is_htmx(request) and request.headers.get("hx-target") == "inbox-list":
+        return render(request, "_inbox_list.html", ctx, principal=principal)
+    ctx["counts"] = counts(session, principal)
+    return render(request, "inbox.html", ctx, principal=principal, session=session)
+
+
+@router.get("/inbox/counts")
+def inbox_counts(request: Request, iq: InboxQuery = Depends(inbox_query),
+                 principal: Principal = Depends(console_user),
+                 session: Session = Depends(get_session)):
+    return render(request, "_views.html", {"counts": counts(session, principal), "iq": iq,
+                                           "views": VIEWS}, principal=principal)
+
+
+@router.post("/inbox/bulk", dependencies=[Depends(check_csrf)])
+async def bulk(request: Request, principal: Principal = Depends(console_user),
+               session: Session = Depends(get_session), action: str = Form(...),
+               assignee: str = Form(""), tag: str = Form(""), back_to: str = Form("/inbox")):
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()][:200]
+    back_to = back_to if back_to.startswith("/inbox") else "/inbox"
+    if not ids:
+        flash(request, "Select conversations first.", "error")
+        return back(back_to)
+    done = 0
+    try:
+        for cid in ids:
+            conv = session.get(m.Conversation, cid)
+            if conv is None or conv.workspace_id != principal.workspace_id:
+                continue   # another workspace's id: silently not there
+            ticket = tickets.current(session, conv.id)
+            if ticket is None:
+                continue
+            changes: dict = {}
+            if action == "solve":
+                changes["status"] = "solved"
+            elif action == "assign":
+                kind, _, value = assignee.partition(":")
+                if kind == "agent" and value.isdigit():
+                    changes["assignee_id"] = int(value)
+                elif kind == "team" and value.isdigit():
+                    changes["team_id"] = int(value)
+                elif assignee == "none":
+                    changes["assignee_id"] = None
+                else:
+                    flash(request, "Choose an agent or a team.", "error")
+                    return back(back_to)
+            elif action == "tag":
+                tag = tag.strip().lower()[:40]
+                if not tag:
+                    flash(request, "Type a tag.", "error")
+                    return back(back_to)
+                changes["tags"] = sorted({*(ticket.tags or []), tag})
+            else:
+                flash(request, f"Unknown action {action!r}.", "error")
+                return back(back_to)
+            tickets.check_update(session, ticket, changes)
+            tickets.do_update(session, ticket, changes)
+            done += 1
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, exc.reason, "error")
+        return back(back_to)
+    flash(request, f"{action.capitalize()}: {done} conversation{'s' if done != 1 else ''} "
+                   "updated.")
+    return back(back_to)

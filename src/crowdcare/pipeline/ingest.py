@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from contextlib import nullcontext
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +14,9 @@ from crowdcare.store.models import Delivery
 from crowdcare.store.types import utcnow
 
 BOM = b"\xef\xbb\xbf"
+# SQLite has one writer at a time, and a writer that finds the file locked sleeps in its busy
+# handler (milliseconds). Queuing writers on a Python lock instead hands over in microseconds.
+_sqlite_writer = threading.Lock()
 
 
 def store(account: AccountRef, body: bytes) -> tuple[int, bool]:
@@ -19,7 +24,8 @@ def store(account: AccountRef, body: bytes) -> tuple[int, bool]:
     platforms retry what they think we missed, and replaying must not double anything."""
     key = hashlib.sha256(body).hexdigest()
     now = utcnow()
-    with db.engine().begin() as conn:
+    engine = db.engine()
+    with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
         try:
             delivery_id = conn.execute(
                 insert(Delivery).values(

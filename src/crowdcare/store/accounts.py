@@ -26,11 +26,20 @@ def ref(account: m.ChannelAccount) -> AccountRef:
     )
 
 
-def cached_ref(session_factory, account_id: int) -> AccountRef | None:
+MISS = object()
+
+
+def peek(account_id: int):
+    """The cached account if fresh (None if known missing), else MISS: no I/O, for the loop."""
     hit = _cache.get(account_id)
+    return hit[1] if hit and time.monotonic() - hit[0] < _TTL else MISS
+
+
+def cached_ref(session_factory, account_id: int) -> AccountRef | None:
+    hit = peek(account_id)
+    if hit is not MISS:
+        return hit
     now = time.monotonic()
-    if hit and now - hit[0] < _TTL:
-        return hit[1]
     with session_factory() as session:
         session: Session
         row = session.get(m.ChannelAccount, account_id)

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import Conflict, Invalid, NotFound, replies, serialize
 from crowdcare.channels import registry
 from crowdcare.domain import Author
-from crowdcare.events import emit, names
 from crowdcare.store import accounts
 from crowdcare.store import models as m
 
@@ -47,8 +46,6 @@ def do_create_campaign(session: Session, workspace_id: int, data: dict[str, Any]
                      faq_topic=data.get("faq_topic"))
     session.add(row)
     session.flush()
-    emit(session, workspace_id, names.CAMPAIGN_CHANGED if hasattr(names, "CAMPAIGN_CHANGED")
-         else "campaign.created", campaign_out(row))
     return row
 
 

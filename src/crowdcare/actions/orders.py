@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Conflict, Invalid, serialize
+from crowdcare.actions import Conflict, Invalid, notifications, serialize
 from crowdcare.events import emit, names
 from crowdcare.store import models as m
 
@@ -35,6 +35,7 @@ def do_create(session: Session, workspace_id: int, data: dict[str, Any]) -> m.Or
     session.add(order)
     session.flush()
     emit(session, workspace_id, names.ORDER_CREATED, serialize.order(order))
+    notifications.notify_order(session, order, "receipt")   # into the customer's threads
     return order
 
 
@@ -58,4 +59,5 @@ def do_add_shipping_event(session: Session, order: m.Order, data: dict[str, Any]
     session.flush()
     emit(session, order.workspace_id, names.ORDER_UPDATED,
          {**serialize.order(order), "shipping_event_id": event.id})
+    notifications.notify_order(session, order, "shipping", event)
     return event

@@ -88,7 +88,8 @@ class ChannelAdapter(ABC):
     async def thread_control(self, account: AccountRef, psid: str, action: str,
                              target_app_id: str | None, http: httpx.AsyncClient,
                              metadata: str | None = None) -> SendResult:
-        """Handover protocol: pass | take | request thread control."""
+        """Handover protocol: pass | take | request thread control. On success the result's
+        external_id is the thread's owner app id afterwards (None: unchanged)."""
         return SendResult(ok=False, error=f"{self.kind} has no handover protocol")
 
     async def push_profile(self, account: AccountRef, http: httpx.AsyncClient) -> SendResult:

@@ -3,13 +3,25 @@ from __future__ import annotations
 
 import typer
 
-from crowdcare.cli import bench, channels, deliveries, mentions, server, setup, triage
+from crowdcare.cli import (
+    bench,
+    campaigns,
+    channels,
+    deliveries,
+    mentions,
+    messenger,
+    server,
+    setup,
+    triage,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="crowdcare: social customer care.")
 server.register(app)          # serve, worker, migrate, demo, replay
 setup.register(app)           # workspace, agent, token
 channels.register(app)        # channel add/list
 deliveries.register(app)      # deliveries list/retry
+campaigns.register(app)       # campaign add/list/qr
+messenger.register(app)       # messenger profile/handover, fake-graph
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
 app.add_typer(mentions.app, name="mentions", help="Import mentions from a listening tool's export.")

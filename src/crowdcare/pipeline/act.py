@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import inbound, threads
+from crowdcare.actions import campaigns, inbound, threads
 from crowdcare.domain import (
     ChannelEvent,
     InboundMessage,
@@ -29,12 +29,16 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
             if inbound.message_exists(session, account.id, event.external_id):
                 return  # replayed: triage is not run twice either
             conversation = threads.resolve(session, account, event.sender)
+            campaign = None
             if event.referral is not None:
-                inbound.do_record_referral(session, account, conversation, event.referral)
+                campaign = inbound.do_record_referral(session, account, conversation,
+                                                      event.referral)
             result = triage.triage(event.text, context.for_triage(session, conversation, event))
             decision = route.route(result, context.for_route(session, conversation, event))
             inbound.do_receive_message(session, account, conversation, event, result, decision,
                                        delivery_id)
+            if campaign is not None and not event.standby:   # arrived through a campaign
+                campaigns.do_greet(session, conversation, campaign)
         case OutboundEcho():
             conversation = threads.resolve(session, account, event.recipient)
             inbound.do_record_echo(session, account, conversation, event)
@@ -43,7 +47,10 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
             inbound.do_update_status(session, account, conversation, event)
         case Referral():
             conversation = threads.resolve(session, account, event.sender)
-            inbound.do_record_referral(session, account, conversation, event)
+            replayed = conversation.entry_at == event.at and conversation.entry_at is not None
+            campaign = inbound.do_record_referral(session, account, conversation, event)
+            if campaign is not None and not replayed:
+                campaigns.do_greet(session, conversation, campaign)
         case OptIn():
             conversation = threads.resolve(session, account, event.sender)
             inbound.do_record_optin(session, account, conversation, event)

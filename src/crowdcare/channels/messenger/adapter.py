@@ -230,6 +230,9 @@ class MessengerAdapter(ChannelAdapter):
                 "request": "request_thread_control",
                 "release": "release_thread_control"}[action]
         result, _ = await self._post(account, http, f"me/{path}", body)
+        if result.ok:
+            result.external_id = {"pass": body.get("target_app_id"),
+                                  "take": account.config.app_id}.get(action)
         return result
 
     async def push_profile(self, account: AccountRef, http: httpx.AsyncClient) -> SendResult:

@@ -43,6 +43,15 @@ def load() -> None:
     language.detector()
 
 
+def clear_caches() -> None:
+    """Forget the per-token caches (the bench starts every timed round cold with this)."""
+    from crowdcare.pipeline.triage import text as text_mod
+
+    for mod in list(model._models.values()):
+        mod._tokens.clear()
+    text_mod._REGISTRY.clear_memo()
+
+
 def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     ctx = ctx or TriageContext()
     text = text or ""
@@ -66,4 +75,4 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
                         priority=prio)
 
 
-__all__ = ["TriageContext", "load", "triage"]
+__all__ = ["TriageContext", "clear_caches", "load", "triage"]

@@ -13,7 +13,7 @@ LEXICON = {
         "where is my order", "where's my order", "my order", "order status", "tracking",
         "track", "not arrived", "hasn't arrived", "never arrived", "still waiting",
         "not received", "haven't received", "pedido", "commande", "Bestellung", "ordine",
-        "bestelling", "encomenda", "llegado", "llegó", "angekommen", "arrivé", "reçu",
+        "bestelling", "encomenda", "заказ", "посылк", "доставк", "llegado", "llegó", "angekommen", "arrivé", "reçu",
         "arrivato", "chegou", "aangekomen", "주문", "도착", "아직", "언제 와", "ऑर्डर", "कहाँ",
         "नहीं आया", "नहीं मिला", "订单", "在哪", "没收到", "还没到", "到货", "没到"], prefix=True),
     "shipping": lexicon([
@@ -59,16 +59,24 @@ FOREIGN_MODEL_WEIGHT = 0.3
 FOREIGN_LEXICON_WEIGHT = 1.0
 
 
+def lexicon_hits(text: str) -> dict[str, list[str]]:
+    found = {}
+    for topic, lex in LEXICON.items():
+        hits = lex.finditer(text)
+        if hits:
+            found[topic] = sorted({h.group(0) for h in hits})
+    return found
+
+
 def analyze(text: str, probs: dict, service_related: bool, language: str = "en") -> Signal:
     foreign = language not in ("en", "unknown")
     weight = FOREIGN_LEXICON_WEIGHT if foreign else LEXICON_WEIGHT
     scores = {k: v * FOREIGN_MODEL_WEIGHT for k, v in probs.items()} if foreign else dict(probs)
-    hits: dict[str, list[str]] = {}
-    for intent, pat in LEXICON.items():
-        found = sorted({m.group(0).lower() for m in pat.finditer(text)})
-        if found:
-            hits[intent] = found
-            scores[intent] += weight * min(2, len(found))
+    hits = lexicon_hits(text)
+    for topic, found in hits.items():
+        scores[topic] += weight * min(2, len(found))
+    if hits:  # a topic word is evidence against "other", which the head over-predicts
+        scores["other"] *= 0.5
     if not service_related:
         # noise has no service topic to route on: only praise, complaint or other remain
         for k in ("order_status", "shipping", "returns", "billing", "product_question",

@@ -21,6 +21,7 @@ MIN_CONFIDENCE = 0.5
 # ASCII-only text whose words are mostly known English words is English unless lingua is at
 # least this sure of another language ("app crashes when I log in, error 500" is not German).
 ENGLISH_OVERRIDE = 0.9
+ENGLISH_SURE = 0.75   # this share of known English words decides without lingua
 
 _SCRIPTS = (  # (language, script name, pattern); kana before Han: Japanese mixes both
     ("ko", "Hangul", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
@@ -141,6 +142,13 @@ def detect(text: str) -> Signal:
         s = _by_common_words(words)
         if s:
             return s
+    if len(words) >= 3 and text.isascii():
+        # plain-ASCII text made of known English words: English, without asking lingua
+        # (the common case on an English brand's channels, and lingua's most costly one)
+        share = _english_share(words)
+        if share >= ENGLISH_SURE:
+            return Signal("en", round(min(0.95, 0.5 + share * 0.45), 3),
+                          [f"English words {share:.0%} (ASCII text)"])
     if sum(len(w) for w in words) < 4:
         return Signal("unknown", 0.1, ["too short to tell"])
     d = detector()
@@ -149,7 +157,7 @@ def detect(text: str) -> Signal:
     code = _CODES[top.language]
     if code != "en" and top.value < ENGLISH_OVERRIDE and text.isascii():
         share = _english_share(words)
-        if share >= 0.5:
+        if share >= (0.5 if len(words) <= 3 else 0.6):
             return Signal("en", round(min(0.9, 0.4 + share / 2), 3),
                           [f"English words {share:.0%} (ASCII text)",
                            f"lingua guessed {code} {top.value:.2f}: overruled"])

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,23 +29,30 @@ TOKEN_CACHE = 200_000   # distinct tokens remembered (a few tens of MB at most)
 
 @dataclass
 class Vector:
-    """A text as the model sees it: tf-idf values per block (l2-normalised), plus dense inputs."""
+    """A text as the model sees it: tf-idf values (each block — words, character n-grams —
+    l2-normalised on its own) by feature id, plus the dense inputs. Word ids come first in the
+    id space: `idx < n_words` is the word block."""
 
-    word_idx: np.ndarray
-    word_val: np.ndarray
-    char_idx: np.ndarray
-    char_val: np.ndarray
+    idx: np.ndarray
+    val: np.ndarray
+    n_words: int
     dense: np.ndarray
 
 
-def _block(counts: dict[int, int], idf: np.ndarray):
-    if not counts:
+def _tfidf(ids: list[int], idf: np.ndarray, n_words: int):
+    """(ids, values): 1+log(tf) * idf, each block l2-normalised, in one numpy pass."""
+    if not ids:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-    val = (1.0 + np.log(tf)) * idf[idx]
-    val /= math.sqrt(float(val @ val)) or 1.0
-    return idx, val.astype(np.float32)
+    c = Counter(ids)
+    idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
+    tf = np.fromiter(c.values(), dtype=np.float32, count=len(c))
+    val = ((1.0 + np.log(tf)) * idf[idx]).astype(np.float32)
+    is_word = idx < n_words
+    sq = val * val
+    nw = math.sqrt(float(sq[is_word].sum())) or 1.0
+    nc = math.sqrt(float(sq[~is_word].sum())) or 1.0
+    val /= np.where(is_word, np.float32(nw), np.float32(nc))
+    return idx, val
 
 
 def _char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
@@ -71,16 +79,16 @@ def vectorize(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
     of a message are a dictionary hit instead of a dozen slices and look-ups."""
     toks = tokens(normalize(text))
     wget = word_vocab.get
-    wc: dict[int, int] = {}
-    cc: dict[int, int] = {}
+    wc: list[int] = []
+    cc: list[int] = []
     prev = "<s>"
     for t in toks:
         j = wget(t)
         if j is not None:
-            wc[j] = wc.get(j, 0) + 1
+            wc.append(j)
         j = wget(prev + " " + t)
         if j is not None:
-            wc[j] = wc.get(j, 0) + 1
+            wc.append(j)
         prev = t
         if cache is not None:
             ids = cache.get(t)
@@ -91,11 +99,10 @@ def vectorize(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
                 cache[t] = ids
         else:
             ids = _char_ids(t, char_vocab)
-        for j in ids:
-            cc[j] = cc.get(j, 0) + 1
-    wi, wv = _block(wc, idf)
-    ci, cv = _block(cc, idf)
-    return Vector(wi, wv, ci, cv, np.asarray(dense, dtype=np.float32))
+        cc.extend(ids)
+    wc.extend(cc)
+    idx, val = _tfidf(wc, idf, len(word_vocab))
+    return Vector(idx, val, len(word_vocab), np.asarray(dense, dtype=np.float32))
 
 
 def b64(a: np.ndarray) -> str:
@@ -131,13 +138,11 @@ class Model:
     def vectorize(self, text: str, dense: tuple[float, ...]) -> Vector:
         return vectorize(text, self.word_vocab, self.char_vocab, self.idf, dense, self._tokens)
 
-    def logits(self, v: Vector) -> np.ndarray:
+    def logits(self, v: Vector) -> list[float]:
         out = self.bias + v.dense @ self.dense
-        if len(v.word_idx):
-            out = out + v.word_val @ self.weights[v.word_idx]
-        if len(v.char_idx):
-            out = out + v.char_val @ self.weights[v.char_idx]
-        return out
+        if len(v.idx):
+            out = out + v.val @ self.weights[v.idx]
+        return out.tolist()
 
     def probs(self, logits: np.ndarray, head: str) -> dict:
         """{class: probability} for one head."""
@@ -146,20 +151,23 @@ class Model:
         if h["width"] == 1:  # binary head: one logit for the second class
             p = 1.0 / (1.0 + math.exp(-float(z[0])))
             return {h["classes"][0]: 1.0 - p, h["classes"][1]: p}
-        e = np.exp(z - z.max())
-        e /= e.sum()
-        return {c: float(x) for c, x in zip(h["classes"], e, strict=True)}
+        top = max(z)
+        e = [math.exp(x - top) for x in z]
+        total = sum(e)
+        return {c: x / total for c, x in zip(h["classes"], e, strict=True)}
 
     def top_words(self, v: Vector, head: str, cls, k: int = 3) -> list[str]:
         """The words that pushed `head` towards `cls` the most (for the reasons)."""
-        if not len(v.word_idx):
+        is_word = v.idx < v.n_words
+        w_idx, w_val = v.idx[is_word], v.val[is_word]
+        if not len(w_idx):
             return []
         h = self.heads[head]
         col = h["start"] + (0 if h["width"] == 1 else h["classes"].index(cls))
         sign = -1.0 if h["width"] == 1 and cls == h["classes"][0] else 1.0
-        contrib = sign * v.word_val * self.weights[v.word_idx, col]
-        order = np.argsort(-contrib, kind="stable")[:k]
-        return [self.words[v.word_idx[i]] for i in order if contrib[i] > 0.02]
+        contrib = (sign * w_val * self.weights[w_idx, col]).tolist()
+        order = sorted(range(len(contrib)), key=lambda i: (-contrib[i], i))[:k]
+        return [self.words[w_idx[i]] for i in order if contrib[i] > 0.02]
 
 
 def save(doc: dict, path: Path) -> None:

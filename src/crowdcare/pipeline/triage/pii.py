@@ -28,6 +28,9 @@ ORDER = re.compile(
     re.IGNORECASE)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def luhn(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -49,6 +52,14 @@ def analyze(text: str) -> Signal:
     def taken(m: re.Match) -> bool:
         return any(a < m.end() and m.start() < b for a, b in spans)
 
+    if "@" not in text and not _DIGIT.search(text):
+        # nothing with digits or an @: only a digit-less street ("rue de la Paix") can match
+        for m in STREET.finditer(text):
+            note("street_address", m)
+        kinds = sorted(found)
+        if not kinds:
+            return Signal([], 0.9, ["no private data found"])
+        return Signal(kinds, 0.95, [f"{k.replace('_', ' ')} ×{found[k]}" for k in kinds])
     for m in EMAIL.finditer(text):
         note("email", m)
     for m in CARD.finditer(text):

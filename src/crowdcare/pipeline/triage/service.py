@@ -32,7 +32,7 @@ SERVICE_CUES = lexicon([
 
 @lru_cache(maxsize=512)
 def _compiled(words: tuple[str, ...]):
-    return lexicon(words)
+    return lexicon(words, shared=False)
 
 
 def keyword_pattern(keywords: dict[str, list[str]], kind: str):

@@ -143,10 +143,9 @@ def _matrix(texts, word_vocab, char_vocab, idf, dense) -> sparse.csr_matrix:
     rows, cols, vals = [], [], []
     for r, (t, d) in enumerate(zip(texts, dense, strict=True)):
         v = vectorize(t, word_vocab, char_vocab, idf, ())
-        for idx, val in ((v.word_idx, v.word_val), (v.char_idx, v.char_val)):
-            rows.extend([r] * len(idx))
-            cols.extend(idx.tolist())
-            vals.extend(val.tolist())
+        rows.extend([r] * len(v.idx))
+        cols.extend(v.idx.tolist())
+        vals.extend(v.val.tolist())
         for j, x in enumerate(d):
             rows.append(r)
             cols.append(n + j)

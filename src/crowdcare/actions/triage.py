@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import Invalid, NotFound
 from crowdcare.domain import Route
-from crowdcare.events import emit, names
+from crowdcare.events import emit
 from crowdcare.pipeline.route import Rule, RuleError, rule_from_dict
 from crowdcare.pipeline.triage.corpora import INTENTS, SENTIMENTS
 from crowdcare.store import models as m
@@ -127,7 +127,7 @@ def do_settings(session: Session, ws: m.Workspace, changes: dict[str, Any]) -> m
 def check_correct(session: Session, workspace_id: int, message_id: int, field: str,
                   value: Any) -> tuple[m.Message, str]:
     msg = session.get(m.Message, message_id)
-    if msg is None or msg.conversation.workspace_id != workspace_id:
+    if msg is None or msg.workspace_id != workspace_id:
         raise NotFound(f"message {message_id} not found")
     if msg.direction != "inbound":
         raise Invalid("only inbound messages are triaged", field="field")
@@ -145,7 +145,7 @@ def check_correct(session: Session, workspace_id: int, message_id: int, field: s
 def do_correct(session: Session, msg: m.Message, field: str, value: str,
                agent_id: int | None = None, note: str | None = None) -> m.TriageCorrection:
     old = (msg.triage or {}).get(field, {}).get("value") if field != "route" else msg.route
-    row = m.TriageCorrection(workspace_id=msg.conversation.workspace_id, message_id=msg.id,
+    row = m.TriageCorrection(workspace_id=msg.workspace_id, message_id=msg.id,
                              agent_id=agent_id, field=field,
                              old_value=None if old is None else str(old).lower()[:200],
                              new_value=value, text=msg.text or "")

@@ -31,3 +31,21 @@ def triage(n: int = typer.Option(20000, "--n"), as_json: bool = JsonOpt) -> None
     from crowdcare.bench.triage import run
 
     run(n=n, json_out=as_json)
+
+
+@app.command()
+def console(
+    consoles: int = typer.Option(50, "--consoles", help="live websocket consoles"),
+    rate: float = typer.Option(200, "--rate", help="webhook messages per second"),
+    seconds: float = typer.Option(10, "--seconds", help="how long to post"),
+    database_url: str = typer.Option(None, "--database-url",
+                                     help="a PostgreSQL URL (emptied!); default: temp SQLite"),
+    endpoint: str = typer.Option("live", "--endpoint",
+                                 help="live: the console's feed /web/live; stream: /api/v1/stream"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Delay from webhook acknowledgement to the update on each live console (p50/p99)."""
+    from crowdcare.bench.console import report, run
+
+    result = run(consoles, rate, seconds, database_url, endpoint)
+    typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))

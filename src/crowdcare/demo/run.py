@@ -6,6 +6,7 @@ import contextlib
 
 import uvicorn
 
+from crowdcare.demo import messenger
 from crowdcare.demo.seed import ADMIN_EMAIL, PASSWORD, seed
 from crowdcare.demo.traffic import simulate
 
@@ -18,6 +19,7 @@ crowdcare demo: Northwind Threads, a small online clothing store
   console   {base}/           sign in as {ADMIN_EMAIL} / {PASSWORD}
   API docs  {base}/docs       bearer token: {demo.agent_token}
   traffic   ~{rate} simulated customer messages/s through {base}/webhooks/api/{demo.api_account_id}
+  messenger a Facebook page on a local fake Graph API: customers write through signed webhooks
 Ctrl-C stops.
 """, flush=True)
     asyncio.run(_serve(host, port, rate, demo, base))
@@ -32,7 +34,12 @@ async def _serve(host, port, rate, demo, base) -> None:
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)
     traffic = asyncio.create_task(simulate(base, demo, rate, stop))
+    page, fake_graph = await messenger.start(demo.workspace_id, base)   # a fake Graph API
+    chats = asyncio.create_task(messenger.simulate(page, base, rate, stop))
     with contextlib.suppress(asyncio.CancelledError):
         await serving          # uvicorn handles Ctrl-C and returns
     stop.set()
     await traffic
+    await chats
+    page.fake.server.should_exit = True
+    await fake_graph

@@ -27,6 +27,7 @@ FALLBACK = {Route.bot: Route.tier1, Route.community: Route.tier1}
 FAQ_INTENTS = frozenset({"order_status", "shipping", "returns"})   # what an FAQ bot answers
 INFLUENTIAL = 0.5       # influence (0..1) from which an angry sender is escalated
 NOISE_CONFIDENT = 0.8   # in a private thread, only ignore what is noise this surely
+BOT_CONFIDENT = 0.45    # intent confidence from which a frequent question goes to the bot
 CONTEXT_FIELDS = ("channel", "public", "campaign", "vip", "text")
 TRIAGE_FIELDS = tuple(TriageResult.__dataclass_fields__)
 OPS = {
@@ -136,7 +137,9 @@ def defaults(result: TriageResult, ctx: RouteContext) -> tuple[str, list[str]]:
     intent = result.intent.value if result.intent else None
     if angry:
         return Route.tier1, [why_service, "angry: staff, not a bot or volunteer"]
-    if not ctx.public and intent in FAQ_INTENTS and result.intent.confidence >= 0.6:
+    if ctx.vip:
+        return Route.tier1, [why_service, "VIP customer: staff, not a bot or volunteer"]
+    if not ctx.public and intent in FAQ_INTENTS and result.intent.confidence >= BOT_CONFIDENT:
         return Route.bot, [why_service, f"frequent question: {intent}"]
     if ctx.public and not pii:
         return Route.community, [why_service, "public, calm, not technical, no private data"]
@@ -144,6 +147,33 @@ def defaults(result: TriageResult, ctx: RouteContext) -> tuple[str, list[str]]:
         return Route.tier1, [why_service, "private data in a public post: staff answer in "
                                           "private"]
     return Route.tier1, [why_service]
+
+
+def safety(chosen: str, result: TriageResult, ctx: RouteContext) -> tuple[str, str] | None:
+    """Guards no rule can lift: (new route, reason) when `chosen` would be unsafe.
+
+    A volunteer (community) only ever gets a public, calm, non-technical post without private
+    data from someone who is not a VIP; legal and safety matters always reach escalation."""
+    flags = anger_mod.flags(result.anger)
+    if flags and chosen in (Route.ignore, Route.bot, Route.community, Route.tier1):
+        return Route.escalation, f"safety: {'/'.join(sorted(flags))} words always escalate"
+    if chosen != Route.community:
+        return None
+    unsafe = []
+    if not ctx.public:
+        unsafe.append("private thread")
+    if result.anger and result.anger.value:
+        unsafe.append("angry")
+    if result.pii and result.pii.value:
+        unsafe.append("private data")
+    if ctx.vip:
+        unsafe.append("VIP")
+    if result.technical and result.technical.value:
+        unsafe.append("technical")
+    if not unsafe:
+        return None
+    to = Route.tier2 if unsafe == ["technical"] else Route.tier1
+    return to, f"safety: never to community ({', '.join(unsafe)})"
 
 
 def route(result: TriageResult, ctx: RouteContext | None = None) -> RouteDecision:
@@ -164,6 +194,10 @@ def route(result: TriageResult, ctx: RouteContext | None = None) -> RouteDecisio
     if chosen is None:
         chosen, why = defaults(result, ctx)
         reasons.extend(why)
+    guard = safety(chosen, result, ctx)
+    if guard:
+        chosen = guard[0]
+        reasons.append(guard[1])
     fallback_from = None
     if chosen not in ctx.available and chosen in FALLBACK:
         fallback_from, chosen = chosen, FALLBACK[chosen]

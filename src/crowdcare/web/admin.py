@@ -186,17 +186,12 @@ def campaigns(request: Request, principal: Principal = Depends(admin_user),
         m.Campaign.workspace_id == principal.workspace_id).order_by(m.Campaign.id.desc())).all()
     links = {}
     try:
-        from crowdcare.actions import campaigns as campaign_actions   # lands with Messenger
+        from crowdcare.actions import campaigns as campaign_actions  # lands with Messenger
     except ImportError:
         campaign_actions = None
-    for row in rows:
-        link = None
-        if campaign_actions is not None and hasattr(campaign_actions, "link"):
-            try:
-                link = campaign_actions.link(session, row)
-            except Exception:   # a campaign without a Messenger page has no m.me link
-                link = None
-        links[row.id] = link
+    for row in rows:   # a workspace without a channel that makes links has none
+        links[row.id] = campaign_actions.workspace_link(session, row) \
+            if campaign_actions is not None and hasattr(campaign_actions, "workspace_link") else None
     return render(request, "admin/campaigns.html", {
         "rows": rows, "links": links, "can_create": campaign_actions is not None,
         "section": "campaigns"}, principal=principal, session=session)

@@ -250,8 +250,11 @@ def correct_triage(conversation_id: int, request: Request, message_id: int = For
     if msg.conversation_id != conversation.id:
         return back(f"/c/{conversation_id}")
     try:
-        from crowdcare.actions import triage as triage_actions   # lands with the triage issue
+        from crowdcare.actions import triage as triage_actions  # lands with the triage issue
     except ImportError:
+        triage_actions = None
+    if triage_actions is None or not hasattr(m.Message, "conversation"):
+        # actions.triage reads Message.conversation, which lands with the triage issue
         flash(request, "Triage corrections are not available in this version.", "error")
         return back(f"/c/{conversation_id}")
     try:

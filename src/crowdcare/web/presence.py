@@ -76,7 +76,7 @@ async def presence(websocket: WebSocket, conversation_id: int) -> None:
         while True:
             try:
                 text = await asyncio.wait_for(websocket.receive_text(), TYPING_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if me.typing_at:   # typing stopped without a word: tell the others
                     me.typing_at = 0.0
                     await hub.broadcast(conversation_id)

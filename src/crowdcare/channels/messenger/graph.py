@@ -121,8 +121,9 @@ async def call(http: httpx.AsyncClient, method: str, url: str, token: str,
                ) -> tuple[SendResult, dict[str, Any]]:
     """One Graph request; never raises for platform or network errors."""
     try:
-        resp = await http.request(method, url, params={"access_token": token}, json=json,
-                                  timeout=timeout)
+        # the token goes in a header, not the query string, so it never lands in a URL log
+        resp = await http.request(method, url, json=json, timeout=timeout,
+                                  headers={"Authorization": f"Bearer {token}"})
     except httpx.TimeoutException:
         return SendResult(ok=False, retryable=True,
                           error=f"Graph API timed out after {timeout:g}s"), {}

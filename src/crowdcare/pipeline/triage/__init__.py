@@ -62,9 +62,11 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     logits = m.logits(vec)
 
     sent = sentiment.analyze(text, lang.value, m, vec, logits, dense)
-    svc = service.analyze(text, lang.value, m.probs(logits, "service_related"), ctx.keywords)
+    hits = intent.lexicon_hits(text)
+    svc = service.analyze(text, lang.value, m.probs(logits, "service_related"), ctx.keywords,
+                          hits, sent)
     intent_probs = m.probs(logits, "intent")
-    topic = intent.analyze(text, intent_probs, bool(svc.value), lang.value)
+    topic = intent.analyze(text, intent_probs, bool(svc.value), lang.value, hits)
     angry = anger.analyze(text, sent, dense[0], ctx.keywords)
     tech = technical.analyze(text, intent_probs, ctx.keywords)
     private = pii.analyze(text)

@@ -37,7 +37,7 @@ SAFETY = lexicon([
     "caught fire", "on fire", "exploded", "explode", "burned", "burnt", "burn", "smoke",
     "sparks", "electric shock", "shocked me", "injured", "injury", "hospital", "choking",
     "allergic reaction", "food poisoning", "poisoning", "unsafe", "dangerous", "recall",
-    "incendio", "explotó", "brûlé", "Brand", "화재", "폭발", "आग", "起火", "爆炸",
+    "incendio", "explotó", "brûlé", "brennt", "Feuer", "화재", "폭발", "आग", "起火", "爆炸",
 ])
 _LETTERS = re.compile(r"[^\W\d_]")
 
@@ -62,13 +62,16 @@ def analyze(text: str, sentiment: Signal, vader_compound: float,
 
     if vader_compound <= -0.5 or (sentiment.value == "negative" and sentiment.confidence >= 0.8):
         add(0.3 if vader_compound > -0.75 else 0.4, f"strong negative (vader {vader_compound:+.2f})")
+    elif sentiment.value == "negative" and sentiment.confidence >= 0.5:
+        add(0.2, f"negative (model p={sentiment.confidence:.2f})")
     for pat, points, what in ((INSULTS, 0.5, "insult"), (LEAVE, 0.4, "threat to leave"),
                               (GO_PUBLIC, 0.4, "threat to go public")):
         m = pat.search(text)
         if m:
             add(points, f"{what} '{m.group(0).lower()}'")
-    if shouting(text):
-        add(0.3, "shouting (ALL CAPS)")
+    if shouting(text) and sentiment.value != "positive":  # "LOVE IT" is joy, not anger
+        long = sum(map(str.isupper, text)) >= 16
+        add(0.5 if long else 0.3, "shouting (ALL CAPS)")
     if "!!!" in text or "?!" in text or "!?" in text:
         add(0.15, "'!!!'")
     angry = score >= 0.5

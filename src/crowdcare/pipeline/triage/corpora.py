@@ -95,6 +95,20 @@ def vader_tweets(path: Path) -> Iterator[tuple[str, float]]:
                 yield parts[2].strip(), float(parts[1])
 
 
+def vader_lexicon() -> Iterator[tuple[str, float]]:
+    """(token, mean valence -4..+4) from the vaderSentiment package's lexicon (MIT), sorted."""
+    from vaderSentiment import vaderSentiment as vs
+
+    path = Path(vs.__file__).parent / "vader_lexicon.txt"
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 2 and parts[0].strip():
+                rows.append((parts[0].strip(), float(parts[1])))
+    yield from sorted(rows)
+
+
 def examples(path: Path = DATA_DIR / "examples.jsonl") -> Iterator[dict]:
     with open(path, encoding="utf-8") as f:
         for line in f:

@@ -68,11 +68,13 @@ def lexicon_hits(text: str) -> dict[str, list[str]]:
     return found
 
 
-def analyze(text: str, probs: dict, service_related: bool, language: str = "en") -> Signal:
+def analyze(text: str, probs: dict, service_related: bool, language: str = "en",
+            hits: dict[str, list[str]] | None = None) -> Signal:
     foreign = language not in ("en", "unknown")
     weight = FOREIGN_LEXICON_WEIGHT if foreign else LEXICON_WEIGHT
     scores = {k: v * FOREIGN_MODEL_WEIGHT for k, v in probs.items()} if foreign else dict(probs)
-    hits = lexicon_hits(text)
+    if hits is None:
+        hits = lexicon_hits(text)
     for topic, found in hits.items():
         scores[topic] += weight * min(2, len(found))
     if hits:  # a topic word is evidence against "other", which the head over-predicts

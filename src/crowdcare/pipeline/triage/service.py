@@ -41,14 +41,36 @@ def keyword_pattern(keywords: dict[str, list[str]], kind: str):
     return _compiled(tuple(words)) if words else None
 
 
-def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]]) -> Signal:
+SERVICE_TOPICS = ("order_status", "shipping", "returns", "billing", "account", "technical")
+
+
+def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]],
+            topic_hits: dict[str, list[str]] | None = None,
+            sentiment: Signal | None = None) -> Signal:
+    from crowdcare.pipeline.triage.technical import DEFAULT as PROBLEM_WORDS
+
     p = probs[True]
     reasons = [f"model p={p:.2f}"]
-    cues = sorted({m.group(0).lower() for m in SERVICE_CUES.finditer(text)})
-    if cues:
-        z = math.log(max(p, 1e-6) / max(1 - p, 1e-6)) + 1.5 * min(2, len(cues))
+    cues = sorted({m.group(0).lower() for m in SERVICE_CUES.finditer(text)}
+                  | {m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)})
+    # topic words of a service intent ("crashing", "refund", "tracking") are weaker cues: the
+    # head learned from questions, and social posts often state the problem instead
+    praise = (sentiment is not None and not cues and sentiment.value == "positive"
+              and sentiment.confidence >= 0.7)
+    topics = [] if praise else sorted(
+        {w for t in SERVICE_TOPICS for w in (topic_hits or {}).get(t, ())} - set(cues))
+    if cues or topics:
+        z = (math.log(max(p, 1e-6) / max(1 - p, 1e-6)) + 1.5 * min(2, len(cues))
+             + 1.0 * min(2, len(topics)))
         p = 1 / (1 + math.exp(-z))
-        reasons.append("cue words: " + ", ".join(cues[:4]))
+        if cues:
+            reasons.append("cue words: " + ", ".join(cues[:4]))
+        if topics:
+            reasons.append("service topic words: " + ", ".join(topics[:4]))
+    if praise and p >= 0.5:
+        z = math.log(max(p, 1e-6) / max(1 - p, 1e-6)) - 1.0   # praise, not a request
+        p = 1 / (1 + math.exp(-z))
+        reasons.append(f"positive, no request words (p={p:.2f})")
     conf_cap = 1.0
     if language not in ("en", "unknown") and not cues:
         conf_cap = 0.6  # the head saw few non-English examples

@@ -1,0 +1,116 @@
+"""The demo's Facebook page: a Messenger account pointed at a fake Graph API that the demo runs,
+a poster campaign, a Messenger Profile, and customers writing through the fake (signed webhooks),
+so a newcomer sees real round trips: webhook in, triage, reply out, echo and receipts back."""
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from sqlalchemy import select
+
+from crowdcare.actions import campaigns, workspaces
+from crowdcare.channels.messenger.fake_graph import FakeGraph
+from crowdcare.demo import texts
+from crowdcare.store import accounts, db
+from crowdcare.store import models as m
+
+PAGE_ID, APP_ID = "100200300400500", "4242"
+PAGE_TOKEN, APP_SECRET, VERIFY_TOKEN = "demo-page-token", "demo-app-secret", "demo-verify"
+CUSTOMERS = [("Lena Vogel", "psid-lena"), ("Kofi Mensah", "psid-kofi"), ("Ana Lima", "psid-ana")]
+CAMPAIGN = {"ref": "spring-poster", "name": "Spring poster in the shop window",
+            "greeting": "Welcome to Northwind Threads! Want to see the spring collection?",
+            "quick_replies": [{"title": "Show me", "payload": "SPRING"},
+                              {"title": "Track my order", "payload": "TRACK"}]}
+PROFILE = {"get_started_payload": "GET_STARTED",
+           "greeting": "Hi {{user_first_name}}! Questions about an order? Ask us here.",
+           "ice_breakers": [{"question": "Where is my order?", "payload": "WISMO"},
+                            {"question": "How do returns work?", "payload": "RETURNS"}],
+           "persistent_menu": [{"title": "Track my order", "payload": "TRACK"},
+                               {"title": "Shop", "url": "https://northwind.example"}]}
+
+
+@dataclass
+class MessengerDemo:
+    account_id: int
+    fake: FakeGraph
+
+
+def ensure_page(workspace_id: int, graph_base: str) -> int:
+    """Create (or re-point) the demo page at the fake Graph API; idempotent."""
+    with db.session_scope() as session:
+        ws = session.get(m.Workspace, workspace_id)
+        row = session.scalar(select(m.ChannelAccount).where(
+            m.ChannelAccount.workspace_id == ws.id, m.ChannelAccount.kind == "messenger"))
+        options = {"page_id": PAGE_ID, "page_token": PAGE_TOKEN, "app_secret": APP_SECRET,
+                   "verify_token": VERIFY_TOKEN, "app_id": APP_ID,
+                   "graph_url": f"{graph_base}/v21.0", "profile": PROFILE}
+        _, config = workspaces.check_channel("messenger", options)
+        if row is None:
+            row = workspaces.do_add_channel(session, ws, "messenger", config,
+                                            "Northwind Threads (Facebook page)")
+        else:
+            row.config = config.model_dump(mode="json")
+            accounts.forget(row.id)
+        if not session.scalar(select(m.Campaign.id).where(
+                m.Campaign.workspace_id == ws.id, m.Campaign.ref == CAMPAIGN["ref"])):
+            campaigns.do_create_campaign(session, ws.id, dict(CAMPAIGN))
+        return row.id
+
+
+async def start(workspace_id: int, crowdcare_base: str) -> tuple[MessengerDemo, asyncio.Task]:
+    """Serve the fake Graph API on a free port in this event loop and connect the page to it."""
+    from crowdcare.channels.testing import free_port
+
+    port = free_port()
+    fake = FakeGraph(page_id=PAGE_ID, page_token=PAGE_TOKEN, app_secret=APP_SECRET,
+                     app_id=APP_ID, echo=True)
+    server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    server.install_signal_handlers = lambda: None      # the crowdcare server owns Ctrl-C
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.05)
+    fake.base = f"http://127.0.0.1:{port}"
+    account_id = await asyncio.to_thread(ensure_page, workspace_id, fake.base)
+    fake.webhook_url = f"{crowdcare_base}/webhooks/messenger/{account_id}"
+    fake.server = server
+    return MessengerDemo(account_id, fake), task
+
+
+async def simulate(demo: MessengerDemo, base_url: str, rate: float, stop: asyncio.Event,
+                   seed: int | None = None) -> int:
+    """Customers write on Messenger (through the fake, signed like Facebook's webhooks); one of
+    them arrives by scanning the poster's QR code."""
+    rng = random.Random(seed)
+    fake = demo.fake
+    sent = 0
+    async with httpx.AsyncClient(timeout=10) as http:
+        try:   # push the profile once, as an admin would after setting it up
+            await http.post(f"{fake.base}/v21.0/me/messenger_profile",
+                            params={"access_token": PAGE_TOKEN},
+                            json={"greeting": [{"locale": "default", "text": PROFILE["greeting"]}]})
+        except httpx.HTTPError:
+            pass
+        first = True
+        while not stop.is_set():
+            name, psid = rng.choice(CUSTOMERS)
+            if first:
+                kind, data = "postback", {"psid": "psid-poster", "ref": "spring-poster__qr",
+                                          "payload": "GET_STARTED"}
+                first = False
+            else:
+                text = rng.choice(texts.SERVICE).format(order="NW-1001")
+                kind, data = "message", {"psid": psid, "text": text}
+            try:
+                r = await http.post(f"{fake.base}/_fake/customer/{kind}", json=data)
+                sent += r.status_code == 200
+            except httpx.HTTPError:
+                pass
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=rng.expovariate(rate / 4))
+            except TimeoutError:
+                pass
+    return sent

@@ -1,0 +1,194 @@
+"""GET /web/live (websocket): the console's live feed. The same events and audiences as
+/api/v1/stream, resumable by `last_event_id`, but shaped for many open consoles:
+
+- one bus subscription per process fans out to every console (not one per socket);
+- only what a console redraws (messages, conversations, tickets), as small ids-only events
+  serialised once, never the full payloads;
+- whatever queued up while a socket was busy goes out as one frame (a JSON array), so a
+  burst costs one send per console, not one per event.
+
+The outbox stays the record: the backlog and events written by other processes (read when
+the bus is quiet) come from the events table, as in /api/v1/stream."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from dataclasses import dataclass, field
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import func, select
+
+from crowdcare.api.deps import Principal, principal_from_session
+from crowdcare.events import bus, event_dict, names
+from crowdcare.store import db
+from crowdcare.store import models as m
+
+router = APIRouter(include_in_schema=False)
+POLL_SECONDS = 1.0
+BATCH = 500
+RELEVANT = {names.MESSAGE_CREATED, names.MESSAGE_UPDATED, names.CONVERSATION_UPDATED,
+            names.TICKET_CREATED, names.TICKET_UPDATED}
+
+
+def compact(ev: dict) -> dict | None:
+    """What a console needs to know which fragment to re-fetch."""
+    name = ev["name"]
+    if name not in RELEVANT:
+        return None
+    p = ev.get("payload") or {}
+    if name.startswith("message."):
+        return {"id": ev["id"], "name": name, "conversation_id": p.get("conversation_id"),
+                "message_id": p.get("id"), "external_id": p.get("external_id"),
+                "at": ev.get("created_at")}
+    if name.startswith("ticket."):
+        return {"id": ev["id"], "name": name, "conversation_id": p.get("conversation_id"),
+                "ticket_id": p.get("id")}
+    return {"id": ev["id"], "name": name, "conversation_id": p.get("id")}
+
+
+def audiences(principal: Principal) -> frozenset[str]:
+    return frozenset({names.STAFF, names.agent(principal.agent_id)})
+
+
+@dataclass(eq=False)
+class Console:
+    workspace_id: int
+    allowed: frozenset[str]
+    pending: list[dict] = field(default_factory=list)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def push(self, item: dict) -> None:
+        self.pending.append(item)
+        self.wake.set()
+
+
+class Hub:
+    """One bus subscription for every console of this process."""
+
+    def __init__(self, source: bus.Bus) -> None:
+        self.consoles: dict[int, set[Console]] = {}
+        self.task = asyncio.create_task(self._run(source))
+
+    async def _run(self, source: bus.Bus) -> None:
+        async for ev in source.subscribe():
+            consoles = self.consoles.get(ev["workspace_id"])
+            if not consoles:
+                continue
+            item = compact(ev)
+            if item is None:
+                continue
+            for console in consoles:
+                if ev["audience"] in console.allowed:
+                    console.push(item)
+
+    def add(self, console: Console) -> None:
+        self.consoles.setdefault(console.workspace_id, set()).add(console)
+
+    def remove(self, console: Console) -> None:
+        room = self.consoles.get(console.workspace_id)
+        if room is not None:
+            room.discard(console)
+            if not room:
+                del self.consoles[console.workspace_id]
+
+
+_hubs: weakref.WeakKeyDictionary[bus.Bus, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    source = bus.current()   # each app lifespan installs its bus: one hub per bus
+    found = _hubs.get(source)
+    if found is None or found.task.done():
+        found = _hubs[source] = Hub(source)
+    return found
+
+
+def _authenticate(websocket: WebSocket) -> Principal | None:
+    with db.session_scope() as session:
+        principal = principal_from_session(session, websocket)
+        return principal if principal is not None and principal.is_staff else None
+
+
+def _since(workspace_id: int, last_id: int, allowed: frozenset[str]) -> list[dict]:
+    with db.session_scope() as session:
+        rows = session.scalars(
+            select(m.Event).where(m.Event.workspace_id == workspace_id, m.Event.id > last_id,
+                                  m.Event.audience.in_(allowed))
+            .order_by(m.Event.id).limit(BATCH)).all()
+        return [event_dict(r) for r in rows]
+
+
+def _head(workspace_id: int) -> int:
+    with db.session_scope() as session:
+        return session.scalar(select(func.coalesce(func.max(m.Event.id), 0))
+                              .where(m.Event.workspace_id == workspace_id))
+
+
+@router.websocket("/web/live")
+async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
+    principal = await run_in_threadpool(_authenticate, websocket)
+    if principal is None:
+        await websocket.close(code=1008, reason="sign in to the console")
+        return
+    await websocket.accept()
+    console = Console(principal.workspace_id, audiences(principal))
+    feed = hub()
+    feed.add(console)   # subscribe before reading the backlog: nothing falls between
+    pong = False
+
+    async def read() -> None:   # notice a disconnect promptly; answer keep-alives
+        nonlocal pong
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                if await websocket.receive_text() == "ping":
+                    pong = True
+                    console.wake.set()
+
+    async def send(items: list[dict]) -> None:
+        nonlocal last
+        fresh = [i for i in items if i["id"] > last]
+        if fresh:
+            last = max(i["id"] for i in fresh)
+            await websocket.send_text(orjson.dumps(fresh).decode())
+
+    async def catch_up() -> None:
+        while True:
+            rows = await run_in_threadpool(_since, principal.workspace_id, last, console.allowed)
+            await send([c for c in map(compact, rows) if c is not None])
+            if len(rows) < BATCH:
+                return
+            last_row = rows[-1]["id"]
+            if last_row > last:   # skipped (irrelevant) events still move us on
+                _advance(last_row)
+
+    def _advance(to: int) -> None:
+        nonlocal last
+        last = max(last, to)
+
+    reader = asyncio.create_task(read())
+    last = last_event_id if last_event_id is not None else await run_in_threadpool(
+        _head, principal.workspace_id)
+    try:
+        await catch_up()
+        while not reader.done():
+            waiter = asyncio.ensure_future(console.wake.wait())
+            await asyncio.wait({waiter, reader}, timeout=POLL_SECONDS,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if console.wake.is_set():
+                console.wake.clear()
+                items, console.pending = console.pending, []
+                await send(items)
+                if pong:
+                    pong = False
+                    await websocket.send_text('{"name": "pong"}')
+            elif not reader.done():   # quiet: what other processes wrote to the outbox
+                await catch_up()
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        feed.remove(console)
+        reader.cancel()

@@ -75,3 +75,16 @@ def test_signature_is_checked_against_this_pages_secret(client, page, cli):
     raw, headers = page.signed(TEXT, secret="other-secret")
     assert client.post(f"/webhooks/messenger/{other['id']}", content=raw,
                        headers=headers).status_code == 200
+
+
+def test_connect_a_page_through_the_admin_api(client, page):
+    r = client.post("/api/v1/channels", json={"kind": "messenger", "config": {
+        "page_id": "888", "page_token": "t", "app_secret": "s", "verify_token": "v"}},
+        headers=page.ws.admin)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["external_id"] == "888" and made["secrets"]["app_secret"] == "s"
+    assert made["config"]["graph_url"] == "https://graph.facebook.com/v21.0"
+    r = client.post("/api/v1/channels", json={"kind": "messenger", "config": {"page_id": "888"}},
+                    headers=page.ws.admin)
+    assert r.status_code == 422 and "page_token" in r.json()["detail"]

@@ -1,6 +1,7 @@
 """Conversations, replies (out through the API channel's signed callback), tickets."""
 import hashlib
 import hmac
+import json
 
 import pytest
 
@@ -66,6 +67,18 @@ def test_callback_is_retried_until_acknowledged_and_permanent_errors_are_recorde
     drain()
     last = client.get(f"/api/v1/conversations/{cid}", headers=shop.agent).json()["messages"][-1]
     assert last["status"] == "failed" and "HTTP 400" in last["error"]
+
+
+def test_messages_to_one_customer_go_out_in_order_even_through_retries(client, shop, receiver):
+    say(client, shop, 1, "hello?")
+    cid = conversation_id(client, shop)
+    receiver.fail_next = [503, 503]            # the first reply needs three attempts
+    for text in ("first", "second", "third"):
+        client.post(f"/api/v1/conversations/{cid}/replies", json={"text": text},
+                    headers=shop.agent)
+    drain()
+    texts = [json.loads(c["body"])["text"] for c in receiver.received]
+    assert texts == ["first", "first", "first", "second", "third"]
 
 
 def test_internal_note_is_never_sent(client, shop, receiver):

@@ -12,7 +12,7 @@ from crowdcare.pipeline.triage.sentiment import vader_dense
 from crowdcare.store import models as m
 from support.fixtures import drain
 
-CAP = 2
+CAP = 1
 CORRECTED = "the courier left my parcel with the neighbours again"
 
 

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from crowdcare.actions import replies, serialize
 from crowdcare.channels import registry
@@ -29,9 +29,14 @@ def claim(limit: int = 20) -> list[int]:
     now = utcnow()
     lease = now + timedelta(seconds=get_settings().lease_seconds)
     with db.session_scope() as session:
+        # Only the oldest queued message of each conversation may go: a customer reads them
+        # in the order we wrote them (a receipt before its shipping update), retries included.
+        heads = (select(func.min(m.Message.id))
+                 .where(m.Message.status == MessageStatus.queued)
+                 .group_by(m.Message.conversation_id))
         due = session.scalars(
             select(m.Message.id)
-            .where(m.Message.status == MessageStatus.queued, m.Message.next_attempt_at <= now)
+            .where(m.Message.id.in_(heads), m.Message.next_attempt_at <= now)
             .order_by(m.Message.id).limit(limit)).all()
         return [i for i in due if session.execute(
             update(m.Message)

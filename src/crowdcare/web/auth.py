@@ -60,11 +60,11 @@ def do_login_failed(agent: m.Agent) -> None:
         agent.failed_logins = 0
 
 
-def do_login_succeeded(agent: m.Agent) -> None:
+def do_login_succeeded(agent: m.Agent, password: str) -> None:
     agent.failed_logins = 0
     agent.locked_until = None
-    if hasher.check_needs_rehash(agent.password_hash):
-        pass  # rehash needs the plain password: done by the caller
+    if hasher.check_needs_rehash(agent.password_hash):   # argon2 parameters were raised
+        agent.password_hash = hasher.hash(password)
 
 
 @router.get("/login")
@@ -91,9 +91,7 @@ async def login(request: Request, email: str = Form(..., max_length=320),
         return render(request, "login.html", {"next": _safe_next(next), "error": error,
                                               "email": email}, status=401 if agent is None
                       or error == GENERIC else 403)
-    do_login_succeeded(agent)
-    if hasher.check_needs_rehash(agent.password_hash):
-        agent.password_hash = hasher.hash(password)
+    do_login_succeeded(agent, password)
     session.commit()
     request.session.clear()   # a fresh session: no fixation, a new CSRF token
     request.session["agent_id"] = agent.id

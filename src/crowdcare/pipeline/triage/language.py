@@ -82,6 +82,8 @@ def detector():
 
 
 def _by_script(text: str) -> Signal | None:
+    if text.isascii():
+        return None
     letters = len(_LETTER.findall(text))
     if not letters:
         return None

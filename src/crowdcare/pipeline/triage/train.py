@@ -79,9 +79,12 @@ def load_data(data_dir: Path = DATA_DIR, seed: int = 0, cap: int | None = None,
                                cap or 40, seed):
         d.add("service_related", text, True)
         d.add("intent", text, map_intent(label))
-    clinc = corpora.clinc150(data_dir / "clinc150_train_val.json.gz",
-                             ("train", "val", "oos_train", "oos_val"))
-    for text, label in _capped(clinc, cap or 30, seed):
+    clinc = list(corpora.clinc150(data_dir / "clinc150_train_val.json.gz",
+                                  ("train", "val", "oos_train", "oos_val")))
+    # every out-of-scope query (200): the only "asks someone, but not us" examples there are
+    capped = list(_capped([r for r in clinc if r[1] != "oos"], cap or 30, seed))
+    capped += list(_capped([r for r in clinc if r[1] == "oos"], cap or None, seed))
+    for text, label in capped:
         if label == "oos":  # out-of-scope: the nearest thing to "not for us" in question form
             d.add("service_related", text, False, 2.0)
             d.add("intent", text, "other", 0.5)

@@ -291,7 +291,12 @@ def test_presence_socket_refuses_strangers_and_other_workspaces(client, shop, ri
     with pytest.raises(WebSocketDisconnect), client.websocket_connect(f"/web/presence/{cid}") as s:
         s.receive_text()
     login(client, "ana@acme-apparel.test")
-    with client.websocket_connect(f"/web/presence/{cid}") as s:
+    for path in (f"/web/presence/{cid}", "/web/live"):   # another site's page: refused
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect(
+                path, headers={"origin": "http://evil.example"}) as s:
+            s.receive_text()
+    with client.websocket_connect(f"/web/presence/{cid}",
+                                  headers={"origin": "http://testserver"}) as s:
         state = s.receive_json()
         assert state["viewers"] == [{"agent_id": shop.agent_id, "name": "ana", "typing": False}]
         s.send_text("typing")

@@ -25,6 +25,7 @@ from crowdcare.api.deps import Principal, principal_from_session
 from crowdcare.events import bus, event_dict, names
 from crowdcare.store import db
 from crowdcare.store import models as m
+from crowdcare.web.core import same_origin
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0
@@ -107,6 +108,8 @@ def hub() -> Hub:
 
 
 def _authenticate(websocket: WebSocket) -> Principal | None:
+    if not same_origin(websocket):
+        return None
     with db.session_scope() as session:
         principal = principal_from_session(session, websocket)
         return principal if principal is not None and principal.is_staff else None

@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from crowdcare.api.deps import Principal, principal_from_session
 from crowdcare.store import db
 from crowdcare.store import models as m
+from crowdcare.web.core import same_origin
 
 router = APIRouter(include_in_schema=False)
 TYPING_SECONDS = 6.0
@@ -52,6 +53,8 @@ hub = Hub()
 
 
 def _authorise(websocket: WebSocket, conversation_id: int) -> Principal | None:
+    if not same_origin(websocket):
+        return None
     with db.session_scope() as session:
         principal = principal_from_session(session, websocket)
         if principal is None or not principal.is_staff:

@@ -45,6 +45,7 @@ def _wait(predicate, timeout: float = 20) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument("--admin", action="store_true", help="also the admin pages")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -126,6 +127,10 @@ def main() -> None:
                 page.goto(f"{base}/c/{maya}")
                 page.wait_for_selector("body[data-live='1']")
                 page.screenshot(path=str(out / "conversation.png"))
+                if args.admin:
+                    for section in ("channels", "agents", "canned", "campaigns", "triage"):
+                        page.goto(f"{base}/admin/{section}")
+                        page.screenshot(path=str(out / f"admin-{section}.png"))
                 phone = browser.new_page(viewport={"width": 390, "height": 844},
                                          device_scale_factor=1)
                 phone.context.add_cookies(page.context.cookies())

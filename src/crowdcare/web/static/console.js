@@ -67,6 +67,9 @@
     document.addEventListener("htmx:afterSwap", function (e) {
       if (e.detail.target && e.detail.target.id === "inbox-list") { rememberOrder(); selectedIndex = -1; }
     });
+    document.addEventListener("submit", function (e) {   // come back to the filters in view
+      if (e.target.id === "bulk") e.target.querySelector("[name=back_to]").value = location.pathname + location.search;
+    });
     rememberOrder();
   }
 

@@ -14,7 +14,7 @@ def test_live_events_and_resume_from_last_event_id(client, cli, workspace):
     rival = make_workspace(cli, "Rival", prefix="r-")
     with client.websocket_connect(f"/api/v1/stream?token={workspace.agent_token}") as ws, \
          client.websocket_connect(f"/api/v1/stream?token={rival.agent_token}") as other:
-        post(client, workspace, 1, "first")
+        post(client, workspace, 1, "Where is my order? It has not arrived.")
         drain()
         names = [ws.receive_json()["name"] for _ in range(3)]
         assert names == ["ticket.created", "message.created", "conversation.updated"]

@@ -1,7 +1,8 @@
 """Runs the stages for stored deliveries: at-least-once, each delivery in one transaction.
 
 A delivery is claimed with a lease (so a crashed worker's claim expires and another takes it),
-processed normalize → triage → route → act in one transaction with its `done` mark, and its
+processed normalize → triage → route → act in one transaction with its `done` mark (under
+load several deliveries share a transaction; a failure replays them one by one), and its
 events are published after commit (notify). A failure is retried with exponential backoff;
 after the last attempt the delivery is kept as `failed` with its error, for `crowdcare
 deliveries retry`.
@@ -25,6 +26,9 @@ from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 
 log = logging.getLogger(__name__)
+# Deliveries per transaction in the live loop: enough to share a commit under load, few
+# enough that the first of them reaches consoles quickly.
+BATCH = 20
 
 
 def claim(limit: int = 50) -> list[int]:
@@ -38,36 +42,55 @@ def claim(limit: int = 50) -> list[int]:
                    m.Delivery.next_attempt_at <= now)
             .order_by(m.Delivery.id).limit(limit)
         ).all()
-        claimed = []
-        lease_until = now + timedelta(seconds=settings.lease_seconds)
-        for delivery_id in due:
-            # compare-and-set: only one worker wins each delivery
-            won = session.execute(
-                update(m.Delivery)
-                .where(m.Delivery.id == delivery_id, m.Delivery.next_attempt_at <= now,
-                       m.Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.processing)))
-                .values(status=DeliveryStatus.processing, next_attempt_at=lease_until,
-                        attempts=m.Delivery.attempts + 1)
-            ).rowcount
-            if won:
-                claimed.append(delivery_id)
-    return claimed
+        if not due:
+            return []
+        # compare-and-set in one statement: only one worker wins each delivery
+        won = session.scalars(
+            update(m.Delivery)
+            .where(m.Delivery.id.in_(due), m.Delivery.next_attempt_at <= now,
+                   m.Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.processing)))
+            .values(status=DeliveryStatus.processing,
+                    next_attempt_at=now + timedelta(seconds=settings.lease_seconds),
+                    attempts=m.Delivery.attempts + 1)
+            .returning(m.Delivery.id)
+        ).all()
+    return sorted(won)
+
+
+def _apply(session, delivery_id: int) -> None:
+    delivery = session.get(m.Delivery, delivery_id)
+    account = session.get(m.ChannelAccount, delivery.channel_account_id)
+    for event in normalize(accounts.ref(account), delivery.body):
+        act.apply(session, account, event, delivery_id)
+    delivery.status = DeliveryStatus.done
+    delivery.processed_at = utcnow()
+    delivery.next_attempt_at = None
+    delivery.last_error = None
 
 
 def process(delivery_id: int) -> None:
     try:
         with db.session_scope() as session:
-            delivery = session.get(m.Delivery, delivery_id)
-            account = session.get(m.ChannelAccount, delivery.channel_account_id)
-            for event in normalize(accounts.ref(account), delivery.body):
-                act.apply(session, account, event, delivery_id)
-            delivery.status = DeliveryStatus.done
-            delivery.processed_at = utcnow()
-            delivery.next_attempt_at = None
-            delivery.last_error = None
+            _apply(session, delivery_id)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
         log.warning("delivery %s failed: %s", delivery_id, exc)
         fail(delivery_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+
+
+def process_batch(delivery_ids: list[int]) -> None:
+    """Several deliveries in one transaction (one commit instead of many); if any of them
+    fails, the whole batch rolls back and each is processed alone, so a bad delivery only
+    ever fails itself."""
+    if len(delivery_ids) > 1:
+        try:
+            with db.session_scope() as session:
+                for delivery_id in delivery_ids:
+                    _apply(session, delivery_id)
+            return
+        except Exception as exc:  # noqa: BLE001 - fall back to one transaction each
+            log.info("batch of %d rolled back (%s): one by one", len(delivery_ids), exc)
+    for delivery_id in delivery_ids:
+        process(delivery_id)
 
 
 def fail(delivery_id: int, error: str) -> None:
@@ -107,8 +130,7 @@ def run_pending(max_rounds: int = 1000) -> int:
         ids = claim()
         if not ids:
             break
-        for delivery_id in ids:
-            process(delivery_id)
+        process_batch(ids)
         total += len(ids)
     return total
 
@@ -125,9 +147,9 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                ids = await asyncio.to_thread(claim)
-                for delivery_id in ids:
-                    await asyncio.to_thread(process, delivery_id)
+                ids = await asyncio.to_thread(claim, BATCH)
+                if ids:
+                    await asyncio.to_thread(process_batch, ids)
             except Exception:  # noqa: BLE001 - the database may be away; keep the loop alive
                 log.exception("delivery worker round failed")
                 ids = []

@@ -59,3 +59,11 @@ def test_advocates_do_not_receive_staff_events(client, cli, workspace):
         assert staff.receive_json()["name"] == "message.created"
         ws.send_text("ping")   # the backlog and the live events came before the pong: none
         assert ws.receive_json() == {"name": "pong"}
+
+
+def test_cookie_sessions_from_another_site_are_refused(client, workspace):
+    # a bearer token is not sent by browsers on their own: only cookie sessions need this
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect("/api/v1/stream",
+                                      headers={"origin": "https://evil.example"}) as ws:
+            ws.receive_json()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions.people import hash_token
 from crowdcare.domain import Role
+from crowdcare.settings import get_settings
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -85,3 +87,15 @@ def owned(session: Session, model, row_id: int, principal: Principal, what: str)
     if row is None or row.workspace_id != principal.workspace_id:
         raise HTTPException(404, f"{what} {row_id} not found")
     return row
+
+
+def same_origin(connection) -> bool:
+    """A browser's websocket from another site carries its Origin: refuse it when the session
+    cookie would authenticate it (cross-site websocket hijacking). Clients without an Origin
+    (scripts, the bench) are not browsers."""
+    origin = connection.headers.get("origin")
+    if not origin:
+        return True
+    netloc = urlsplit(origin).netloc.lower()
+    return netloc in (connection.headers.get("host", "").lower(),
+                      urlsplit(get_settings().public_url).netloc.lower())

@@ -11,7 +11,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 
-from crowdcare.api.deps import Principal, principal_from_session, principal_from_token
+from crowdcare.api.deps import (
+    Principal,
+    principal_from_session,
+    principal_from_token,
+    same_origin,
+)
 from crowdcare.events import bus, event_dict, names
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -33,6 +38,8 @@ def _authenticate(websocket: WebSocket, token: str | None) -> Principal | None:
         token = token or (header[7:] if header.lower().startswith("bearer ") else None)
         if token:
             return principal_from_token(session, token)
+        if not same_origin(websocket):
+            return None
         return principal_from_session(session, websocket)
 
 

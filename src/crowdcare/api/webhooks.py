@@ -18,7 +18,6 @@ from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
 
 
-
 async def _account(channel: str, account_id: int):
     adapter = registry.get(channel)
     if adapter is None:

@@ -83,21 +83,6 @@ def owned(session: Session, model, row_id: int, principal: Principal, what: str 
     return row
 
 
-def same_origin(connection) -> bool:
-    """A browser's websocket from another site carries its Origin: refuse it (cross-site
-    websocket hijacking). Clients without an Origin (the bench, scripts) are not browsers."""
-    origin = connection.headers.get("origin")
-    if not origin:
-        return True
-    from urllib.parse import urlsplit
-
-    from crowdcare.settings import get_settings
-
-    netloc = urlsplit(origin).netloc.lower()
-    return netloc in (connection.headers.get("host", "").lower(),
-                      urlsplit(get_settings().public_url).netloc.lower())
-
-
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 

@@ -21,11 +21,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 
-from crowdcare.api.deps import Principal, principal_from_session
+from crowdcare.api.deps import Principal, principal_from_session, same_origin
 from crowdcare.events import bus, event_dict, names
 from crowdcare.store import db
 from crowdcare.store import models as m
-from crowdcare.web.core import same_origin
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0

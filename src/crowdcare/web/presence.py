@@ -11,10 +11,9 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
-from crowdcare.api.deps import Principal, principal_from_session
+from crowdcare.api.deps import Principal, principal_from_session, same_origin
 from crowdcare.store import db
 from crowdcare.store import models as m
-from crowdcare.web.core import same_origin
 
 router = APIRouter(include_in_schema=False)
 TYPING_SECONDS = 6.0

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from crowdcare.actions import replies, serialize
 from crowdcare.channels import registry
-from crowdcare.domain import MessageStatus, OutboundMessage, SendResult, Sender
+from crowdcare.domain import MessageStatus, OutboundMessage, Sender, SendResult
 from crowdcare.events import emit, names
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db

@@ -20,7 +20,9 @@ N = 1000
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "CROWDCARE_RUN_WORKERS": "true", "CROWDCARE_RETRY_BASE_SECONDS": "0.1"}
+    # a short lease: what the killed process had claimed is taken over soon after the restart
+    env = {**os.environ, "CROWDCARE_RUN_WORKERS": "true", "CROWDCARE_RETRY_BASE_SECONDS": "0.1",
+           "CROWDCARE_LEASE_SECONDS": "3"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "crowdcare", "serve", "--port", str(port), "--no-migrate",
          "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -80,9 +80,13 @@ def _db_corrections(path: Path) -> int:
     from sqlalchemy import select
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
+    from crowdcare.settings import get_settings
     from crowdcare.store import db
     from crowdcare.store import models as m
 
+    url = get_settings().database_url
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
+        return 0   # no database here: never create one just to find it empty
     try:
         with db.session_scope() as session:
             rows = session.scalars(select(m.TriageCorrection).order_by(

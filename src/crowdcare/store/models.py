@@ -206,6 +206,7 @@ class Message(Base):
     delivery_id: Mapped[int | None] = mapped_column(BigID, nullable=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)      # when the author sent it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    conversation: Mapped[Conversation] = relationship()   # no column: loaded on access
 
 
 class Ticket(Base):

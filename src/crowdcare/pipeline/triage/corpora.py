@@ -95,13 +95,11 @@ def vader_tweets(path: Path) -> Iterator[tuple[str, float]]:
                 yield parts[2].strip(), float(parts[1])
 
 
-def vader_lexicon() -> Iterator[tuple[str, float]]:
-    """(token, mean valence -4..+4) from the vaderSentiment package's lexicon (MIT), sorted."""
-    from vaderSentiment import vaderSentiment as vs
-
-    path = Path(vs.__file__).parent / "vader_lexicon.txt"
+def vader_lexicon(path: Path = DATA_DIR / "vader_lexicon.txt.gz") -> Iterator[tuple[str, float]]:
+    """(token, mean valence -4..+4) from VADER's lexicon (MIT; a copy of vaderSentiment
+    3.3.2's vader_lexicon.txt, shipped so training never depends on the installed package)."""
     rows = []
-    with open(path, encoding="utf-8") as f:
+    with _open_text(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
             if len(parts) >= 2 and parts[0].strip():

@@ -133,7 +133,12 @@ def _english_share(words: list[str]) -> float:
     return sum(w in known for w in words) / len(words)
 
 
+_NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+", re.IGNORECASE)
+
+
 def detect(text: str) -> Signal:
+    if "http" in text or "www." in text or "@" in text or "#" in text:
+        text = _NOT_LANGUAGE.sub(" ", text)   # links, handles and hashtags are no language
     s = _by_script(text)
     if s:
         return s

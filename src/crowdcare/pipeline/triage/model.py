@@ -39,22 +39,20 @@ class Vector:
     dense: np.ndarray
 
 
-def _tfidf(ids: list[int], idf: list[float], n_words: int):
-    """(ids, values, number of word features): 1+log(tf) * idf, each block (words first, then
-    character n-grams) l2-normalised on its own. Plain Python: for a message's few dozen
-    features it beats a dozen numpy calls."""
+def _tfidf(ids: list[int], idf: np.ndarray, n_word_ids: int):
+    """(ids, values): 1+log(tf) * idf, each block (words first, then character n-grams)
+    l2-normalised on its own; `n_word_ids` distinct word ids lead `ids`' distinct ids."""
     c = Counter(ids)   # insertion order: every word id comes before any character id
-    vals = [(1.0 + math.log(n)) * idf[j] if n > 1 else idf[j] for j, n in c.items()]
-    nw = 0
-    for j in c:
-        if j >= n_words:
-            break
-        nw += 1
-    sw = math.sqrt(sum(v * v for v in vals[:nw])) or 1.0
-    sc = math.sqrt(sum(v * v for v in vals[nw:])) or 1.0
-    out = [v / sw for v in vals[:nw]] + [v / sc for v in vals[nw:]]
-    return (np.fromiter(c.keys(), dtype=np.int64, count=len(c)),
-            np.array(out, dtype=np.float32), nw)
+    n = len(c)
+    idx = np.fromiter(c.keys(), dtype=np.int64, count=n)
+    tf = np.fromiter(c.values(), dtype=np.float32, count=n)
+    val = idf[idx] * (np.log(tf) + np.float32(1.0))
+    sq = val * val
+    sw = math.sqrt(float(sq[:n_word_ids].sum())) or 1.0
+    sc = math.sqrt(float(sq[n_word_ids:].sum())) or 1.0
+    val[:n_word_ids] /= np.float32(sw)
+    val[n_word_ids:] /= np.float32(sc)
+    return idx, val
 
 
 def _char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
@@ -73,7 +71,7 @@ def _char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
 
 
 def vectorize(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
-              idf: list[float] | np.ndarray, dense: tuple[float, ...],
+              idf: np.ndarray, dense: tuple[float, ...],
               cache: dict[str, tuple[int, ...]] | None = None) -> Vector:
     """The same features as text.features(), looked up straight into vocabulary ids.
 
@@ -102,10 +100,9 @@ def vectorize(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
         else:
             ids = _char_ids(t, char_vocab)
         cc.extend(ids)
+    nw = len(set(wc))
     wc.extend(cc)
-    if not isinstance(idf, list):
-        idf = idf.tolist()
-    idx, val, nw = _tfidf(wc, idf, len(word_vocab))
+    idx, val = _tfidf(wc, idf, nw)
     return Vector(idx, val, nw, np.asarray(dense, dtype=np.float32))
 
 
@@ -133,7 +130,6 @@ class Model:
         self.heads: dict[str, dict] = doc["heads"]
         k = doc["outputs"]
         self.idf = _unb64(doc["idf"], np.float32).astype(np.float32)
-        self.idf_list: list[float] = self.idf.tolist()
         self.weights = _unb64(doc["weights"], np.float16, (n, k)).astype(np.float32)
         self.dense = np.asarray(doc["dense"], dtype=np.float32).reshape(len(DENSE), k)
         self.bias = np.asarray(doc["bias"], dtype=np.float32)
@@ -141,7 +137,7 @@ class Model:
         self._tokens: dict[str, tuple[int, ...]] = {}
 
     def vectorize(self, text: str, dense: tuple[float, ...]) -> Vector:
-        return vectorize(text, self.word_vocab, self.char_vocab, self.idf_list, dense,
+        return vectorize(text, self.word_vocab, self.char_vocab, self.idf, dense,
                          self._tokens)
 
     def logits(self, v: Vector) -> list[float]:

@@ -103,7 +103,7 @@ def load_data(data_dir: Path = DATA_DIR, seed: int = 0, cap: int | None = None,
             d.add("intent", text, "praise" if v >= 2 else "complaint" if v <= -2 else "other",
                   0.3)
     if LEXICON_WEIGHT:
-        lex = list(corpora.vader_lexicon())
+        lex = list(corpora.vader_lexicon(data_dir / "vader_lexicon.txt.gz"))
         if cap:  # small test trainings: a hash-chosen slice of the lexicon
             lex = [r for r in lex if zlib.crc32(r[0].encode()) % max(1, 7500 // (cap * 10)) == 0]
         for word, v in lex:
@@ -158,7 +158,6 @@ def _vocab(texts: list[str]) -> tuple[list[str], list[str], dict[str, int]]:
 def _matrix(texts, word_vocab, char_vocab, idf, dense) -> sparse.csr_matrix:
     n = len(word_vocab) + len(char_vocab)
     rows, cols, vals = [], [], []
-    idf = idf.tolist() if not isinstance(idf, list) else idf
     cache: dict = {}
     for r, (t, d) in enumerate(zip(texts, dense, strict=True)):
         v = vectorize(t, word_vocab, char_vocab, idf, (), cache)

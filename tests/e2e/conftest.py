@@ -30,8 +30,8 @@ def _need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def playwright_browser():
+@pytest.fixture(scope="module")   # Playwright's sync API holds an event loop in this thread:
+def playwright_browser():         # release it before other modules' tests run asyncio.run()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -44,6 +44,9 @@ CASES = [
      {"thread_owner_app_id": "4242", "our_app_id": "4242"}, True, "RESPONSE", None, ""),
     ("public reply to a comment", "agent", "response", 24 * 30, {"public": True}, True, None,
      None, "public reply"),
+    ("public reply under a post with private data", "agent", "response", 1,
+     {"public": True, "private_data": ("email", "phone")}, False, None, None,
+     "private data in the customer's post (email, phone)"),
 ]
 
 

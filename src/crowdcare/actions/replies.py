@@ -27,6 +27,15 @@ def send_context(session: Session, conversation: m.Conversation, author: str,
                    m.OptInToken.customer_id == conversation.customer_id,
                    m.OptInToken.status == "active")
             .order_by(m.OptInToken.id.desc()).limit(1))
+    private_data: tuple[str, ...] = ()
+    if public:   # the post a public answer goes under: its private data forbids answering there
+        last = session.scalar(
+            select(m.Message)
+            .where(m.Message.conversation_id == conversation.id,
+                   m.Message.direction == Direction.inbound, m.Message.public.is_(True))
+            .order_by(m.Message.id.desc()).limit(1))
+        private_data = tuple(((last.triage or {}).get("pii") or {}).get("value") or ()) \
+            if last is not None else ()
     return SendContext(
         policy=adapter.policy, author=author, purpose=purpose, now=utcnow(),
         last_inbound_at=conversation.last_inbound_at,
@@ -35,7 +44,7 @@ def send_context(session: Session, conversation: m.Conversation, author: str,
         optin_active=optin is not None,
         thread_owner_app_id=conversation.thread_owner_app_id,
         our_app_id=account.config.get("app_id"),
-        public=public,
+        public=public, private_data=private_data,
     )
 
 

@@ -148,7 +148,7 @@ def reply_to_mention(conversation_id: int, body: MentionReplyIn, request: Reques
                      session: Session = Depends(get_session)) -> dict[str, Any]:
     """Answer a public mention in public, or move to a private message. Private data in the
     mention (triage found an email, phone, card, address or order number) forbids a public
-    answer: 409 with the reason, so the agent answers in private instead."""
+    answer (the policy gate): 409 with the reason, so the agent answers in private instead."""
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     last = session.scalar(select(m.Message).where(
         m.Message.conversation_id == conversation.id, m.Message.direction == "inbound",
@@ -156,10 +156,6 @@ def reply_to_mention(conversation_id: int, body: MentionReplyIn, request: Reques
     if body.public:
         if last is None:
             raise HTTPException(409, "no public post in this conversation to answer in public")
-        pii = ((last.triage or {}).get("pii") or {}).get("value") or []
-        if pii:
-            raise HTTPException(409, "private data in the mention (" + ", ".join(pii)
-                                + "): answer in a private message (public: false)")
     decision = replies.check_reply(session, conversation, Author.agent, False,
                                    public=body.public)
     reply_to = body.reply_to or (last.external_id if (body.public and last) else None)

@@ -28,6 +28,7 @@ class SendContext:
     thread_owner_app_id: str | None = None
     our_app_id: str | None = None
     public: bool = False
+    private_data: tuple[str, ...] = ()  # what triage found in the post a public reply answers
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ def decide(ctx: SendContext) -> PolicyDecision:
     if ctx.public:
         if not p.public_replies:
             return PolicyDecision(False, "this channel cannot answer in public")
+        if ctx.private_data:
+            return PolicyDecision(False, "private data in the customer's post ("
+                                  + ", ".join(ctx.private_data)
+                                  + "): answer in a private message, never in public")
         return PolicyDecision(True, "public reply")
     if ctx.purpose == MARKETING and p.marketing_needs_optin:
         if not ctx.optin_active or not ctx.optin_token:

@@ -99,10 +99,8 @@ def wait_sent(customer, count: int, timeout: float = 10) -> list[str]:
 
 
 def _messenger_fake():
-    try:
-        from crowdcare.channels.messenger.fake_graph import FakeGraph
-    except ImportError:
-        return None
+    from crowdcare.channels.messenger.fake_graph import FakeGraph
+
     return FakeGraph(page_id=PAGE_ID, page_token="e2e-page-token", app_secret="e2e-app-secret",
                      app_id="4242")
 

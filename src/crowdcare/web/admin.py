@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, people, workspaces
+from crowdcare.actions import campaigns as campaign_actions
+from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.channels import registry
 from crowdcare.store import models as m
@@ -184,16 +186,10 @@ def campaigns(request: Request, principal: Principal = Depends(admin_user),
               session: Session = Depends(get_session)):
     rows = session.scalars(select(m.Campaign).where(
         m.Campaign.workspace_id == principal.workspace_id).order_by(m.Campaign.id.desc())).all()
-    links = {}
-    try:
-        from crowdcare.actions import campaigns as campaign_actions  # lands with Messenger
-    except ImportError:
-        campaign_actions = None
-    for row in rows:   # a workspace without a channel that makes links has none
-        links[row.id] = campaign_actions.workspace_link(session, row) \
-            if campaign_actions is not None and hasattr(campaign_actions, "workspace_link") else None
+    # a workspace without a channel that makes links has none
+    links = {row.id: campaign_actions.workspace_link(session, row) for row in rows}
     return render(request, "admin/campaigns.html", {
-        "rows": rows, "links": links, "can_create": campaign_actions is not None,
+        "rows": rows, "links": links,
         "section": "campaigns"}, principal=principal, session=session)
 
 
@@ -201,11 +197,6 @@ def campaigns(request: Request, principal: Principal = Depends(admin_user),
 def add_campaign(request: Request, ref: str = Form(..., max_length=100),
                  name: str = Form(..., max_length=200), greeting: str = Form(..., max_length=2000),
                  principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    try:
-        from crowdcare.actions import campaigns as campaign_actions
-    except ImportError:
-        flash(request, "Campaigns are not available in this version.", "error")
-        return back("/admin/campaigns")
     data = {"ref": ref.strip(), "name": name.strip(), "greeting": greeting.strip()}
     try:
         checked = campaign_actions.check_create(session, principal.workspace_id, data)
@@ -249,15 +240,8 @@ async def save_triage(request: Request, principal: Principal = Depends(admin_use
     vips = words(str(form.get("vip_handles", "")))
     ws = _ws(session, principal)
     try:
-        from crowdcare.actions import triage as triage_actions
-    except ImportError:
-        triage_actions = None
-    try:
-        if triage_actions is not None:
-            changes = triage_actions.check_settings(keywords, vips)
-            triage_actions.do_settings(session, ws, changes)
-        else:
-            ws.settings = {**(ws.settings or {}), "keywords": keywords, "vip_handles": vips}
+        changes = triage_actions.check_settings(keywords, vips)
+        triage_actions.do_settings(session, ws, changes)
         session.commit()
     except ActionError as exc:
         return _fail(request, exc, session, "/admin/triage")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, replies, tickets
+from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.domain import Author
 from crowdcare.store import models as m
@@ -248,14 +249,6 @@ def correct_triage(conversation_id: int, request: Request, message_id: int = For
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     msg = owned(session, m.Message, message_id, principal, "message")
     if msg.conversation_id != conversation.id:
-        return back(f"/c/{conversation_id}")
-    try:
-        from crowdcare.actions import triage as triage_actions  # lands with the triage issue
-    except ImportError:
-        triage_actions = None
-    if triage_actions is None or not hasattr(m.Message, "conversation"):
-        # actions.triage reads Message.conversation, which lands with the triage issue
-        flash(request, "Triage corrections are not available in this version.", "error")
         return back(f"/c/{conversation_id}")
     try:
         msg, clean = triage_actions.check_correct(session, principal.workspace_id, msg.id,

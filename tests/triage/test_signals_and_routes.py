@@ -77,6 +77,10 @@ ROUTES = [
     ("RT to win a $500 gift card! follow and tag 3 friends #giveaway", True, 100, False,
      "ignore"),
     ("what a match last night!", True, 100, False, "ignore"),
+    # an angry complaint is never ignored, whatever the classifier makes of its tone
+    ("This is RIDICULOUS. Third time asking where order NW-1002 is. Worst service ever!!!",
+     False, None, False, "tier1"),
+    ("Worst brand ever, your support never answers", False, None, False, "tier1"),
 ]
 
 

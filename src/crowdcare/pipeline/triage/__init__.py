@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crowdcare.domain import TriageResult
+from crowdcare.domain import Signal, TriageResult
 from crowdcare.pipeline.triage import (
     anger,
     influence,
@@ -52,6 +52,9 @@ def clear_caches() -> None:
     text_mod._REGISTRY.clear_memo()
 
 
+COMPLAINT_CONFIDENT = 0.6
+
+
 def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     ctx = ctx or TriageContext()
     text = text or ""
@@ -70,6 +73,16 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     angry = anger.analyze(text, sent, dense[0], ctx.keywords)
     tech = technical.analyze(text, intent_probs, ctx.keywords)
     private = pii.analyze(text)
+    if not svc.value:
+        # A complaint or a message naming an order is someone the brand must answer, whatever
+        # the classifier thinks of its tone: never let it be ignored as noise.
+        why = ("names an order number" if "order_number" in (private.value or [])
+               else f"a complaint (p={topic.confidence:.2f})"
+               if topic.value == "complaint" and topic.confidence >= COMPLAINT_CONFIDENT
+               else None)
+        if why:
+            svc = Signal(True, 0.7, svc.reasons + [f"overruled: {why}"])
+            topic = intent.analyze(text, intent_probs, True, lang.value, hits)
     infl = influence.analyze(ctx.followers, ctx.verified, ctx.vip)
     prio = priority.compute(sent, svc, angry, tech, infl, ctx.vip, ctx.waiting_minutes)
     return TriageResult(language=lang, sentiment=sent, service_related=svc, intent=topic,

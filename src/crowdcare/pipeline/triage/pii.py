@@ -20,7 +20,7 @@ STREET = re.compile(
     r"|\b(?:rue|avenue|boulevard|calle|avenida|via|rua|plaza)\s+(?:[\w'-]+\s+){0,3}\d{0,4}",
     re.UNICODE)
 ORDER = re.compile(
-    r"#\s?[A-Z0-9][A-Z0-9-]{3,}\b"
+    r"#\s?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b"   # a hashtag is no order number: needs a digit
     r"|\b(?:order|ord|pedido|commande|bestellung|ordine|encomenda|bestelling|invoice|"
     r"tracking|ticket|case|rma)\s*(?:no\.?|number|num|nr\.?|n°|id|#|:)?\s*:?\s*"
     r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b"

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     send_max_attempts: int = 8                    # outbound sends and callbacks
     retry_base_seconds: float = 1.0               # exponential backoff: base * 2**attempt
     lease_seconds: float = 60.0                   # a claimed delivery is retried after this
+    worker_poll_seconds: float = 1.0              # an idle worker looks for new deliveries this often
     follow_on_days: float = 7.0                   # a ticket opened this soon after a solved one follows it
     sqlite_synchronous: str = "NORMAL"            # WAL + NORMAL survives process crashes
 

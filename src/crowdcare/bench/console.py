@@ -6,6 +6,7 @@ on that console's websocket. Target: p99 <= 100 ms."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import tempfile
 import time
@@ -147,7 +148,8 @@ async def _measure(base: str, webhook: str, token: str, cookie: str, consoles: i
 
 
 def run(consoles: int = 50, rate: float = 200, seconds: float = 10,
-        database_url: str | None = None, endpoint: str = "live") -> dict:
+        database_url: str | None = None, endpoint: str = "live", worker_processes: int = 0,
+        bus_url: str = "nats://127.0.0.1:4222") -> dict:
     with tempfile.TemporaryDirectory(prefix="crowdcare-bench-console-") as tmp:
         if database_url:
             from crowdcare.bench.ingest import _reset_postgres
@@ -160,20 +162,30 @@ def run(consoles: int = 50, rate: float = 200, seconds: float = 10,
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {"CROWDCARE_DATABASE_URL": url, "CROWDCARE_RUN_WORKERS": "true"}
-        with servers.process(["-m", "crowdcare", "serve", "--port", str(port), "--no-migrate",
-                              "--log-level", "warning"], f"{base}/healthz", env):
+        serve = ["-m", "crowdcare", "serve", "--port", str(port), "--no-migrate",
+                 "--log-level", "warning"]
+        if worker_processes:   # the scale-out shape: workers apart, events over NATS
+            env.update(CROWDCARE_BUS_URL=bus_url, CROWDCARE_WORKER_POLL_SECONDS="0.02")
+            serve.append("--no-workers")
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(servers.process(serve, f"{base}/healthz", env))
+            for _ in range(worker_processes):
+                stack.enter_context(servers.process(["-m", "crowdcare", "worker"], None, env))
             cookie = _cookie(base)
             result = asyncio.run(_measure(base, f"{base}/webhooks/api/{account_id}", token,
                                           cookie, consoles, rate, seconds, endpoint))
     result["database"] = "postgresql" if database_url else "sqlite"
     result["endpoint"] = ENDPOINTS[endpoint]
+    result["worker_processes"] = worker_processes
     result["target_p99_ms"] = 100
     return result
 
 
 def report(r: dict) -> list[str]:
     return [
-        f"bench console on {r['database']}: {r['consoles']} live consoles on {r['endpoint']}, "
+        f"bench console on {r['database']}"
+        f"{', ' + str(r['worker_processes']) + ' worker processes, NATS bus' if r['worker_processes'] else ', workers in the serving process'}: "
+        f"{r['consoles']} live consoles on {r['endpoint']}, "
         f"{r['messages']} "
         f"messages at {r['rate']:g}/s (posted in {r['post_seconds']} s, {r['errors']} errors)",
         f"  webhook ack -> update on each console: {r['updates']} updates "

@@ -5,17 +5,19 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 
 import httpx
 
 
-def wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+def wait_up(url: str, proc: subprocess.Popen, log, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"server exited: {log.read().decode()[-2000:]}")
         try:
             httpx.get(url, timeout=1)
             return
@@ -25,18 +27,22 @@ def wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
 
 
 @contextmanager
-def process(args: list[str], probe: str, env: dict[str, str] | None = None):
-    proc = subprocess.Popen([sys.executable, *args], env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_up(probe, proc)
-        yield proc
-    finally:
-        proc.terminate()
+def process(args: list[str], probe: str | None, env: dict[str, str] | None = None):
+    """A child process (its log in a temporary file, so a chatty child never blocks on a full
+    pipe); with `probe`, wait until that URL answers."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([sys.executable, *args], env={**os.environ, **(env or {})},
+                                stdout=subprocess.DEVNULL, stderr=log)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            if probe:
+                wait_up(probe, proc, log)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def load(url: str, n: int, concurrency: int, rate: float | None = None,

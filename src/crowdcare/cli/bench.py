@@ -42,10 +42,15 @@ def console(
                                      help="a PostgreSQL URL (emptied!); default: temp SQLite"),
     endpoint: str = typer.Option("live", "--endpoint",
                                  help="live: the console's feed /web/live; stream: /api/v1/stream"),
+    worker_processes: int = typer.Option(0, "--worker-processes",
+                                         help="0: workers in the serving process; N: N "
+                                              "`crowdcare worker` processes, events over NATS"),
+    bus_url: str = typer.Option("nats://127.0.0.1:4222", "--bus-url",
+                                help="the NATS bus, with --worker-processes"),
     as_json: bool = JsonOpt,
 ) -> None:
     """Delay from webhook acknowledgement to the update on each live console (p50/p99)."""
     from crowdcare.bench.console import report, run
 
-    result = run(consoles, rate, seconds, database_url, endpoint)
+    result = run(consoles, rate, seconds, database_url, endpoint, worker_processes, bus_url)
     typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))

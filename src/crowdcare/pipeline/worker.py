@@ -136,7 +136,8 @@ def run_pending(max_rounds: int = 1000) -> int:
 
 
 class DeliveryWorker:
-    """The loop: woken at once when the webhook stored something, else polls every second."""
+    """The loop: woken at once when the webhook in this process stored something; otherwise
+    (a separate `crowdcare worker`) it polls every `worker_poll_seconds`."""
 
     def __init__(self) -> None:
         self.wake = asyncio.Event()
@@ -156,6 +157,7 @@ class DeliveryWorker:
             if not ids:
                 self.wake.clear()
                 try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=1.0)
+                    await asyncio.wait_for(self.wake.wait(),
+                                           timeout=get_settings().worker_poll_seconds)
                 except TimeoutError:
                     pass

@@ -9,7 +9,6 @@ import contextlib
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import func, select
 
 from crowdcare.api.deps import (
     Principal,
@@ -17,13 +16,12 @@ from crowdcare.api.deps import (
     principal_from_token,
     same_origin,
 )
-from crowdcare.events import bus, event_dict, names
+from crowdcare.events import bus, names, outbox
 from crowdcare.store import db
-from crowdcare.store import models as m
 
 router = APIRouter(tags=["stream"])
 POLL_SECONDS = 1.0
-BATCH = 500
+BATCH = outbox.BATCH
 PONG: dict = {"name": "pong"}
 
 
@@ -41,21 +39,6 @@ def _authenticate(websocket: WebSocket, token: str | None) -> Principal | None:
         if not same_origin(websocket):
             return None
         return principal_from_session(session, websocket)
-
-
-def _since(workspace_id: int, last_id: int, allowed: set[str]) -> list[dict]:
-    with db.session_scope() as session:
-        rows = session.scalars(
-            select(m.Event).where(m.Event.workspace_id == workspace_id, m.Event.id > last_id,
-                                  m.Event.audience.in_(allowed))
-            .order_by(m.Event.id).limit(BATCH)).all()
-        return [event_dict(r) for r in rows]
-
-
-def _head(workspace_id: int) -> int:
-    with db.session_scope() as session:
-        return session.scalar(select(func.coalesce(func.max(m.Event.id), 0))
-                              .where(m.Event.workspace_id == workspace_id))
 
 
 @router.websocket("/api/v1/stream")
@@ -92,10 +75,10 @@ async def stream(websocket: WebSocket, last_event_id: int | None = None,
     listener = asyncio.create_task(listen())
     closer = asyncio.create_task(drain_client())
     last = last_event_id if last_event_id is not None else await run_in_threadpool(
-        _head, principal.workspace_id)
+        outbox.head, principal.workspace_id)
     try:
         while True:   # the backlog first, in pages
-            events = await run_in_threadpool(_since, principal.workspace_id, last, allowed)
+            events = await run_in_threadpool(outbox.since, principal.workspace_id, last, allowed)
             await send(events)
             if len(events) < BATCH:
                 break
@@ -107,7 +90,7 @@ async def stream(websocket: WebSocket, last_event_id: int | None = None,
                 await send([getter.result()])
             else:   # quiet: catch up with what other processes wrote to the outbox
                 getter.cancel()
-                await send(await run_in_threadpool(_since, principal.workspace_id, last, allowed))
+                await send(await run_in_threadpool(outbox.since, principal.workspace_id, last, allowed))
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -25,25 +25,6 @@ WARMUP = 30
 ENDPOINTS = {"live": "/web/live", "stream": "/api/v1/stream"}   # the console's feed; the API's
 
 
-def _prepare(url: str) -> tuple[int, str]:
-    import os
-
-    os.environ["CROWDCARE_DATABASE_URL"] = url
-    from crowdcare.actions import people, workspaces
-    from crowdcare.settings import get_settings
-    from crowdcare.store import db
-    from crowdcare.store.migrate import upgrade
-
-    get_settings.cache_clear()
-    upgrade(url)
-    with db.session_scope() as session:
-        ws = workspaces.do_create(session, "Bench", workspaces.check_create(session, "Bench"))
-        people.do_add_agent(session, ws, EMAIL, "agent", "Bench Agent", PASSWORD)
-        _, config = workspaces.check_channel("api", {})
-        account = workspaces.do_add_channel(session, ws, "api", config)
-        return account.id, account.config["inbound_token"]
-
-
 def _cookie(base: str) -> str:
     with httpx.Client(base_url=base, timeout=10) as http:
         page = http.get("/login")
@@ -158,7 +139,7 @@ def run(consoles: int = 50, rate: float = 200, seconds: float = 10,
             url = database_url
         else:
             url = f"sqlite:///{Path(tmp) / 'console.db'}"
-        account_id, token = _prepare(url)
+        account_id, token = servers.prepare(url, agent=(EMAIL, PASSWORD))
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {"CROWDCARE_DATABASE_URL": url, "CROWDCARE_RUN_WORKERS": "true"}

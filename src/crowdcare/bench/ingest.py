@@ -10,25 +10,6 @@ from crowdcare.bench import servers
 from crowdcare.channels.testing import free_port
 
 
-def _prepare(url: str) -> tuple[int, str]:
-    """Migrate a fresh database and connect an API channel; returns (account id, token)."""
-    import os
-
-    os.environ["CROWDCARE_DATABASE_URL"] = url
-    from crowdcare.actions import workspaces
-    from crowdcare.settings import get_settings
-    from crowdcare.store import db
-    from crowdcare.store.migrate import upgrade
-
-    get_settings.cache_clear()
-    upgrade(url)
-    with db.session_scope() as session:
-        ws = workspaces.do_create(session, "Bench", workspaces.check_create(session, "Bench"))
-        _, config = workspaces.check_channel("api", {})
-        account = workspaces.do_add_channel(session, ws, "api", config)
-        return account.id, account.config["inbound_token"]
-
-
 def _reset_postgres(url: str) -> None:
     import psycopg
 
@@ -46,7 +27,7 @@ def run(n: int = 20000, concurrency: int = 32, database_url: str | None = None,
         else:
             ours_url = f"sqlite:///{Path(tmp) / 'ours.db'}"
             baseline_url = f"sqlite:///{Path(tmp) / 'baseline.db'}"
-        account_id, token = _prepare(ours_url)
+        account_id, token = servers.prepare(ours_url)
         headers = {"Authorization": f"Bearer {token}"}
         warm = max(500, n // 20)
 

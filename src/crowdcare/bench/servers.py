@@ -12,6 +12,26 @@ from contextlib import contextmanager
 import httpx
 
 
+def prepare(url: str, agent: tuple[str, str] | None = None) -> tuple[int, str]:
+    """Migrate a fresh database, create a workspace (and an agent to sign in as) and connect
+    an API channel; returns (account id, inbound token)."""
+    os.environ["CROWDCARE_DATABASE_URL"] = url
+    from crowdcare.actions import people, workspaces
+    from crowdcare.settings import get_settings
+    from crowdcare.store import db
+    from crowdcare.store.migrate import upgrade
+
+    get_settings.cache_clear()
+    upgrade(url)
+    with db.session_scope() as session:
+        ws = workspaces.do_create(session, "Bench", workspaces.check_create(session, "Bench"))
+        if agent:
+            people.do_add_agent(session, ws, agent[0], "agent", "Bench Agent", agent[1])
+        _, config = workspaces.check_channel("api", {})
+        account = workspaces.do_add_channel(session, ws, "api", config)
+        return account.id, account.config["inbound_token"]
+
+
 def wait_up(url: str, proc: subprocess.Popen, log, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -19,16 +19,14 @@ from dataclasses import dataclass, field
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import func, select
 
 from crowdcare.api.deps import Principal, principal_from_session, same_origin
-from crowdcare.events import bus, event_dict, names
+from crowdcare.events import bus, names, outbox
 from crowdcare.store import db
-from crowdcare.store import models as m
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0
-BATCH = 500
+BATCH = outbox.BATCH
 RELEVANT = {names.MESSAGE_CREATED, names.MESSAGE_UPDATED, names.CONVERSATION_UPDATED,
             names.TICKET_CREATED, names.TICKET_UPDATED}
 
@@ -114,21 +112,6 @@ def _authenticate(websocket: WebSocket) -> Principal | None:
         return principal if principal is not None and principal.is_staff else None
 
 
-def _since(workspace_id: int, last_id: int, allowed: frozenset[str]) -> list[dict]:
-    with db.session_scope() as session:
-        rows = session.scalars(
-            select(m.Event).where(m.Event.workspace_id == workspace_id, m.Event.id > last_id,
-                                  m.Event.audience.in_(allowed))
-            .order_by(m.Event.id).limit(BATCH)).all()
-        return [event_dict(r) for r in rows]
-
-
-def _head(workspace_id: int) -> int:
-    with db.session_scope() as session:
-        return session.scalar(select(func.coalesce(func.max(m.Event.id), 0))
-                              .where(m.Event.workspace_id == workspace_id))
-
-
 @router.websocket("/web/live")
 async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
     principal = await run_in_threadpool(_authenticate, websocket)
@@ -158,7 +141,7 @@ async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
 
     async def catch_up() -> None:
         while True:
-            rows = await run_in_threadpool(_since, principal.workspace_id, last, console.allowed)
+            rows = await run_in_threadpool(outbox.since, principal.workspace_id, last, console.allowed)
             await send([c for c in map(compact, rows) if c is not None])
             if len(rows) < BATCH:
                 return
@@ -172,7 +155,7 @@ async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
 
     reader = asyncio.create_task(read())
     last = last_event_id if last_event_id is not None else await run_in_threadpool(
-        _head, principal.workspace_id)
+        outbox.head, principal.workspace_id)
     try:
         await catch_up()
         while not reader.done():

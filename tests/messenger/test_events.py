@@ -15,7 +15,9 @@ from messenger.helpers import body, count, event, rows
 from support.fixtures import drain
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "messenger"
+# ../shared/corpora/messenger, copied (MIT, LICENSE beside it) so a checkout alone runs it
+CORPUS = FIXTURES / "corpus"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "messenger"
 EXPECTED = {
     "message__text": ["InboundMessage"], "message__quick_reply": ["InboundMessage"],
     "message__attachments": ["InboundMessage"], "message__reply_to": ["InboundMessage"],
@@ -48,8 +50,16 @@ ACCOUNT = AccountRef(1, 1, "messenger", MessengerTestConfig)
 
 
 def test_every_fixture_is_declared_and_the_corpus_is_there():
-    assert CORPUS.exists(), f"shared corpus missing at {CORPUS}"
+    assert {p.stem for p in sorted(CORPUS.glob("*.json"))} >= {
+        "Payload", "PayloadWithReferral", "PayloadWithStandby"}
     assert {p.stem for p in ALL} == set(EXPECTED)
+
+
+def test_the_copied_corpus_is_the_shared_one():
+    if not SHARED.exists():
+        pytest.skip(f"no shared corpora beside this checkout ({SHARED})")
+    shared = {p.name: p.read_bytes() for p in SHARED.glob("*.json")}
+    assert shared == {p.name: p.read_bytes() for p in CORPUS.glob("*.json")}
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)

@@ -166,3 +166,20 @@ def test_profile_set_and_push_by_api_and_cli(client, page, cli):
     page.fail("server_error")
     r = client.post(f"{url}/push", headers=page.ws.admin)
     assert r.status_code == 502 and "unavailable" in r.json()["detail"]
+
+
+def test_a_thread_request_from_another_app_is_honoured_once(client, page):
+    conv = conversation_with_customer(client, page)
+    request = body(event("psid-1", {"request_thread_control": {
+        "requested_owner_app_id": PAGE_INBOX, "metadata": "agent wants it"}}))
+    page.post(client, request)
+    drain()
+    [passed] = page.requests("/me/pass_thread_control")
+    assert passed["body"]["target_app_id"] == PAGE_INBOX
+    assert client.get(f"/api/v1/conversations/{conv}", headers=page.ws.agent).json()[
+        "thread_owner_app_id"] == PAGE_INBOX
+    # the same request again (a platform retry, a new event): we no longer own the thread
+    page.post(client, body(event("psid-1", {"request_thread_control": {
+        "requested_owner_app_id": PAGE_INBOX}}, ts=1_700_000_000_001)))
+    drain()
+    assert len(page.requests("/me/pass_thread_control")) == 1

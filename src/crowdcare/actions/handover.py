@@ -4,6 +4,7 @@ another app owns it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from crowdcare.events import emit, names
 from crowdcare.store import accounts
 from crowdcare.store import models as m
 
+log = logging.getLogger(__name__)
 ACTIONS = ("pass", "take", "request")
 
 
@@ -46,3 +48,21 @@ def do_handover(session: Session, conversation: m.Conversation, action: str,
     emit(session, conversation.workspace_id, names.CONVERSATION_UPDATED,
          serialize.conversation(conversation))
     return {"action": action, "thread_owner_app_id": conversation.thread_owner_app_id}
+
+
+def do_honour_request(session: Session, conversation: m.Conversation, requester_app_id: str,
+                      our_app_id: str | None) -> bool:
+    """Another app asked for the thread (request_thread_control): while we own it (or nobody
+    is recorded as owner), pass it. A replay finds the requester already owning it and does
+    nothing; a refusal is logged, never fails the delivery."""
+    if conversation.thread_owner_app_id not in (None, our_app_id):
+        return False
+    if requester_app_id == our_app_id:
+        return False
+    try:
+        do_handover(session, conversation, "pass", requester_app_id)
+    except ActionError as exc:
+        log.warning("conversation %s: could not honour the thread request of app %s: %s",
+                    conversation.id, requester_app_id, exc.reason)
+        return False
+    return True

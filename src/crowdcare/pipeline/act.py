@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import campaigns, inbound, threads
+from crowdcare.actions import campaigns, handover, inbound, threads
 from crowdcare.domain import (
     ChannelEvent,
     InboundMessage,
@@ -57,6 +57,9 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
         case ThreadControl():
             conversation = threads.resolve(session, account, event.sender)
             inbound.do_thread_control(session, account, conversation, event)
+            if event.action == "request" and event.new_owner_app_id:
+                handover.do_honour_request(session, conversation, event.new_owner_app_id,
+                                           account.config.get("app_id"))
         case Unsupported():
             log.info("account %s: unsupported %s event acknowledged (%s)",
                      account.id, event.kind, event.detail)

@@ -25,3 +25,12 @@ class Conflict(ActionError):
 
 class Invalid(ActionError):
     status = 422
+
+
+def owned(session, model, row_id: int, workspace_id: int, what: str):
+    """The workspace's row, or NotFound: another workspace's row is as invisible as a
+    missing one (404, never 403)."""
+    row = session.get(model, row_id)
+    if row is None or row.workspace_id != workspace_id:
+        raise NotFound(f"{what} {row_id} not found")
+    return row

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Conflict, Invalid, NotFound, serialize
+from crowdcare.actions import Conflict, Invalid, owned, serialize
 from crowdcare.domain import TicketStatus
 from crowdcare.events import emit, names
 from crowdcare.settings import get_settings
@@ -66,10 +66,7 @@ def open_for_message(session: Session, conversation: m.Conversation, priority: i
 
 
 def get(session: Session, workspace_id: int, ticket_id: int) -> m.Ticket:
-    ticket = session.get(m.Ticket, ticket_id)
-    if ticket is None or ticket.workspace_id != workspace_id:
-        raise NotFound(f"ticket {ticket_id} not found")
-    return ticket
+    return owned(session, m.Ticket, ticket_id, workspace_id, "ticket")
 
 
 def check_update(session: Session, ticket: m.Ticket, changes: dict[str, Any]) -> None:

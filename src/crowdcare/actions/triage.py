@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Invalid, NotFound
+from crowdcare.actions import Invalid, owned
 from crowdcare.domain import Route
 from crowdcare.events import emit
 from crowdcare.pipeline.route import Rule, RuleError, rule_from_dict
@@ -73,10 +73,7 @@ def do_create_rule(session: Session, workspace_id: int, data: dict[str, Any],
 
 
 def get_rule(session: Session, workspace_id: int, rule_id: int) -> m.RoutingRule:
-    row = session.get(m.RoutingRule, rule_id)
-    if row is None or row.workspace_id != workspace_id:
-        raise NotFound(f"routing rule {rule_id} not found")
-    return row
+    return owned(session, m.RoutingRule, rule_id, workspace_id, "routing rule")
 
 
 def do_delete_rule(session: Session, row: m.RoutingRule) -> None:
@@ -126,9 +123,7 @@ def do_settings(session: Session, ws: m.Workspace, changes: dict[str, Any]) -> m
 
 def check_correct(session: Session, workspace_id: int, message_id: int, field: str,
                   value: Any) -> tuple[m.Message, str]:
-    msg = session.get(m.Message, message_id)
-    if msg is None or msg.workspace_id != workspace_id:
-        raise NotFound(f"message {message_id} not found")
+    msg = owned(session, m.Message, message_id, workspace_id, "message")
     if msg.direction != "inbound":
         raise Invalid("only inbound messages are triaged", field="field")
     if field not in CORRECTABLE:

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdcare import actions
 from crowdcare.actions.people import hash_token
 from crowdcare.domain import Role
 from crowdcare.settings import get_settings
@@ -83,10 +84,7 @@ def admin(principal: Principal = Depends(current)) -> Principal:
 
 def owned(session: Session, model, row_id: int, principal: Principal, what: str):
     """Another workspace's row is as invisible as a missing one: 404, never 403."""
-    row = session.get(model, row_id)
-    if row is None or row.workspace_id != principal.workspace_id:
-        raise HTTPException(404, f"{what} {row_id} not found")
-    return row
+    return actions.owned(session, model, row_id, principal.workspace_id, what)
 
 
 def same_origin(connection) -> bool:

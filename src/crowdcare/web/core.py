@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from crowdcare import actions
 from crowdcare.api.deps import Principal, get_session, principal_from_session
 from crowdcare.domain import Role
 from crowdcare.store import models as m
@@ -77,10 +78,10 @@ def admin_user(principal: Principal = Depends(console_user)) -> Principal:
 
 
 def owned(session: Session, model, row_id: int, principal: Principal, what: str = "page"):
-    row = session.get(model, row_id)
-    if row is None or row.workspace_id != principal.workspace_id:
-        raise Refused(404, f"No such {what}.")
-    return row
+    try:
+        return actions.owned(session, model, row_id, principal.workspace_id, what)
+    except actions.NotFound:
+        raise Refused(404, f"No such {what}.") from None
 
 
 def is_htmx(request: Request) -> bool:

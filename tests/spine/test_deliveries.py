@@ -40,4 +40,6 @@ def test_failed_delivery_is_kept_listed_and_retryable(client, cli, workspace):
 
 def test_deliveries_cli_errors(cli):
     assert "name delivery ids" in cli("deliveries", "retry", ok=False).stderr
+    missing = cli("deliveries", "retry", "999", ok=False)
+    assert missing.exit_code == 2 and "no delivery with id 999" in missing.stderr
     assert "--status must be" in cli("deliveries", "list", "--status", "weird", ok=False).stderr

@@ -38,6 +38,9 @@ def test_set_up_errors_are_clear_messages_not_tracebacks(cli):
     cli("agent", "add", "x@y.test")
     assert "already exists" in cli("agent", "add", "X@y.test", ok=False).stderr
     assert "unknown channel kind 'fax'" in cli("channel", "add", "fax", ok=False).stderr
+    every = cli("channel", "add", "messenger", ok=False).stderr   # every missing option at once
+    assert all(f"{o}: Field required" in every
+               for o in ("page_id", "page_token", "app_secret", "verify_token"))
     assert "needs a value" in cli("channel", "add", "api", "--callback-url", ok=False).stderr
     assert "callback_url" in cli("channel", "add", "api", "--callback-url", "not a url",
                                  ok=False).stderr

@@ -58,9 +58,10 @@ def check_channel(kind: str, options: dict[str, Any]):
     try:
         return adapter, adapter.config_model.model_validate(options)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise Invalid(f"{'.'.join(map(str, first['loc'])) or kind}: {first['msg']}",
-                      field=str(first["loc"][0]) if first["loc"] else None) from None
+        errors = exc.errors()   # every problem at once: fix them all in one go
+        reason = "; ".join(f"{'.'.join(map(str, e['loc'])) or kind}: {e['msg']}" for e in errors)
+        first = errors[0]["loc"]
+        raise Invalid(reason, field=str(first[0]) if first else None) from None
 
 
 def do_add_channel(session: Session, workspace: m.Workspace, kind: str, config,

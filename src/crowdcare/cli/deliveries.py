@@ -44,8 +44,11 @@ def deliveries_retry(
 ) -> None:
     if not ids and not all_failed:
         fail("name delivery ids, or pass --all-failed")
-    with unit_of_work():
-        pass  # a clear error if the database is not there
+    with unit_of_work() as session:   # also a clear error if the database is not there
+        known = set(session.scalars(select(m.Delivery.id).where(m.Delivery.id.in_(ids or []))))
+    missing = sorted(set(ids or []) - known)
+    if missing:
+        fail(f"no delivery with id {', '.join(map(str, missing))}")
     queued = worker.retry(list(ids or []), all_failed=all_failed)
     processed = worker.run_pending() if now else 0
     out({"queued": queued, "processed": processed}, as_json,

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import json
 
+import httpx
 import pytest
 
 from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
@@ -167,3 +168,33 @@ def test_other_workspaces_data_is_invisible(client, cli, shop):
                        headers=other.agent).status_code == 404
     assert client.patch("/api/v1/tickets/1", json={"status": "solved"},
                         headers=other.agent).status_code == 404
+
+
+def test_a_queued_reply_wakes_the_sender_without_waiting_for_its_poll(cli, receiver, monkeypatch):
+    """Live workers, polling only every 60 s: the reply still goes out at once, because the
+    committed message.created event wakes the sender."""
+    import time
+
+    from crowdcare.app import create_app
+    from crowdcare.settings import get_settings
+
+    monkeypatch.setenv("CROWDCARE_RUN_WORKERS", "true")
+    monkeypatch.setenv("CROWDCARE_WORKER_POLL_SECONDS", "60")
+    get_settings.cache_clear()
+    shop = make_workspace(cli, callback_url=receiver.url)
+    with serve_in_thread(create_app()) as base, httpx.Client(base_url=base) as http:
+        http.post(shop.webhook, json={"id": "m1", "customer": {"id": "c-1"},
+                                      "text": "Where is my order?"}, headers=shop.inbound)
+        deadline = time.monotonic() + 20
+        while not (items := http.get("/api/v1/conversations",
+                                     headers=shop.agent).json()["items"]):
+            assert time.monotonic() < deadline, "the delivery was not processed"
+            time.sleep(0.05)
+        r = http.post(f"/api/v1/conversations/{items[0]['id']}/replies",
+                      json={"text": "On its way"}, headers=shop.agent)
+        assert r.status_code == 201
+        while not receiver.received:
+            assert time.monotonic() < deadline, "the sender slept until its next poll"
+            time.sleep(0.05)
+    assert json.loads(receiver.received[0]["body"])["text"] == "On its way"
+    get_settings.cache_clear()

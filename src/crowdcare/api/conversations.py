@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -70,7 +70,7 @@ class ReplyIn(BaseModel):
 
 
 @router.post("/{conversation_id}/replies", status_code=201)
-def reply(conversation_id: int, body: ReplyIn, request: Request,
+def reply(conversation_id: int, body: ReplyIn,
           principal: Principal = Depends(staff),
           session: Session = Depends(get_session)) -> dict[str, Any]:
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -79,7 +79,4 @@ def reply(conversation_id: int, body: ReplyIn, request: Request,
                            agent_id=principal.agent_id, note=body.note, decision=decision,
                            attachments=body.attachments)
     session.commit()
-    workers = getattr(request.app.state, "workers", None)
-    if workers is not None:
-        workers.outbound.notify()
     return serialize.message(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ class CommentReplyIn(BaseModel):
 
 
 @router.post("/{conversation_id}/comment-replies", status_code=201)
-def comment_reply(conversation_id: int, body: CommentReplyIn, request: Request,
+def comment_reply(conversation_id: int, body: CommentReplyIn,
                   principal: Principal = Depends(staff),
                   session: Session = Depends(get_session)) -> dict[str, Any]:
     """Answer a public comment in public, or privately in the commenter's inbox."""
@@ -53,7 +53,4 @@ def comment_reply(conversation_id: int, body: CommentReplyIn, request: Request,
                            reply_to=body.reply_to,
                            extra={"metadata": {"private_reply": True}} if body.private else None)
     session.commit()
-    workers = getattr(request.app.state, "workers", None)
-    if workers is not None:
-        workers.outbound.notify()
     return serialize.message(row)

@@ -143,7 +143,7 @@ class MentionReplyIn(BaseModel):
 
 
 @router.post("/api/v1/conversations/{conversation_id}/mention-replies", status_code=201)
-def reply_to_mention(conversation_id: int, body: MentionReplyIn, request: Request,
+def reply_to_mention(conversation_id: int, body: MentionReplyIn,
                      principal: Principal = Depends(staff),
                      session: Session = Depends(get_session)) -> dict[str, Any]:
     """Answer a public mention in public, or move to a private message. Private data in the
@@ -163,7 +163,4 @@ def reply_to_mention(conversation_id: int, body: MentionReplyIn, request: Reques
                            agent_id=principal.agent_id, decision=decision, public=body.public,
                            reply_to=reply_to)
     session.commit()
-    workers = getattr(request.app.state, "workers", None)
-    if workers is not None:
-        workers.outbound.notify()
     return serialize.message(row)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from crowdcare.actions import replies, serialize
 from crowdcare.channels import registry
 from crowdcare.domain import MessageStatus, OutboundMessage, Sender, SendResult
-from crowdcare.events import emit, names
+from crowdcare.events import bus, emit, names
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
 from crowdcare.store import models as m
@@ -120,7 +120,22 @@ class OutboundWorker:
     def notify(self) -> None:
         self.wake.set()
 
+    async def _wake_on_queued(self) -> None:
+        """Whatever queued a message (a reply, a greeting, a receipt) wakes the sender once it
+        is committed: no caller has to remember to."""
+        async for ev in bus.current().subscribe():
+            if ev["name"] == names.MESSAGE_CREATED and \
+                    (ev.get("payload") or {}).get("status") == MessageStatus.queued:
+                self.wake.set()
+
     async def run(self, stop: asyncio.Event) -> None:
+        listener = asyncio.create_task(self._wake_on_queued())
+        try:
+            await self._loop(stop)
+        finally:
+            listener.cancel()
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
             while not stop.is_set():
                 try:
@@ -131,6 +146,7 @@ class OutboundWorker:
                 if not sent:
                     self.wake.clear()
                     try:
-                        await asyncio.wait_for(self.wake.wait(), timeout=0.5)
+                        await asyncio.wait_for(self.wake.wait(),
+                                               timeout=get_settings().worker_poll_seconds)
                     except TimeoutError:
                         pass

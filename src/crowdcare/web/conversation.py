@@ -173,9 +173,6 @@ def reply(conversation_id: int, request: Request, text: str = Form("", max_lengt
                                          "HX-Reswap": "innerHTML"})
         flash(request, exc.reason, "error")
         return back(f"/c/{conversation_id}")
-    workers = getattr(request.app.state, "workers", None)
-    if workers is not None and not is_note:
-        workers.outbound.notify()
     if is_htmx(request):
         return render(request, "_message.html", {
             "msg": row, "agent_names": {principal.agent_id: principal.name},

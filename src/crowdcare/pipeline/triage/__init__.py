@@ -48,7 +48,7 @@ def clear_caches() -> None:
     from crowdcare.pipeline.triage import text as text_mod
 
     for mod in list(model._models.values()):
-        mod._tokens.clear()
+        mod.clear_cache()
     text_mod._REGISTRY.clear_memo()
 
 

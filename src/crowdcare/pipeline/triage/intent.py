@@ -6,7 +6,7 @@ lexicon carries the words an online shop hears that those corpora lack, in sever
 from __future__ import annotations
 
 from crowdcare.domain import Signal
-from crowdcare.pipeline.triage.text import lexicon
+from crowdcare.pipeline.triage.text import lexicon, shared_hits
 
 LEXICON = {
     "order_status": lexicon([
@@ -60,12 +60,9 @@ FOREIGN_LEXICON_WEIGHT = 1.0
 
 
 def lexicon_hits(text: str) -> dict[str, list[str]]:
-    found = {}
-    for topic, lex in LEXICON.items():
-        hits = lex.finditer(text)
-        if hits:
-            found[topic] = sorted({h.group(0) for h in hits})
-    return found
+    found = shared_hits(text)   # every built-in lexicon's hits, one pass: read, not re-run
+    return {topic: sorted({h.text for h in found[lex]})
+            for topic, lex in LEXICON.items() if lex in found}
 
 
 def analyze(text: str, probs: dict, service_related: bool, language: str = "en",

@@ -55,10 +55,11 @@ COMMON = {
     "nl": "de het een en is niet ik mijn je voor met op dank bedankt hallo bestelling "
           "waar wanneer waarom hoe nog heel".split(),
 }
-_COMMON_OF = {}
+_COMMON_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _words in COMMON.items():
     for _w in _words:
-        _COMMON_OF.setdefault(_w, set()).add(_lang)
+        if _lang not in _COMMON_OF.get(_w, ()):
+            _COMMON_OF[_w] = _COMMON_OF.get(_w, ()) + (_lang,)
 
 _lock = threading.Lock()
 _detector = None
@@ -97,14 +98,19 @@ def _by_script(text: str) -> Signal | None:
 
 def _by_common_words(words: list[str]) -> Signal | None:
     votes: dict[str, int] = {}
+    get = _COMMON_OF.get
     for w in words:
-        for lang in _COMMON_OF.get(w, ()):
-            votes[lang] = votes.get(lang, 0) + 1
+        langs = get(w)
+        if langs:
+            for lang in langs:
+                votes[lang] = votes.get(lang, 0) + 1
     if not votes:
         return None
-    ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-    best, n = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0
+    if len(votes) == 1:
+        [(best, n)], second = votes.items(), 0
+    else:
+        ranked = sorted([(-c, lang) for lang, c in votes.items()])
+        best, n, second = ranked[0][1], -ranked[0][0], -ranked[1][0]
     share = n / len(words)
     if n - second >= 1 and share >= 0.5 and (n >= 2 or len(words) <= 2):
         conf = min(0.95, 0.5 + 0.45 * share) if n >= 2 else 0.6
@@ -130,7 +136,7 @@ def english_words() -> frozenset[str]:
 
 def _english_share(words: list[str]) -> float:
     known = english_words()
-    return sum(w in known for w in words) / len(words)
+    return len([w for w in words if w in known]) / len(words)
 
 
 _NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+", re.IGNORECASE)
@@ -142,7 +148,7 @@ def detect(text: str) -> Signal:
     s = _by_script(text)
     if s:
         return s
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = _WORD.findall(text.lower())
     if not words:
         return Signal("unknown", 0.0, ["no letters"])
     if len(words) <= 12:  # long texts: lingua is reliable and more precise than word votes

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,40 +21,29 @@ from crowdcare.pipeline.triage.text import _CJK, normalize, tokens
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_PATH = DATA_DIR / "model.json.gz"
-FORMAT = 1
+FORMAT = 2   # 2: per-occurrence idf over one norm per block (see sparse_features)
 DENSE = ("vader_compound", "vader_pos", "vader_neg", "vader_neu")
-TOKEN_CACHE = 200_000   # distinct tokens remembered (a few tens of MB at most)
+TOKEN_CACHE = 200_000   # distinct tokens remembered (11 MB of float32 rows)
 
 
-@dataclass
-class Vector:
-    """A text as the model sees it: tf-idf values (each block — words, character n-grams —
-    l2-normalised on its own) by feature id, plus the dense inputs. Word ids come first in the
-    id space, and the word block comes first in `idx`."""
-
-    idx: np.ndarray
-    val: np.ndarray
-    n_word_feats: int       # idx[:n_word_feats] are word features, the rest character n-grams
-    dense: np.ndarray
-
-
-def _tfidf(ids: list[int], idf: np.ndarray, n_word_ids: int):
-    """(ids, values): 1+log(tf) * idf, each block (words first, then character n-grams)
-    l2-normalised on its own; `n_word_ids` distinct word ids lead `ids`' distinct ids."""
-    c = Counter(ids)   # insertion order: every word id comes before any character id
-    n = len(c)
-    idx = np.fromiter(c.keys(), dtype=np.int64, count=n)
-    tf = np.fromiter(c.values(), dtype=np.float32, count=n)
-    val = idf[idx] * (np.log(tf) + np.float32(1.0))
-    sq = val * val
-    sw = math.sqrt(float(sq[:n_word_ids].sum())) or 1.0
-    sc = math.sqrt(float(sq[n_word_ids:].sum())) or 1.0
-    val[:n_word_ids] /= np.float32(sw)
-    val[n_word_ids:] /= np.float32(sc)
-    return idx, val
+def occurrences(text: str, word_vocab: dict[str, int]) -> tuple[list[int], list[str]]:
+    """(word feature ids, one per occurrence: unigrams and bigrams; the text's tokens)."""
+    toks = tokens(normalize(text))
+    get = word_vocab.get
+    ids: list[int] = []
+    prev = "<s>"
+    for t in toks:
+        j = get(t)
+        if j is not None:
+            ids.append(j)
+        j = get(prev + " " + t)
+        if j is not None:
+            ids.append(j)
+        prev = t
+    return ids, toks
 
 
-def _char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
+def char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
     """The vocabulary ids of a token's character 3-5-grams (text.features' char block)."""
     if len(token) < 2 and not _CJK.match(token):
         return ()
@@ -70,40 +58,26 @@ def _char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def vectorize(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
-              idf: np.ndarray, dense: tuple[float, ...],
-              cache: dict[str, tuple[int, ...]] | None = None) -> Vector:
-    """The same features as text.features(), looked up straight into vocabulary ids.
+def sparse_features(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
+                    idf: np.ndarray) -> tuple[list[int], list[float]]:
+    """The text as the model's input row: (feature ids, values), a feature repeated once per
+    occurrence (the training matrix sums them).
 
-    `cache` remembers each token's character-gram ids: words repeat (Zipf), so most tokens
-    of a message are a dictionary hit instead of a dozen slices and look-ups."""
-    toks = tokens(normalize(text))
-    wget = word_vocab.get
-    wc: list[int] = []
-    cc: list[int] = []
-    prev = "<s>"
-    for t in toks:
-        j = wget(t)
-        if j is not None:
-            wc.append(j)
-        j = wget(prev + " " + t)
-        if j is not None:
-            wc.append(j)
-        prev = t
-        if cache is not None:
-            ids = cache.get(t)
-            if ids is None:
-                ids = _char_ids(t, char_vocab)
-                if len(cache) >= TOKEN_CACHE:
-                    cache.clear()
-                cache[t] = ids
-        else:
-            ids = _char_ids(t, char_vocab)
-        cc.extend(ids)
-    nw = len(set(wc))
-    wc.extend(cc)
-    idx, val = _tfidf(wc, idf, nw)
-    return Vector(idx, val, nw, np.asarray(dense, dtype=np.float32))
+    Each occurrence weighs its idf; each block (words, character n-grams) is divided by the
+    root of the sum of its occurrences' squared idf (the l2 norm when nothing repeats). That
+    makes a message's row the sum of its tokens' rows over one norm, so inference can cache
+    each token's projection and add them up (Model.logits) instead of rebuilding the row."""
+    wids, toks = occurrences(text, word_vocab)
+    cids = [j for t in toks for j in char_ids(t, char_vocab)]
+    out_ids: list[int] = []
+    out_vals: list[float] = []
+    for ids in (wids, cids):
+        if ids:
+            w = idf[ids]
+            w = w / math.sqrt(float(w @ w))
+            out_ids.extend(ids)
+            out_vals.extend(w.tolist())
+    return out_ids, out_vals
 
 
 def b64(a: np.ndarray) -> str:
@@ -115,12 +89,29 @@ def _unb64(s: str, dtype, shape=None) -> np.ndarray:
     return a.reshape(shape) if shape else a
 
 
+@dataclass
+class Vector:
+    """A text ready for the logits: `coef @ table[rows]` (+ `extra`). The rows are its word
+    features (one per occurrence, over the word norm), the VADER inputs, and each token's
+    cached character-gram pull (over the character norm): one gather, one product."""
+
+    words: list[int]        # word feature ids, one per occurrence (top_words reads them)
+    word_norm: float
+    rows: list[int]
+    coef: list[float]
+    table: np.ndarray
+    extra: np.ndarray | None = None   # pulls of new tokens that did not fit this table
+    gathered: np.ndarray | None = None   # table[rows], once logits() has gathered it
+
+
 class Model:
-    """Read-only after construction, so one instance is shared by every thread."""
+    """Read-only after construction except for the token cache, which only grows (under a
+    lock) and is replaced whole when full: one instance is shared by every thread."""
 
     def __init__(self, doc: dict):
         if doc.get("format") != FORMAT:
-            raise ValueError(f"triage model format {doc.get('format')!r}, expected {FORMAT}")
+            raise ValueError(f"triage model format {doc.get('format')!r}, expected {FORMAT}: "
+                             "run `crowdcare triage train`")
         self.words: list[str] = doc["words"]
         self.chars: list[str] = doc["chars"]
         self.word_vocab = {f: i for i, f in enumerate(self.words)}
@@ -128,30 +119,130 @@ class Model:
         self.char_vocab = {f: n_words + i for i, f in enumerate(self.chars)}
         n = n_words + len(self.chars)
         self.heads: dict[str, dict] = doc["heads"]
-        k = doc["outputs"]
+        self.k = k = doc["outputs"]
         self.idf = _unb64(doc["idf"], np.float32).astype(np.float32)
-        self.weights = _unb64(doc["weights"], np.float16, (n, k)).astype(np.float32)
+        self.idf2 = self.idf * self.idf
+        self._idf2 = self.idf2.tolist()   # summed per token in Python: no array per call
+        weights = _unb64(doc["weights"], np.float16, (n, k)).astype(np.float32)
+        self.scaled = weights * self.idf[:, None]   # one occurrence's pull, before the norm
         self.dense = np.asarray(doc["dense"], dtype=np.float32).reshape(len(DENSE), k)
         self.bias = np.asarray(doc["bias"], dtype=np.float32)
         self.info: dict = doc.get("info", {})
-        self._tokens: dict[str, tuple[int, ...]] = {}
+        # The table every message gathers from: each word's pull, the dense rows, each
+        # vocabulary word's character-gram pull (as a token), then the cache of other tokens.
+        self._dense_rows = list(range(n_words, n_words + len(DENSE)))
+        self._word_chars = n_words + len(DENSE)   # row of word j's character pull: + j
+        pulls, sq = self._char_pulls(self.words)
+        self._word_char_sq = sq
+        self._head = np.vstack([self.scaled[:n_words], self.dense, pulls])
+        self._lock = threading.Lock()
+        self._new_token_cache()
+
+    def _char_pulls(self, tokens_: list[str]) -> tuple[np.ndarray, list[float]]:
+        """Each token's character-gram pull (rows) and sum of squared idf, in one gather."""
+        grams = [char_ids(t, self.char_vocab) if " " not in t else () for t in tokens_]
+        flat = [g for gs in grams for g in gs]
+        idf2 = self._idf2
+        sq = [sum([idf2[g] for g in gs]) for gs in grams]
+        pulls = np.zeros((len(tokens_), self.k), dtype=np.float32)
+        has = [i for i, gs in enumerate(grams) if gs]
+        if has:
+            starts = np.cumsum([0] + [len(grams[i]) for i in has[:-1]])
+            pulls[has] = np.add.reduceat(self.scaled[flat], starts, axis=0)
+        return pulls, sq
+
+    def _new_token_cache(self) -> None:
+        # token → (row, sum of its grams' squared idf) for tokens outside the vocabulary.
+        # Rows are written once and never changed; a full table is replaced, not reused, so a
+        # message that took the old one still reads what it expects.
+        table = np.zeros((len(self._head) + TOKEN_CACHE, self.k), dtype=np.float32)
+        table[:len(self._head)] = self._head
+        self._cache = ({}, table, [len(self._head)])
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._new_token_cache()
+
+    def _token(self, token: str, cache) -> tuple[int | None, float, np.ndarray]:
+        grams = char_ids(token, self.char_vocab)
+        if grams:
+            pull = self.scaled.take(grams, axis=0).sum(0)
+            idf2 = self._idf2
+            sq = sum([idf2[g] for g in grams])
+        else:
+            pull, sq = np.zeros(self.k, dtype=np.float32), 0.0
+        with self._lock:
+            index, table, used = self._cache
+            if token in index:
+                row = index[token][0]
+            else:
+                if used[0] >= len(table):
+                    self._new_token_cache()
+                    index, table, used = self._cache
+                row = used[0]
+                table[row] = pull
+                used[0] += 1
+                index[token] = (row, sq)
+            same = self._cache is cache   # else the row is in a newer table than the caller's
+        return (row if same else None), sq, pull
 
     def vectorize(self, text: str, dense: tuple[float, ...]) -> Vector:
-        return vectorize(text, self.word_vocab, self.char_vocab, self.idf, dense,
-                         self._tokens)
+        """Word ids (unigrams and bigrams), and each token's character-gram pull: a table row
+        for vocabulary words, else from the token cache (new tokens are the only cost)."""
+        toks = tokens(normalize(text))
+        get = self.word_vocab.get
+        cache = self._cache
+        index, table, _ = cache
+        word_chars, word_sq = self._word_chars, self._word_char_sq
+        wids: list[int] = []
+        crows: list[int] = []
+        extra = None
+        sq = 0.0
+        prev = "<s>"
+        for t in toks:
+            j = get(t)
+            if j is not None:
+                wids.append(j)
+                crows.append(word_chars + j)
+                sq += word_sq[j]
+            else:
+                e = index.get(t)
+                if e is None:
+                    row, s, pull = self._token(t, cache)
+                    if row is None:
+                        extra = pull if extra is None else extra + pull
+                    else:
+                        crows.append(row)
+                else:
+                    row, s = e
+                    crows.append(row)
+                sq += s
+            j = get(prev + " " + t)
+            if j is not None:
+                wids.append(j)
+            prev = t
+        idf2 = self._idf2
+        word_norm = math.sqrt(sum([idf2[j] for j in wids])) or 1.0
+        char_norm = math.sqrt(sq) or 1.0
+        if extra is not None:
+            extra = extra / np.float32(char_norm)
+        return Vector(wids, word_norm, wids + self._dense_rows + crows,
+                      [1.0 / word_norm] * len(wids) + list(dense)
+                      + [1.0 / char_norm] * len(crows), table, extra)
 
     def logits(self, v: Vector) -> list[float]:
-        out = self.bias + v.dense @ self.dense
-        if len(v.idx):
-            out = out + v.val @ self.weights[v.idx]
+        v.gathered = v.table[v.rows]   # kept: top_words reads the word rows' pulls from it
+        out = self.bias + np.asarray(v.coef, dtype=np.float32) @ v.gathered
+        if v.extra is not None:
+            out = out + v.extra
         return out.tolist()
 
-    def probs(self, logits: np.ndarray, head: str) -> dict:
+    def probs(self, logits: list[float], head: str) -> dict:
         """{class: probability} for one head."""
         h = self.heads[head]
         z = logits[h["start"]:h["start"] + h["width"]]
         if h["width"] == 1:  # binary head: one logit for the second class
-            p = 1.0 / (1.0 + math.exp(-float(z[0])))
+            p = 1.0 / (1.0 + math.exp(-z[0]))
             return {h["classes"][0]: 1.0 - p, h["classes"][1]: p}
         top = max(z)
         e = [math.exp(x - top) for x in z]
@@ -160,20 +251,25 @@ class Model:
 
     def top_words(self, v: Vector, head: str, cls, k: int = 3) -> list[str]:
         """The words that pushed `head` towards `cls` the most (for the reasons)."""
-        w_idx, w_val = v.idx[:v.n_word_feats], v.val[:v.n_word_feats]
-        if not len(w_idx):
+        if not v.words:
             return []
         h = self.heads[head]
         col = h["start"] + (0 if h["width"] == 1 else h["classes"].index(cls))
         sign = -1.0 if h["width"] == 1 and cls == h["classes"][0] else 1.0
-        contrib = (sign * w_val * self.weights[w_idx, col]).tolist()
-        order = sorted(range(len(contrib)), key=lambda i: (-contrib[i], i))[:k + 2]
+        rows = v.gathered if v.gathered is not None else v.table[v.rows]
+        pulls = rows[:len(v.words), col].tolist()   # word rows lead `rows`
+        total: dict[int, float] = {}
+        for j, x in zip(v.words, pulls, strict=True):   # a repeated word pulls once per use
+            total[j] = total.get(j, 0.0) + x
+        floor = 0.02 * v.word_norm   # a share of the logit under 0.02 explains nothing
         out: list[str] = []
-        for i in order:
-            w = self.words[w_idx[i]].replace("<s> ", "")
-            if contrib[i] > 0.02 and w not in out:
+        for _, j in sorted([(-y, j) for j, x in total.items() if (y := sign * x) > floor]):
+            w = self.words[j].replace("<s> ", "")
+            if w not in out:
                 out.append(w)
-        return out[:k]
+                if len(out) == k:
+                    break
+        return out
 
 
 def save(doc: dict, path: Path) -> None:
@@ -190,24 +286,26 @@ def read(path: Path) -> Model:
 
 
 _lock = threading.Lock()
-_models: dict[object, Model] = {}
+_models: dict[Path, Model] = {}
 _default: Path | None = None
+_current: Model | None = None   # what get() returns without a path: asked for per message
 
 
 def use(path: str | Path | None) -> None:
     """Make `path` the model triage() uses (the CLI's --model); None restores the default."""
-    global _default
+    global _default, _current
     _default = Path(path) if path else None
+    _current = None
 
 
 def get(path: str | Path | None = None) -> Model:
     """The model, loaded once per path (first caller pays; later calls are a dict hit).
-    Which file: `path`, else use(), else $CROWDCARE_TRIAGE_MODEL, else the shipped one."""
-    key = path or _default or os.environ.get("CROWDCARE_TRIAGE_MODEL") or DEFAULT_PATH
-    m = _models.get(key)
-    if m is not None:
-        return m
-    p = Path(key)
+    Which file: `path`, else use(), else $CROWDCARE_TRIAGE_MODEL (read once), else the
+    shipped one."""
+    global _current
+    if path is None and _current is not None:
+        return _current
+    p = Path(path or _default or os.environ.get("CROWDCARE_TRIAGE_MODEL") or DEFAULT_PATH)
     m = _models.get(p)
     if m is None:
         with _lock:
@@ -217,5 +315,6 @@ def get(path: str | Path | None = None) -> Model:
                     raise FileNotFoundError(
                         f"triage model {p} is missing: run `crowdcare triage train`")
                 m = _models[p] = read(p)
-    _models[key] = m
+    if path is None:
+        _current = m
     return m

@@ -35,10 +35,9 @@ def compute(sentiment: Signal, service: Signal, anger: Signal, technical: Signal
         shares["not service-related"] = WEIGHTS["not service-related"] * service.confidence
     if technical.value:
         shares["technical"] = WEIGHTS["technical"]
-    points = {k: round(v) for k, v in shares.items() if round(v)}
-    value = max(0, min(100, BASE + sum(points.values())))
-    reasons = [f"base: {BASE}"] + [
-        f"{k}: {v:+d}" for k, v in sorted(points.items(), key=lambda kv: (-abs(kv[1]), kv[0]))]
+    points = sorted((-abs(p), k, p) for k, p in ((k, round(v)) for k, v in shares.items()) if p)
+    value = max(0, min(100, BASE + sum(p for _, _, p in points)))
+    reasons = [f"base: {BASE}"] + [f"{k}: {p:+d}" for _, k, p in points]   # largest first
     if value in (0, 100):
         reasons.append(f"clamped to {value}")
     return Signal(value, 1.0, reasons)

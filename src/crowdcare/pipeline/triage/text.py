@@ -17,9 +17,12 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 def normalize(text: str) -> str:
     """Lower-case; collapse what varies without meaning (links, handles, numbers)."""
-    text = _URL.sub(" httpurl ", text)
-    text = _USER.sub(" atuser ", text)
-    return _DIGITS.sub("0", text.lower())
+    text = text.lower()
+    if "http" in text or "www." in text:   # most posts have no link nor handle: skip those
+        text = _URL.sub(" httpurl ", text)
+    if "@" in text:
+        text = _USER.sub(" atuser ", text)
+    return _DIGITS.sub("0", text)
 
 
 def tokens(text: str) -> list[str]:
@@ -54,22 +57,54 @@ def features(text: str) -> tuple[dict[str, int], dict[str, int]]:
 
 
 _LEX_TOKEN = re.compile(r"[\w*]+(?:'[\w*]+)*")
-_last: tuple = ("", "", ())   # (text, lowered, tokens): every lexicon of one message shares it
 
 
-def _scan(text: str) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+class _Scan:
+    """One message as every lexicon sees it: lower-cased, split into words; the words'
+    character spans only when a hit needs them (phrases, non-Latin merges)."""
+
+    __slots__ = ("text", "low", "words", "_spans")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.low = text.lower().replace("\u2019", "'")
+        self.words: list[str] = _LEX_TOKEN.findall(self.low)
+        self._spans: list[tuple[int, int]] | None = None
+
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = [m.span() for m in _LEX_TOKEN.finditer(self.low)]
+        return self._spans
+
+    def hit(self, i: int, n: int) -> Hit:
+        """The hit of words i..i+n-1 (its start and end are word positions)."""
+        if n == 1:
+            return Hit(self.words[i], i, i + 1)
+        sp = self.spans()
+        return Hit(self.low[sp[i][0]:sp[i + n - 1][1]], i, i + n)
+
+    def merged(self, hits: list[Hit], other: list[Hit]) -> list[Hit]:
+        """Word hits and non-Latin substring hits (character positions), in text order."""
+        sp = self.spans()
+        at = [Hit(h.text, sp[h.start][0], sp[h.end - 1][1]) for h in hits]
+        return sorted(at + other, key=lambda h: h.start)
+
+
+_last: _Scan | None = None   # every lexicon of one message shares its scan
+
+
+def _scan(text: str) -> _Scan:
     global _last
     last = _last
-    if last[0] is text or last[0] == text:
-        return last[1], last[2]
-    low = text.lower().replace("\u2019", "'")
-    toks = tuple((m.group(0), m.start(), m.end()) for m in _LEX_TOKEN.finditer(low))
-    _last = (text, low, toks)   # one tuple assignment: safe to share between threads
-    return low, toks
+    if last is not None and (last.text is text or last.text == text):
+        return last
+    last = _last = _Scan(text)   # one assignment: safe to share between threads
+    return last
 
 
 class Hit:
-    """What a lexicon found: `group(0)` is the matched text, lower-cased (like re.Match)."""
+    """What a lexicon found: `group(0)` is the matched text, lower-cased (like re.Match);
+    start and end order the hits of one text."""
 
     __slots__ = ("text", "start", "end")
 
@@ -123,18 +158,20 @@ class Lexicon:
             return any(tok[:n] in self.single for n in self.plens if n <= len(tok))
         return tok in self.single
 
-    def match_at(self, toks, i: int) -> int:
-        """Tokens matched from position i (0: none); the longest phrase wins."""
-        cands = self.phrases.get(toks[i][0]) if self.phrases else None
+    def phrase_at(self, words: list[str], i: int, cands=None) -> int:
+        """Words of the longest phrase matched from position i (0: none); `cands`: the
+        phrases starting with words[i], when the caller already has them."""
+        if cands is None:
+            cands = self.phrases.get(words[i]) if self.phrases else None
         if cands:
-            n = len(toks)
+            n = len(words)
             for ph in cands:
                 k = len(ph)
-                if i + k <= n and all(toks[i + j][0] == ph[j] for j in range(1, k - 1)):
-                    last = toks[i + k - 1][0]
+                if i + k <= n and all(words[i + j] == ph[j] for j in range(1, k - 1)):
+                    last = words[i + k - 1]
                     if last.startswith(ph[-1]) if self.prefix else last == ph[-1]:
                         return k
-        return 1 if self.word(toks[i][0]) else 0
+        return 0
 
     def _other(self, text: str, low: str) -> list[Hit]:
         out: list[Hit] = []
@@ -152,22 +189,23 @@ class Lexicon:
 
     def finditer(self, text: str) -> list[Hit]:
         if self.shared:
+            last = _REGISTRY.last
+            if last[0] is text:   # the common case: another lexicon of the same message
+                return last[1].get(self, ())
             return _REGISTRY.hits(text).get(self, ())
-        low, toks = _scan(text)
+        sc = _scan(text)
+        words = sc.words
         out: list[Hit] = []
-        i, n = 0, len(toks)
+        i, n = 0, len(words)
         while i < n:
-            span = self.match_at(toks, i)
+            span = self.phrase_at(words, i) or (1 if self.word(words[i]) else 0)
             if span:
-                a, b = toks[i][1], toks[i + span - 1][2]
-                out.append(Hit(low[a:b], a, b))
+                out.append(sc.hit(i, span))
                 i += span
             else:
                 i += 1
-        other = self._other(text, low)
-        if other:
-            out = sorted(out + other, key=lambda h: h.start)
-        return out
+        other = self._other(text, sc.low)
+        return sc.merged(out, other) if other else out
 
     def search(self, text: str) -> Hit | None:
         hits = self.finditer(text)
@@ -181,8 +219,10 @@ class _Registry:
 
     def __init__(self):
         self.lexicons: list[Lexicon] = []
-        self._memo: dict[str, tuple[Lexicon, ...]] = {}   # token → lexicons that may start there
-        self._last: tuple = (None, {})
+        # token → (lexicon, 1 if the token is one of its words, the lexicon's phrases that
+        # start with it) for each lexicon that may start there
+        self._memo: dict[str, tuple[tuple[Lexicon, int, list | None], ...]] = {}
+        self.last: tuple = (None, {})   # (text, its hits): the message being triaged
         self._exact: dict[str, list[Lexicon]] = {}    # whole word or first word of a phrase
         self._prefix: dict[str, list[Lexicon]] = {}   # words of prefix=True lexicons
         self._plens: list[int] = []
@@ -196,54 +236,60 @@ class _Registry:
                 self._prefix.setdefault(w, []).append(lex)
         self._plens = sorted({len(w) for w in self._prefix})
         self._memo = {}
-        self._last = (None, {})
+        self.last = (None, {})
 
     def clear_memo(self) -> None:
         self._memo = {}
-        self._last = (None, {})
+        self.last = (None, {})
 
-    def _starts(self, tok: str) -> tuple[Lexicon, ...]:
+    def _starts(self, tok: str) -> tuple[tuple[Lexicon, int, list | None], ...]:
         found = set(self._exact.get(tok, ()))
         for n in self._plens:
             if n > len(tok):
                 break
             found.update(self._prefix.get(tok[:n], ()))
-        r = tuple(x for x in self.lexicons if x in found)   # registry order: deterministic
+        r = tuple((x, 1 if x.word(tok) else 0, x.phrases.get(tok))
+                  for x in self.lexicons if x in found)   # registry order: deterministic
         if len(self._memo) >= self.MEMO:
             self._memo = {}
         self._memo[tok] = r
         return r
 
     def hits(self, text: str) -> dict[Lexicon, list[Hit]]:
-        last = self._last
+        last = self.last
         if last[0] is text or last[0] == text:
             return last[1]
-        low, toks = _scan(text)
+        sc = _scan(text)
+        words = sc.words
         out: dict[Lexicon, list[Hit]] = {}
         free: dict[Lexicon, int] = {}
         memo = self._memo
-        for i, (tok, a, _) in enumerate(toks):
+        for i, tok in enumerate(words):
             starts = memo.get(tok)
             if starts is None:
                 starts = self._starts(tok)
-            for lex in starts:
+            for lex, one, phrases in starts:   # one: the token is one of its words
                 if free.get(lex, 0) > i:
                     continue
-                span = lex.match_at(toks, i)
+                span = (phrases and lex.phrase_at(words, i, phrases)) or one
                 if span:
-                    b = toks[i + span - 1][2]
-                    out.setdefault(lex, []).append(Hit(low[a:b], a, b))
+                    out.setdefault(lex, []).append(sc.hit(i, span))
                     free[lex] = i + span
         if not text.isascii():
             for lex in self.lexicons:
-                other = lex._other(text, low)
+                other = lex._other(text, sc.low)
                 if other:
-                    out[lex] = sorted(out.get(lex, []) + other, key=lambda h: h.start)
-        self._last = (text, out)
+                    out[lex] = sc.merged(out.get(lex, []), other)
+        self.last = (text, out)
         return out
 
 
 _REGISTRY = _Registry()
+
+
+def shared_hits(text: str) -> dict[Lexicon, list[Hit]]:
+    """What every shared lexicon found in `text` (one pass; the last text's result is kept)."""
+    return _REGISTRY.hits(text)
 
 
 def lexicon(words: list[str] | tuple[str, ...], prefix: bool = False,

@@ -24,7 +24,15 @@ from sklearn.metrics import f1_score
 
 from crowdcare.pipeline.triage import corpora
 from crowdcare.pipeline.triage.corpora import INTENTS, SENTIMENTS, map_intent, valence_class
-from crowdcare.pipeline.triage.model import DATA_DIR, DENSE, FORMAT, b64, read, save, vectorize
+from crowdcare.pipeline.triage.model import (
+    DATA_DIR,
+    DENSE,
+    FORMAT,
+    b64,
+    read,
+    save,
+    sparse_features,
+)
 from crowdcare.pipeline.triage.sentiment import vader_dense
 from crowdcare.pipeline.triage.service import SERVICE_CUES
 from crowdcare.pipeline.triage.text import features
@@ -158,16 +166,14 @@ def _vocab(texts: list[str]) -> tuple[list[str], list[str], dict[str, int]]:
 def _matrix(texts, word_vocab, char_vocab, idf, dense) -> sparse.csr_matrix:
     n = len(word_vocab) + len(char_vocab)
     rows, cols, vals = [], [], []
-    cache: dict = {}
     for r, (t, d) in enumerate(zip(texts, dense, strict=True)):
-        v = vectorize(t, word_vocab, char_vocab, idf, (), cache)
-        rows.extend([r] * len(v.idx))
-        cols.extend(v.idx.tolist())
-        vals.extend(v.val.tolist())
-        for j, x in enumerate(d):
-            rows.append(r)
-            cols.append(n + j)
-            vals.append(x)
+        ids, values = sparse_features(t, word_vocab, char_vocab, idf)
+        rows.extend([r] * (len(ids) + len(d)))
+        cols.extend(ids)
+        cols.extend(range(n, n + len(d)))
+        vals.extend(values)
+        vals.extend(d)
+    # repeated (row, col) pairs are summed: a feature occurring twice counts twice
     return sparse.csr_matrix((vals, (rows, cols)), shape=(len(texts), n + len(DENSE)),
                              dtype=np.float64)
 

@@ -39,9 +39,10 @@ def message_exists(session: Session, account_id: int, external_id: str) -> bool:
 def do_receive_message(
     session: Session, account: m.ChannelAccount, conversation: m.Conversation,
     msg: InboundMessage, result: TriageResult, decision: RouteDecision,
-    delivery_id: int | None = None,
+    delivery_id: int | None = None, known_new: bool = False,
 ) -> m.Message | None:
-    if message_exists(session, account.id, msg.external_id):
+    """known_new: the caller checked message_exists in this transaction just before."""
+    if not known_new and message_exists(session, account.id, msg.external_id):
         return None
     priority = decision.priority if decision.priority is not None else int(result.priority.value)
     ticket = None

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.domain import Sender
+from crowdcare.store import db
 from crowdcare.store import models as m
 
 
@@ -29,12 +30,15 @@ def resolve(session: Session, account: m.ChannelAccount, sender: Sender) -> m.Co
             channel_account_id=account.id, external_id=sender.external_id,
         )
         session.add(identity)
-    identity.handle = sender.handle or identity.handle
-    identity.display_name = sender.name or identity.display_name
-    if sender.followers is not None:
-        identity.followers = sender.followers
-    identity.verified = sender.verified or identity.verified
-    session.flush()
+    changes = {"handle": sender.handle or identity.handle,
+               "display_name": sender.name or identity.display_name,
+               "followers": identity.followers if sender.followers is None else sender.followers,
+               "verified": sender.verified or identity.verified}
+    for k, v in changes.items():
+        if getattr(identity, k) != v:   # an unchanged profile leaves nothing to flush
+            setattr(identity, k, v)
+    if identity.id is None:
+        session.flush()
     customer_id = _live_customer_id(session, identity.customer_id)
     conversation = session.scalar(
         select(m.Conversation).where(
@@ -57,9 +61,8 @@ def _live_customer_id(session: Session, customer_id: int) -> int:
     seen = set()
     while customer_id not in seen:
         seen.add(customer_id)
-        merged_into = session.scalar(
-            select(m.Customer.merged_into_id).where(m.Customer.id == customer_id)
-        )
+        # the whole row, held: the conversation's customer (VIP, name) is read next anyway
+        merged_into = db.held(session, m.Customer, customer_id).merged_into_id
         if merged_into is None:
             return customer_id
         customer_id = merged_into

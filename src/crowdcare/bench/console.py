@@ -6,12 +6,16 @@ on that console's websocket. Target: p99 <= 100 ms."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import collections
 import contextlib
+import os
 import re
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -22,6 +26,7 @@ from crowdcare.channels.testing import free_port
 EMAIL, PASSWORD = "bench@console.test", "bench-console-pw"
 PREFIX = "bc-"
 WARMUP = 30
+CONNECTIONS = 32   # keep-alive connections the webhook posts share
 ENDPOINTS = {"live": "/web/live", "stream": "/api/v1/stream"}   # the console's feed; the API's
 
 
@@ -42,80 +47,197 @@ def _pct(values: list[float], p: float) -> float:
     return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 2)
 
 
+class _Console(asyncio.Protocol):
+    """A websocket console client on a raw asyncio protocol: frames are parsed and timestamped
+    in data_received, with no coroutine per frame, so 50 of them at 200 updates/s each stay
+    a small load and the arrival times are the server's, not the client's backlog."""
+
+    def __init__(self, request: bytes, on_event) -> None:
+        self.request, self.on_event = request, on_event
+        self.buf = bytearray()
+        self.open: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.transport = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        buf = self.buf
+        buf += data
+        if not self.open.done():
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buf.startswith(b"HTTP/1.1 101"):
+                self.open.set_exception(RuntimeError(bytes(buf[:end]).decode(errors="replace")))
+                return
+            del buf[:end + 4]
+            self.open.set_result(None)
+        while len(buf) >= 2:   # server frames: unmasked, unfragmented
+            opcode, n, at = buf[0] & 0x0F, buf[1] & 0x7F, 2
+            if n == 126:
+                if len(buf) < 4:
+                    return
+                n, at = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                if len(buf) < 10:
+                    return
+                n, at = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < at + n:
+                return
+            payload = bytes(buf[at:at + n])
+            del buf[:at + n]
+            if opcode == 1:
+                self.on_event(payload, now)
+            elif opcode == 9:   # ping: answer with a (masked) pong
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+
+    def connection_lost(self, exc) -> None:
+        if not self.open.done():
+            self.open.set_exception(exc or ConnectionError("closed"))
+
+
+async def _open_console(host: str, port: int, path: str, cookie: str, on_event) -> _Console:
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+               f"Sec-WebSocket-Version: 13\r\nCookie: {cookie}\r\n\r\n").encode()
+    loop = asyncio.get_running_loop()
+    _, console = await loop.create_connection(lambda: _Console(request, on_event), host, port)
+    await asyncio.wait_for(console.open, 10)
+    return console
+
+
+class _Poster(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection posting webhooks; responses are timestamped as
+    they arrive (in order: one request in flight per connection)."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.waiting: collections.deque = collections.deque()
+        self.transport = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def send(self, request: bytes) -> asyncio.Future:
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append(done)
+        self.transport.write(request)
+        return done
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buf += data
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end])
+            m = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            size = end + 4 + (int(m.group(1)) if m else 0)
+            if len(self.buf) < size:
+                return
+            del self.buf[:size]
+            if self.waiting:
+                self.waiting.popleft().set_result((int(head[9:12]), now))
+
+    def connection_lost(self, exc) -> None:
+        while self.waiting:
+            self.waiting.popleft().set_exception(exc or ConnectionError("closed"))
+
+
+def _post_request(host: str, port: int, path: str, token: str, i: int | str) -> bytes:
+    ext = i if isinstance(i, str) else f"{PREFIX}{i}"
+    n = 0 if isinstance(i, str) else i
+    body = orjson.dumps({"id": ext, "customer": {"id": f"c-{n % 500}",
+                                                "name": f"Customer {n % 500}"},
+                         "text": f"Hi, where is my order #{1000 + n % 900}? It should have "
+                                 "arrived."})
+    return (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Content-Type: application/json\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
 async def _measure(base: str, webhook: str, token: str, cookie: str, consoles: int, rate: float,
                    seconds: float, endpoint: str) -> dict:
-    from websockets.asyncio.client import connect
-
+    parts = urlsplit(base)
+    host, port = parts.hostname, parts.port
+    path = urlsplit(webhook).path
     n = int(rate * seconds)
     acks: dict[str, float] = {}
     arrivals: list[dict[str, float]] = [dict() for _ in range(consoles)]
     fanout: list[float] = []   # the event's commit (server clock) -> arrival: the console's share
     written: dict[str, float] = {}   # when the server wrote each message's event (wall clock)
     ack_wall: dict[str, float] = {}
-    ws_url = base.replace("http://", "ws://") + ENDPOINTS[endpoint]
-    sockets = [await connect(ws_url, additional_headers={"Cookie": cookie}, max_queue=None)
-               for _ in range(consoles)]
+    offset = time.time() - time.perf_counter()   # perf_counter -> wall clock
 
-    async def listen(i: int, sock) -> None:
-        async for raw in sock:
-            now, wall = time.perf_counter(), time.time()
-            if "message.created" not in raw:   # keep the measuring client light
-                continue
+    def on_event(i: int):
+        got = arrivals[i]
+
+        def handle(raw: bytes, now: float) -> None:
+            if b"message.created" not in raw:   # keep the measuring client light
+                return
             data = orjson.loads(raw)
             for ev in data if isinstance(data, list) else [data]:
                 if ev.get("name") != "message.created":
                     continue
                 ext = ev.get("external_id") or (ev.get("payload") or {}).get("external_id") or ""
-                if ext.startswith(PREFIX):
-                    arrivals[i][ext] = now
+                if ext.startswith(PREFIX) and ext not in got:
+                    got[ext] = now
                     created = ev.get("at") or ev.get("created_at")
                     if created:
                         at = datetime.fromisoformat(created).timestamp()
                         written[ext] = at
-                        fanout.append(wall - at)
+                        fanout.append(now + offset - at)
+        return handle
 
-    listeners = [asyncio.create_task(listen(i, s)) for i, s in enumerate(sockets)]
+    sockets = [await _open_console(host, port, ENDPOINTS[endpoint], cookie, on_event(i))
+               for i in range(consoles)]
+    loop = asyncio.get_running_loop()
+    posters = []
+    for _ in range(CONNECTIONS):
+        _, poster = await loop.create_connection(_Poster, host, port)
+        posters.append(poster)
+    free = collections.deque(posters)
     errors = 0
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=10, limits=limits) as http:
-        async def post(i: int) -> None:
-            nonlocal errors
-            ext = f"{PREFIX}{i}"
-            body = {"id": ext, "customer": {"id": f"c-{i % 500}", "name": f"Customer {i % 500}"},
-                    "text": f"Hi, where is my order #{1000 + i % 900}? It should have arrived."}
-            try:
-                r = await http.post(webhook, json=body, headers=headers)
-            except httpx.HTTPError:
-                errors += 1
-                return
-            if r.status_code == 200:
-                acks[ext] = time.perf_counter()
-                ack_wall[ext] = time.time()
-            else:
-                errors += 1
 
-        for i in range(WARMUP):   # load the triage models, warm the caches: not measured
-            await http.post(webhook, headers=headers, json={
-                "id": f"warm-{i}", "customer": {"id": f"w-{i}", "name": "Warm Up"},
-                "text": "Hello, is my order on its way?"})
-        await asyncio.sleep(2)
-        start = time.perf_counter()
-        tasks = []
-        for i in range(n):   # open loop: message i is due at start + i / rate
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(post(i)))
-        await asyncio.gather(*tasks)
-        posted_in = time.perf_counter() - start
+    async def post(i: int) -> None:
+        nonlocal errors
+        while not free:   # every connection busy: wait for one (the open loop slips)
+            await asyncio.sleep(0.001)
+        poster = free.popleft()
+        try:
+            status, at = await poster.send(_post_request(host, port, path, token, i))
+        except (ConnectionError, OSError):
+            errors += 1
+            return
+        free.append(poster)
+        if status == 200:
+            acks[f"{PREFIX}{i}"] = at
+            ack_wall[f"{PREFIX}{i}"] = at + offset
+        else:
+            errors += 1
+
+    for i in range(WARMUP):   # load the triage models, warm the caches: not measured
+        await posters[0].send(_post_request(host, port, path, token, f"warm-{i}"))
+    await asyncio.sleep(2)
+    start = time.perf_counter()
+    tasks = []
+    for i in range(n):   # open loop: message i is due at start + i / rate
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(post(i)))
+    await asyncio.gather(*tasks)
+    posted_in = time.perf_counter() - start
     deadline = time.perf_counter() + 15
     while time.perf_counter() < deadline and any(len(a) < len(acks) for a in arrivals):
         await asyncio.sleep(0.05)
-    for s in sockets:
-        await s.close()
-    for t in listeners:
-        t.cancel()
+    for s in sockets + posters:
+        s.transport.close()
     delays = sorted(max(0.0, got[ext] - acks[ext]) for got in arrivals for ext in got
                     if ext in acks)
     expected = len(acks) * consoles

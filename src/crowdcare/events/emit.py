@@ -1,33 +1,48 @@
-"""emit() adds an event to the outbox of the current unit of work; after commit the session hook
-publishes it on the bus, after rollback it is dropped. So a listener never sees a change that did
-not happen, and a crash between commit and publish loses nothing: the stream reads the outbox."""
+"""emit() adds an event to the outbox of the current unit of work; just before commit the
+unit's events are written in one statement, after commit they are published on the bus, after
+rollback they are dropped. So a listener never sees a change that did not happen, and a crash
+between commit and publish loses nothing: the stream reads the outbox."""
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from crowdcare.events import bus
 from crowdcare.store.models import Event
+from crowdcare.store.types import utcnow
 
 _PENDING = "crowdcare.pending_events"
 
 
 def emit(session: Session, workspace_id: int, name: str, payload: dict[str, Any],
-         audience: str = "staff") -> Event:
-    row = Event(workspace_id=workspace_id, name=name, audience=audience, payload=payload)
-    session.add(row)
-    session.info.setdefault(_PENDING, []).append(row)
-    return row
+         audience: str = "staff") -> None:
+    session.info.setdefault(_PENDING, []).append(
+        {"workspace_id": workspace_id, "name": name, "audience": audience, "payload": payload,
+         "created_at": utcnow()})
 
 
-def event_dict(row: Event) -> dict[str, Any]:
+def event_dict(row: Event | dict) -> dict[str, Any]:
+    get = row.get if isinstance(row, dict) else row.__getattribute__
+    created = get("created_at")
     return {
-        "id": row.id, "name": row.name, "workspace_id": row.workspace_id,
-        "audience": row.audience, "payload": row.payload,
-        "created_at": row.created_at.isoformat() if row.created_at else None,
+        "id": get("id"), "name": get("name"), "workspace_id": get("workspace_id"),
+        "audience": get("audience"), "payload": get("payload"),
+        "created_at": created.isoformat() if created else None,
     }
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write(session: Session) -> None:
+    # One INSERT for the unit's events (a batch of deliveries writes dozens), not one each.
+    rows = [r for r in session.info.get(_PENDING, ()) if "id" not in r]
+    if rows:
+        ids = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True),
+                              [{k: v for k, v in r.items()} for r in rows]).all()
+        for r, event_id in zip(rows, ids, strict=True):
+            r["id"] = event_id
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -33,10 +33,12 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
             if event.referral is not None:
                 campaign = inbound.do_record_referral(session, account, conversation,
                                                       event.referral)
-            result = triage.triage(event.text, context.for_triage(session, conversation, event))
-            decision = route.route(result, context.for_route(session, conversation, event))
+            tctx = context.for_triage(session, conversation, event)
+            result = triage.triage(event.text, tctx)
+            decision = route.route(result, context.for_route(session, conversation, event,
+                                                             vip=tctx.vip))
             inbound.do_receive_message(session, account, conversation, event, result, decision,
-                                       delivery_id)
+                                       delivery_id, known_new=True)
             if campaign is not None and not event.standby:   # arrived through a campaign
                 campaigns.do_greet(session, conversation, campaign)
         case OutboundEcho():

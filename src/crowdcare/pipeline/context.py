@@ -8,12 +8,28 @@ from sqlalchemy.orm import Session
 from crowdcare.domain import InboundMessage
 from crowdcare.pipeline.route import RouteContext, rule_from_dict
 from crowdcare.pipeline.triage import TriageContext
+from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 
 
 def _settings(session: Session, workspace_id: int) -> dict:
-    return session.get(m.Workspace, workspace_id).settings or {}
+    return db.held(session, m.Workspace, workspace_id).settings or {}
+
+
+def _rules(session: Session, workspace_id: int) -> list:
+    """The workspace's enabled rules, read once per unit of work (a batch shares them)."""
+    by_workspace = session.info.setdefault("routing_rules", {})
+    rules = by_workspace.get(workspace_id)
+    if rules is None:
+        rows = session.scalars(
+            select(m.RoutingRule)
+            .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
+            .order_by(m.RoutingRule.position, m.RoutingRule.id)
+        ).all()
+        rules = by_workspace[workspace_id] = [rule_from_dict({"name": r.name, **r.rule})
+                                              for r in rows]
+    return rules
 
 
 def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:
@@ -40,19 +56,13 @@ def for_triage(session: Session, conversation: m.Conversation,
 STAFF_ROUTES = frozenset({"tier1", "tier2", "escalation", "ignore"})
 
 
-def for_route(session: Session, conversation: m.Conversation,
-              event: InboundMessage) -> RouteContext:
-    rules = session.scalars(
-        select(m.RoutingRule)
-        .where(m.RoutingRule.workspace_id == conversation.workspace_id,
-               m.RoutingRule.enabled.is_(True))
-        .order_by(m.RoutingRule.position, m.RoutingRule.id)
-    ).all()
+def for_route(session: Session, conversation: m.Conversation, event: InboundMessage,
+              vip: bool | None = None) -> RouteContext:
     campaign = session.get(m.Campaign, conversation.campaign_id) if conversation.campaign_id else None
     return RouteContext(
         channel=conversation.channel_account.kind, public=event.public,
         campaign=campaign.ref if campaign else None,
-        vip=is_vip(session, conversation, event), text=event.text or "",
-        rules=[rule_from_dict({"name": r.name, **r.rule}) for r in rules],
+        vip=is_vip(session, conversation, event) if vip is None else vip,
+        text=event.text or "", rules=_rules(session, conversation.workspace_id),
         available=set(STAFF_ROUTES),
     )

@@ -59,19 +59,23 @@ def claim(limit: int = 50) -> list[int]:
 
 def _apply(session, delivery_id: int) -> None:
     delivery = session.get(m.Delivery, delivery_id)
-    account = session.get(m.ChannelAccount, delivery.channel_account_id)
+    account = db.held(session, m.ChannelAccount, delivery.channel_account_id)
     for event in normalize(accounts.ref(account), delivery.body):
         act.apply(session, account, event, delivery_id)
-    delivery.status = DeliveryStatus.done
-    delivery.processed_at = utcnow()
-    delivery.next_attempt_at = None
-    delivery.last_error = None
+
+
+def _done(session, delivery_ids: list[int]) -> None:
+    """Mark the deliveries done in the same transaction as their effects (one statement)."""
+    session.execute(update(m.Delivery).where(m.Delivery.id.in_(delivery_ids)).values(
+        status=DeliveryStatus.done, processed_at=utcnow(), next_attempt_at=None,
+        last_error=None))
 
 
 def process(delivery_id: int) -> None:
     try:
         with db.session_scope() as session:
             _apply(session, delivery_id)
+            _done(session, [delivery_id])
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
         log.warning("delivery %s failed: %s", delivery_id, exc)
         fail(delivery_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
@@ -84,8 +88,12 @@ def process_batch(delivery_ids: list[int]) -> None:
     if len(delivery_ids) > 1:
         try:
             with db.session_scope() as session:
+                rows = session.scalars(select(m.Delivery).where(   # one read, held by `rows`
+                    m.Delivery.id.in_(delivery_ids))).all()
                 for delivery_id in delivery_ids:
                     _apply(session, delivery_id)
+                _done(session, delivery_ids)
+                del rows
             return
         except Exception as exc:  # noqa: BLE001 - fall back to one transaction each
             log.info("batch of %d rolled back (%s): one by one", len(delivery_ids), exc)

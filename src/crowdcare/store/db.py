@@ -68,3 +68,14 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def held(session: Session, model: type, ident: int):
+    """session.get that keeps the row for the rest of the unit of work. The identity map holds
+    rows weakly, so a row every message reads (its workspace, its channel account) would be
+    read again for each message of a batch; held once, it is read once per transaction."""
+    keep = session.info.setdefault("held", {})
+    row = keep.get((model, ident))
+    if row is None:
+        row = keep[(model, ident)] = session.get(model, ident)
+    return row

@@ -67,3 +67,23 @@ def test_cookie_sessions_from_another_site_are_refused(client, workspace):
         with client.websocket_connect("/api/v1/stream",
                                       headers={"origin": "https://evil.example"}) as ws:
             ws.receive_json()
+
+
+def test_an_event_committed_late_is_still_delivered_once(client, workspace):
+    """Two processes can commit in the other order than they took event ids: the feed must
+    not drop the older id that arrives second, nor send anything twice."""
+    from crowdcare.events import bus
+
+    def event(event_id):
+        return {"id": event_id, "name": "message.created", "workspace_id": workspace.id,
+                "audience": "staff", "payload": {"id": event_id, "text": f"#{event_id}"},
+                "created_at": None}
+
+    with client.websocket_connect(f"/api/v1/stream?token={workspace.agent_token}") as ws:
+        post(client, workspace, 1, "hello")
+        drain()
+        start = [ws.receive_json()["id"] for _ in range(3)][-1]
+        for event_id in (start + 20, start + 10, start + 20, start + 30):
+            bus.current().publish_threadsafe([event(event_id)])
+        got = [ws.receive_json()["id"] for _ in range(3)]
+        assert got == [start + 20, start + 10, start + 30]

@@ -64,21 +64,19 @@ async def stream(websocket: WebSocket, last_event_id: int | None = None,
                     live.put_nowait(PONG)   # in order: after everything already queued
 
     async def send(events: list[dict]) -> None:
-        nonlocal last
         for ev in events:
             if ev is PONG:
                 await websocket.send_text('{"name": "pong"}')
-            elif ev["id"] > last:
+            elif cursor.fresh([ev]):
                 await websocket.send_text(orjson.dumps(ev).decode())
-                last = ev["id"]
 
     listener = asyncio.create_task(listen())
     closer = asyncio.create_task(drain_client())
-    last = last_event_id if last_event_id is not None else await run_in_threadpool(
-        outbox.head, principal.workspace_id)
+    cursor = outbox.Cursor(last_event_id if last_event_id is not None else
+                           await run_in_threadpool(outbox.head, principal.workspace_id))
     try:
         while True:   # the backlog first, in pages
-            events = await run_in_threadpool(outbox.since, principal.workspace_id, last, allowed)
+            events = await run_in_threadpool(outbox.since, principal.workspace_id, cursor.last, allowed)
             await send(events)
             if len(events) < BATCH:
                 break
@@ -90,7 +88,7 @@ async def stream(websocket: WebSocket, last_event_id: int | None = None,
                 await send([getter.result()])
             else:   # quiet: catch up with what other processes wrote to the outbox
                 getter.cancel()
-                await send(await run_in_threadpool(outbox.since, principal.workspace_id, last, allowed))
+                await send(await run_in_threadpool(outbox.since, principal.workspace_id, cursor.last, allowed))
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -201,20 +201,20 @@ async def _measure(base: str, webhook: str, token: str, cookie: str, consoles: i
     for _ in range(CONNECTIONS):
         _, poster = await loop.create_connection(_Poster, host, port)
         posters.append(poster)
-    free = collections.deque(posters)
+    free: asyncio.Queue = asyncio.Queue()
+    for poster in posters:
+        free.put_nowait(poster)
     errors = 0
 
     async def post(i: int) -> None:
         nonlocal errors
-        while not free:   # every connection busy: wait for one (the open loop slips)
-            await asyncio.sleep(0.001)
-        poster = free.popleft()
+        poster = await free.get()   # every connection busy: wait for one (the open loop slips)
         try:
             status, at = await poster.send(_post_request(host, port, path, token, i))
         except (ConnectionError, OSError):
             errors += 1
             return
-        free.append(poster)
+        free.put_nowait(poster)
         if status == 200:
             acks[f"{PREFIX}{i}"] = at
             ack_wall[f"{PREFIX}{i}"] = at + offset

@@ -95,8 +95,10 @@ class NatsBus(Bus):
             await self.nc.drain()
 
     async def publish(self, events: list[Event]) -> None:
+        # Plain (ordered) publishes: the stream still stores them, and no batch can slip in
+        # between another's events while one waits for an acknowledgement per event.
         for ev in events:
-            await self.js.publish(f"{self.subject}.{ev['workspace_id']}", orjson.dumps(ev))
+            await self.nc.publish(f"{self.subject}.{ev['workspace_id']}", orjson.dumps(ev))
 
     def subscribe(self) -> AsyncIterator[Event]:
         return self._local.subscribe()

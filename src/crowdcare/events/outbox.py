@@ -28,3 +28,29 @@ def head(workspace_id: int) -> int:
     with db.session_scope() as session:
         return session.scalar(select(func.coalesce(func.max(m.Event.id), 0))
                               .where(m.Event.workspace_id == workspace_id))
+
+
+class Cursor:
+    """Where a live feed stands. Events reach the bus in commit order, which is not always id
+    order (two processes, or two transactions, commit in the other order than they took ids),
+    so "newer than the last id sent" would drop a late one: a feed sends every event above
+    its starting point that it has not sent yet, and reads the outbox from the newest."""
+
+    KEEP = 4096   # ids remembered: far more than can arrive out of order
+
+    def __init__(self, start: int) -> None:
+        self.start = self.last = start
+        self._sent: dict[int, None] = {}   # insertion-ordered: the oldest is dropped first
+
+    def fresh(self, events: list[dict]) -> list[dict]:
+        """The events not sent yet (and marks them sent)."""
+        out = []
+        for ev in events:
+            event_id = ev["id"]
+            if event_id > self.start and event_id not in self._sent:
+                self._sent[event_id] = None
+                out.append(ev)
+                self.last = max(self.last, event_id)
+        while len(self._sent) > self.KEEP:
+            del self._sent[next(iter(self._sent))]
+        return out

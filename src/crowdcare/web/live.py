@@ -133,29 +133,22 @@ async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
                     console.wake.set()
 
     async def send(items: list[dict]) -> None:
-        nonlocal last
-        fresh = [i for i in items if i["id"] > last]
+        fresh = cursor.fresh(items)
         if fresh:
-            last = max(i["id"] for i in fresh)
             await websocket.send_text(orjson.dumps(fresh).decode())
 
     async def catch_up() -> None:
         while True:
-            rows = await run_in_threadpool(outbox.since, principal.workspace_id, last, console.allowed)
+            rows = await run_in_threadpool(outbox.since, principal.workspace_id, cursor.last,
+                                           console.allowed)
             await send([c for c in map(compact, rows) if c is not None])
             if len(rows) < BATCH:
                 return
-            last_row = rows[-1]["id"]
-            if last_row > last:   # skipped (irrelevant) events still move us on
-                _advance(last_row)
-
-    def _advance(to: int) -> None:
-        nonlocal last
-        last = max(last, to)
+            cursor.last = max(cursor.last, rows[-1]["id"])   # skipped (irrelevant) events too
 
     reader = asyncio.create_task(read())
-    last = last_event_id if last_event_id is not None else await run_in_threadpool(
-        outbox.head, principal.workspace_id)
+    cursor = outbox.Cursor(last_event_id if last_event_id is not None else
+                           await run_in_threadpool(outbox.head, principal.workspace_id))
     try:
         await catch_up()
         while not reader.done():

@@ -207,14 +207,16 @@ def test_agent_answers_a_comment_in_public_and_in_private(client, page):
                                                   "text": "My order never arrived"}))
     drain()
     conv = client.get("/api/v1/conversations", headers=page.ws.agent).json()["items"][0]["id"]
-    url = f"/api/v1/conversations/{conv}/comment-replies"
-    r = client.post(url, json={"reply_to": "55_9001", "text": "So sorry, Maya: check your DMs"},
-                    headers=page.ws.agent)
+    url = f"/api/v1/conversations/{conv}/replies"
+    r = client.post(url, json={"note": True, "public": True, "text": "x"}, headers=page.ws.agent)
+    assert r.status_code == 422 and "never sent" in r.json()["detail"]
+    r = client.post(url, json={"public": True, "text": "So sorry, Maya: check your DMs"},
+                    headers=page.ws.agent)   # under the customer's newest public post
     assert r.status_code == 201 and r.json()["public"] is True
-    r = client.post(url, json={"reply_to": "55_9001", "private": True,
+    r = client.post(url, json={"reply_to": "55_9001",
                                "text": "Hi Maya, could you send your order number?"},
-                    headers=page.ws.agent)
-    assert r.status_code == 201
+                    headers=page.ws.agent)   # private: a private reply to the comment
+    assert r.status_code == 201 and r.json()["public"] is False
     drain()
     public, private = sorted(page.requests(), key=lambda r: r["endpoint"])  # sent at once
     assert public["endpoint"] == "/55_9001/comments"

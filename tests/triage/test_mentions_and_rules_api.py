@@ -97,8 +97,8 @@ def test_imported_mentions_cannot_be_answered_through_the_import(client, workspa
     client.post("/api/v1/mentions", json=GOOD[:1], headers=workspace.agent)
     drain()
     [msg] = rows(m.Message)
-    r = client.post(f"/api/v1/conversations/{msg.conversation_id}/mention-replies",
-                    json={"text": "hi"}, headers=workspace.agent)
+    r = client.post(f"/api/v1/conversations/{msg.conversation_id}/replies",
+                    json={"text": "hi", "public": True}, headers=workspace.agent)
     assert r.status_code == 409 and "cannot answer in public" in r.json()["detail"]
 
 

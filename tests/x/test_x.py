@@ -168,15 +168,16 @@ def test_public_reply_and_move_to_private(client, x, workspace, fake):
     post(client, x, fixture("tweet_create_events__reply"))        # no private data
     drain()
     maya = conversation_of(client, workspace, "1850000000000000001")
-    url = f"/api/v1/conversations/{maya}/mention-replies"
-    r = client.post(url, json={"text": "Sorry! Checking now"}, headers=workspace.agent)
+    url = f"/api/v1/conversations/{maya}/replies"
+    r = client.post(url, json={"text": "Sorry! Checking now", "public": True},
+                    headers=workspace.agent)
     assert r.status_code == 409 and "private data" in r.json()["detail"]
     r = client.post(url, json={"text": "Hi Maya, could you confirm your email?",
                                "public": False}, headers=workspace.agent)
     assert r.status_code == 201 and r.json()["public"] is False
     big = conversation_of(client, workspace, "1850000000000000002")
-    r = client.post(f"/api/v1/conversations/{big}/mention-replies",
-                    json={"text": "On it, sending you the tracking now"},
+    r = client.post(f"/api/v1/conversations/{big}/replies",
+                    json={"text": "On it, sending you the tracking now", "public": True},
                     headers=workspace.agent)
     assert r.status_code == 201 and r.json()["public"] is True
     drain()
@@ -199,15 +200,15 @@ def test_send_failures(client, x, workspace, fake):
     drain()
     conv = conversation_of(client, workspace, "1850000000000000002")
     fake.failures.extend(["server_error"])
-    r = client.post(f"/api/v1/conversations/{conv}/mention-replies",
-                    json={"text": "Looking into it"}, headers=workspace.agent)
+    r = client.post(f"/api/v1/conversations/{conv}/replies",
+                    json={"text": "Looking into it", "public": True}, headers=workspace.agent)
     assert r.status_code == 201
     drain()
     drain()
     assert [q["path"] for q in fake.requests] == ["/2/tweets", "/2/tweets"]
     fake.failures.extend(["unauthorized"])
-    client.post(f"/api/v1/conversations/{conv}/mention-replies",
-                json={"text": "Second answer"}, headers=workspace.agent)
+    client.post(f"/api/v1/conversations/{conv}/replies",
+                json={"text": "Second answer", "public": True}, headers=workspace.agent)
     drain()
     from crowdcare.store import db
     with db.session_scope() as s:
@@ -221,8 +222,8 @@ def test_public_reply_too_long_is_refused_by_the_adapter(client, x, workspace, f
     post(client, x, fixture("tweet_create_events__reply"))
     drain()
     conv = conversation_of(client, workspace, "1850000000000000002")
-    client.post(f"/api/v1/conversations/{conv}/mention-replies", json={"text": "x" * 300},
-                headers=workspace.agent)
+    client.post(f"/api/v1/conversations/{conv}/replies",
+                json={"text": "x" * 300, "public": True}, headers=workspace.agent)
     drain()
     from crowdcare.store import db
     with db.session_scope() as s:
@@ -235,3 +236,33 @@ def test_channel_add_validates_options(cli, workspace):
     r = cli("channel", "add", "x", "-w", str(workspace.id), "--consumer-secret", SECRET,
             "--access-token", TOKEN, "--user-id", "not-a-number", "--handle", "brand", ok=False)
     assert r.exit_code == 2 and "user_id" in r.output
+
+
+def test_the_console_answers_a_mention_in_public_unless_it_holds_private_data(
+        client, cli, x, workspace, fake):
+    import re
+
+    post(client, x, fixture("tweet_create_events__mention"))      # has an order number
+    post(client, x, fixture("tweet_create_events__reply"))        # no private data
+    drain()
+    cli("agent", "password", "ana@acme-apparel.test", "--password", "a-long-password-1")
+    csrf = re.compile(r'name="csrf_token" value="([^"]+)"')
+    r = client.post("/login", data={"email": "ana@acme-apparel.test",
+                                    "password": "a-long-password-1", "next": "/inbox",
+                                    "csrf_token": csrf.search(client.get("/login").text)[1]},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    maya = conversation_of(client, workspace, "1850000000000000001")
+    html = client.get(f"/c/{maya}").text
+    assert 'name="public"' in html and "private data" in html   # offered, refused, says why
+    big = conversation_of(client, workspace, "1850000000000000002")
+    html = client.get(f"/c/{big}").text
+    assert re.search(r'<input type="checkbox" name="public" value="1" id="public" >', html)
+    r = client.post(f"/c/{big}/reply", data={"text": "On it, Sam!", "public": "1",
+                                             "csrf_token": csrf.search(html)[1]},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    drain()
+    [tweet] = [q for q in fake.requests if q["path"] == "/2/tweets"]
+    assert tweet["json"] == {"text": "On it, Sam!",
+                             "reply": {"in_reply_to_tweet_id": "1850000000000000002"}}

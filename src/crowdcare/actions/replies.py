@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Conflict, serialize, tickets
+from crowdcare.actions import Conflict, Invalid, serialize, tickets
 from crowdcare.channels import registry
 from crowdcare.domain import Author, Direction, MessageStatus
 from crowdcare.events import emit, names
@@ -97,6 +97,36 @@ def do_reply(
     session.flush()
     emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
     return row
+
+
+def last_public_post(session: Session, conversation: m.Conversation) -> str | None:
+    """The platform id of the customer's newest public post here (a mention, a comment)."""
+    return session.scalar(select(m.Message.external_id).where(
+        m.Message.conversation_id == conversation.id, m.Message.direction == Direction.inbound,
+        m.Message.public.is_(True)).order_by(m.Message.id.desc()).limit(1))
+
+
+def answer(session: Session, conversation: m.Conversation, *, text: str, agent_id: int | None,
+           note: bool = False, attachments: list[dict[str, Any]] | None = None,
+           public: bool = False, reply_to: str | None = None) -> m.Message:
+    """An agent's answer, on every channel: an internal note; a private message (with
+    `reply_to`, a private reply to that post: Messenger answers a comment in the commenter's
+    inbox, X sends a direct message); or a public reply under the customer's post (`reply_to`,
+    default their newest public post). The policy gate decides; private data in the post
+    forbids a public answer (409 with the reason)."""
+    if note and (public or reply_to):
+        raise Invalid("a note is stored, never sent: it cannot be public or reply to a post",
+                      field="note")
+    if public and reply_to is None:
+        reply_to = last_public_post(session, conversation)
+        if reply_to is None:
+            raise Conflict("no public post in this conversation to answer in public")
+    decision = check_reply(session, conversation, Author.agent, note, public=public)
+    private_reply = bool(reply_to) and not public and not note
+    return do_reply(session, conversation, text=text, author=Author.agent, agent_id=agent_id,
+                    note=note, decision=decision, attachments=attachments, public=public,
+                    reply_to=reply_to,
+                    extra={"metadata": {"private_reply": True}} if private_reply else None)
 
 
 def do_block(session: Session, conversation: m.Conversation, *, text: str, author: str,

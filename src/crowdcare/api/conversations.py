@@ -67,16 +67,22 @@ class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
     note: bool = Field(False, description="an internal note: stored, never sent")
     attachments: list[dict[str, Any]] = Field(default_factory=list, max_length=10)
+    public: bool = Field(False, description="answer in public, under the customer's post "
+                                            "(where the platform allows)")
+    reply_to: str | None = Field(None, min_length=1, max_length=255,
+                                 description="the post answered: in public, default the "
+                                             "customer's newest public post; in private, a "
+                                             "private reply to that post")
 
 
 @router.post("/{conversation_id}/replies", status_code=201)
 def reply(conversation_id: int, body: ReplyIn,
           principal: Principal = Depends(staff),
           session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Send an answer (through the policy gate and the channel's sender) or store a note."""
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
-    decision = replies.check_reply(session, conversation, Author.agent, body.note)
-    row = replies.do_reply(session, conversation, text=body.text, author=Author.agent,
-                           agent_id=principal.agent_id, note=body.note, decision=decision,
-                           attachments=body.attachments)
+    row = replies.answer(session, conversation, text=body.text, agent_id=principal.agent_id,
+                         note=body.note, attachments=body.attachments, public=body.public,
+                         reply_to=body.reply_to)
     session.commit()
     return serialize.message(row)

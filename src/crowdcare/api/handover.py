@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import handover, replies, serialize
+from crowdcare.actions import handover
 from crowdcare.api.deps import Principal, get_session, owned, staff
-from crowdcare.domain import Author
 from crowdcare.store import models as m
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -32,25 +31,3 @@ def post_handover(conversation_id: int, body: HandoverIn, principal: Principal =
                                   body.metadata)
     session.commit()
     return result
-
-
-class CommentReplyIn(BaseModel):
-    reply_to: str = Field(min_length=1, max_length=255, description="the comment or post id")
-    text: str = Field(min_length=1, max_length=8000)
-    private: bool = Field(False, description="answer in the customer's inbox, not in public")
-
-
-@router.post("/{conversation_id}/comment-replies", status_code=201)
-def comment_reply(conversation_id: int, body: CommentReplyIn,
-                  principal: Principal = Depends(staff),
-                  session: Session = Depends(get_session)) -> dict[str, Any]:
-    """Answer a public comment in public, or privately in the commenter's inbox."""
-    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
-    public = not body.private
-    decision = replies.check_reply(session, conversation, Author.agent, False, public=public)
-    row = replies.do_reply(session, conversation, text=body.text, author=Author.agent,
-                           agent_id=principal.agent_id, decision=decision, public=public,
-                           reply_to=body.reply_to,
-                           extra={"metadata": {"private_reply": True}} if body.private else None)
-    session.commit()
-    return serialize.message(row)

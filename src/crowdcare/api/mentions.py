@@ -14,14 +14,12 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Invalid, NotFound, replies, serialize, workspaces
-from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.actions import Invalid, NotFound, workspaces
+from crowdcare.api.deps import Principal, get_session, staff
 from crowdcare.channels.listening.adapter import MentionRow, mention_rows
-from crowdcare.domain import Author
 from crowdcare.pipeline import ingest
 from crowdcare.store import accounts
 from crowdcare.store import models as m
@@ -131,36 +129,3 @@ def post_mentions(request: Request, payload: Any = Body(...),
     if workers is not None and result["deliveries"]:
         workers.deliveries.notify()
     return result
-
-
-# --- answering a mention ----------------------------------------------------------------
-
-class MentionReplyIn(BaseModel):
-    text: str = Field(min_length=1, max_length=20000)
-    public: bool = Field(True, description="answer in public where the platform allows")
-    reply_to: str | None = Field(None, description="the post to answer (default: the "
-                                                   "customer's last public post)")
-
-
-@router.post("/api/v1/conversations/{conversation_id}/mention-replies", status_code=201)
-def reply_to_mention(conversation_id: int, body: MentionReplyIn,
-                     principal: Principal = Depends(staff),
-                     session: Session = Depends(get_session)) -> dict[str, Any]:
-    """Answer a public mention in public, or move to a private message. Private data in the
-    mention (triage found an email, phone, card, address or order number) forbids a public
-    answer (the policy gate): 409 with the reason, so the agent answers in private instead."""
-    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
-    last = session.scalar(select(m.Message).where(
-        m.Message.conversation_id == conversation.id, m.Message.direction == "inbound",
-        m.Message.public.is_(True)).order_by(m.Message.id.desc()).limit(1))
-    if body.public:
-        if last is None:
-            raise HTTPException(409, "no public post in this conversation to answer in public")
-    decision = replies.check_reply(session, conversation, Author.agent, False,
-                                   public=body.public)
-    reply_to = body.reply_to or (last.external_id if (body.public and last) else None)
-    row = replies.do_reply(session, conversation, text=body.text, author=Author.agent,
-                           agent_id=principal.agent_id, decision=decision, public=body.public,
-                           reply_to=reply_to)
-    session.commit()
-    return serialize.message(row)

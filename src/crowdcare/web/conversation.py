@@ -89,12 +89,17 @@ def context(session: Session, conversation: m.Conversation, principal: Principal
     identities = session.scalars(select(m.Identity).where(
         m.Identity.customer_id.in_(customer_ids(session, conversation.customer_id)))).all()
     ticket_by_id = {t.id: t for t in journey["tickets"]}
+    public_post = replies.last_public_post(session, conversation)
     return {
         "c": conversation, "customer": conversation.customer, "messages": messages,
         "channels": channels, "ticket": ticket, "journey": journey,
         "ticket_by_id": ticket_by_id, "triaged": triaged,
         "triage_fields": TRIAGE_FIELDS, "correctable": CORRECTABLE,
         "window": replies.window(session, conversation, Author.agent),
+        # a mention or comment can be answered under the post (unless it holds private data)
+        "public_post": public_post,
+        "public_window": replies.window(session, conversation, Author.agent, public=True)
+        if public_post else None,
         "canned": [(c, fill(c.body, values)) for c in canned],
         "agents": agents, "agent_names": {a.id: a.name for a in agents}, "teams": teams,
         "team_names": {t.id: t.name for t in teams}, "campaign": campaign,
@@ -152,7 +157,8 @@ def _attachments(text: str) -> list[dict[str, Any]]:
 
 @router.post("/c/{conversation_id}/reply", dependencies=[Depends(check_csrf)])
 def reply(conversation_id: int, request: Request, text: str = Form("", max_length=20000),
-          note: str = Form(""), attachments: str = Form("", max_length=11000),
+          note: str = Form(""), public: str = Form(""),
+          attachments: str = Form("", max_length=11000),
           principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     is_note = note in ("1", "true", "on")
@@ -160,10 +166,9 @@ def reply(conversation_id: int, request: Request, text: str = Form("", max_lengt
         files = _attachments(attachments)
         if not text.strip() and not files:
             raise ActionError("Type a message first.", status=422)
-        decision = replies.check_reply(session, conversation, Author.agent, is_note)
-        row = replies.do_reply(session, conversation, text=text.strip(), author=Author.agent,
-                               agent_id=principal.agent_id, note=is_note, decision=decision,
-                               attachments=files)
+        row = replies.answer(session, conversation, text=text.strip(),
+                             agent_id=principal.agent_id, note=is_note, attachments=files,
+                             public=public in ("1", "true", "on") and not is_note)
         session.commit()
     except ActionError as exc:
         session.rollback()

@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 
 from crowdcare.domain import Signal
-from crowdcare.pipeline.triage.service import keyword_pattern
-from crowdcare.pipeline.triage.text import lexicon
+from crowdcare.pipeline.triage.text import keyword_pattern, lexicon
 
 INSULTS = lexicon([
     "idiot", "idiots", "stupid", "useless", "incompetent", "pathetic", "scam", "scammers",

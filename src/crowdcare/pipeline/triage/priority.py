@@ -35,9 +35,17 @@ def compute(sentiment: Signal, service: Signal, anger: Signal, technical: Signal
         shares["not service-related"] = WEIGHTS["not service-related"] * service.confidence
     if technical.value:
         shares["technical"] = WEIGHTS["technical"]
-    points = sorted((-abs(p), k, p) for k, p in ((k, round(v)) for k, v in shares.items()) if p)
-    value = max(0, min(100, BASE + sum(p for _, _, p in points)))
-    reasons = [f"base: {BASE}"] + [f"{k}: {p:+d}" for _, k, p in points]   # largest first
+    points = []
+    for k, v in shares.items():
+        p = round(v)
+        if p:
+            points.append((-abs(p), k, p))
+    points.sort()   # largest share first
+    total, reasons = BASE, [f"base: {BASE}"]
+    for _, k, p in points:
+        total += p
+        reasons.append(f"{k}: {p:+d}")
+    value = max(0, min(100, total))
     if value in (0, 100):
         reasons.append(f"clamped to {value}")
     return Signal(value, 1.0, reasons)

@@ -7,10 +7,10 @@ the workspace's own keyword lists (ctx.keywords["service"] / ["noise"]) decide o
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from crowdcare.domain import Signal
-from crowdcare.pipeline.triage.text import lexicon
+from crowdcare.pipeline.triage.technical import DEFAULT as PROBLEM_WORDS
+from crowdcare.pipeline.triage.text import keyword_pattern, lexicon
 
 SERVICE_CUES = lexicon([
     "refund", "tracking", "track my", "my order", "my package", "my parcel", "my delivery",
@@ -30,25 +30,12 @@ SERVICE_CUES = lexicon([
 ])
 
 
-@lru_cache(maxsize=512)
-def _compiled(words: tuple[str, ...]):
-    return lexicon(words, shared=False)
-
-
-def keyword_pattern(keywords: dict[str, list[str]], kind: str):
-    """The workspace's keywords of one kind, compiled once per distinct list."""
-    words = keywords.get(kind) or []
-    return _compiled(tuple(words)) if words else None
-
-
 SERVICE_TOPICS = ("order_status", "shipping", "returns", "billing", "account", "technical")
 
 
 def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]],
             topic_hits: dict[str, list[str]] | None = None,
             sentiment: Signal | None = None) -> Signal:
-    from crowdcare.pipeline.triage.technical import DEFAULT as PROBLEM_WORDS
-
     p = probs[True]
     reasons = [f"model p={p:.2f}"]
     cues = sorted({m.group(0).lower() for m in SERVICE_CUES.finditer(text)}

@@ -3,8 +3,7 @@ intent head's belief that the message is a technical problem."""
 from __future__ import annotations
 
 from crowdcare.domain import Signal
-from crowdcare.pipeline.triage.service import keyword_pattern
-from crowdcare.pipeline.triage.text import lexicon
+from crowdcare.pipeline.triage.text import keyword_pattern, lexicon
 
 DEFAULT = lexicon([
     "api", "sdk", "webhook", "endpoint", "integration", "oauth", "token", "ssl", "dns",

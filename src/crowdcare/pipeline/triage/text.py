@@ -6,6 +6,7 @@ never drift apart (no second tokenizer to keep in sync).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _USER = re.compile(r"@\w+")
@@ -290,6 +291,18 @@ _REGISTRY = _Registry()
 def shared_hits(text: str) -> dict[Lexicon, list[Hit]]:
     """What every shared lexicon found in `text` (one pass; the last text's result is kept)."""
     return _REGISTRY.hits(text)
+
+
+@lru_cache(maxsize=512)
+def _workspace_lexicon(words: tuple[str, ...]) -> Lexicon:
+    return Lexicon(words, shared=False)
+
+
+def keyword_pattern(keywords: dict[str, list[str]], kind: str) -> Lexicon | None:
+    """A workspace's keywords of one kind ("service", "noise", "technical", "legal"), compiled
+    once per distinct list."""
+    words = keywords.get(kind) or []
+    return _workspace_lexicon(tuple(words)) if words else None
 
 
 def lexicon(words: list[str] | tuple[str, ...], prefix: bool = False,

@@ -11,7 +11,7 @@ from crowdcare.channels import registry
 from crowdcare.channels.testing import serve_in_thread
 from crowdcare.channels.x.adapter import SIGNATURE_HEADER, XConfig
 from crowdcare.channels.x.fake_api import FakeX
-from crowdcare.domain import AccountRef, InboundMessage, Unsupported
+from crowdcare.domain import AccountRef, InboundMessage, OutboundEcho, Unsupported
 from crowdcare.store import models as m
 from support.fixtures import drain
 
@@ -266,3 +266,39 @@ def test_the_console_answers_a_mention_in_public_unless_it_holds_private_data(
     [tweet] = [q for q in fake.requests if q["path"] == "/2/tweets"]
     assert tweet["json"] == {"text": "On it, Sam!",
                              "reply": {"in_reply_to_tweet_id": "1850000000000000002"}}
+
+
+def own_dm(dm_id, text, to="9001"):
+    return {"for_user_id": "4200000001", "direct_message_events": [{
+        "type": "message_create", "id": dm_id, "created_timestamp": "1795781500000",
+        "message_create": {"target": {"recipient_id": to}, "sender_id": "4200000001",
+                           "source_app_id": "268278", "message_data": {"text": text}}}],
+        "users": {to: {"id": to, "name": "Maya", "screen_name": "maya_k"},
+                  "4200000001": {"id": "4200000001", "name": "Brand", "screen_name": "brand"}}}
+
+
+def test_the_brands_own_direct_messages_join_the_thread_once(client, x, workspace, fake):
+    """Sent from another tool (or X itself): recorded as ours in the customer's thread.
+    Sent through crowdcare: already there, matched by its id, never doubled."""
+    [echo] = registry.get("x").parse(ref(), own_dm("1850000000000000500", "Hi from the app"))
+    assert isinstance(echo, OutboundEcho) and echo.recipient.external_id == "9001"
+    post(client, x, fixture("direct_message_events__message_create"))
+    drain()
+    maya = conversation_of(client, workspace, "1850000000000000099")
+    r = client.post(f"/api/v1/conversations/{maya}/replies", json={"text": "Checking now"},
+                    headers=workspace.agent)
+    assert r.status_code == 201
+    drain()
+    from crowdcare.store import db
+    with db.session_scope() as s:
+        [sent] = s.query(m.Message).filter_by(direction="outbound").all()
+        sent_id = sent.external_id
+    for payload in (own_dm("1850000000000000500", "Hi from the app"),
+                    own_dm("1850000000000000500", "Hi from the app"),   # redelivered
+                    own_dm(sent_id, "Checking now")):                   # our own send
+        assert post(client, x, payload).status_code == 200
+    drain()
+    with db.session_scope() as s:
+        out = s.query(m.Message).filter_by(direction="outbound").order_by(m.Message.id).all()
+        assert [(o.text, o.conversation_id, o.meta.get("source")) for o in out] == [
+            ("Checking now", maya, None), ("Hi from the app", maya, "echo")]

@@ -19,6 +19,7 @@ from crowdcare.domain import (
     AccountRef,
     ChannelEvent,
     InboundMessage,
+    OutboundEcho,
     OutboundMessage,
     Sender,
     SendResult,
@@ -178,17 +179,24 @@ class XAdapter(ChannelAdapter):
         dm_id = str(dm.get("id") or "")
         if not sender_id or not dm_id:
             return Unsupported("direct_message_events", "message without id or sender")
-        if sender_id == cfg.user_id:
-            return Unsupported("direct_message_events.own", f"our own direct message {dm_id}")
         data = mc.get("message_data") or {}
-        u = users.get(sender_id) or {"id": sender_id}
         att = (data.get("attachment") or {}).get("media") or {}
+        attachments = ([{"type": att.get("type", "photo"), "url": att.get("media_url_https")}]
+                       if att.get("media_url_https") else [])
+        if sender_id == cfg.user_id:
+            # The brand wrote: through us (already stored, matched by id) or from another
+            # tool or X itself, which belongs in the customer's thread too.
+            recipient_id = str((mc.get("target") or {}).get("recipient_id") or "")
+            if not recipient_id:
+                return Unsupported("direct_message_events.own", f"{dm_id} without recipient")
+            return OutboundEcho(
+                external_id=dm_id, recipient=_user(users.get(recipient_id) or {"id": recipient_id}),
+                text=data.get("text") or "", sent_at=_when(dm), attachments=attachments,
+                app_id=str(mc["source_app_id"]) if mc.get("source_app_id") else None)
+        u = users.get(sender_id) or {"id": sender_id}
         return InboundMessage(
             external_id=dm_id, sender=_user(u), text=data.get("text") or "", sent_at=_when(dm),
-            kind="dm", public=False,
-            attachments=[{"type": att.get("type", "photo"), "url": att.get("media_url_https")}]
-            if att.get("media_url_https") else [],
-            metadata={"platform": "x"},
+            kind="dm", public=False, attachments=attachments, metadata={"platform": "x"},
         )
 
     # -- out -----------------------------------------------------------------------------

@@ -24,14 +24,14 @@ def emit(session: Session, workspace_id: int, name: str, payload: dict[str, Any]
          "created_at": utcnow()})
 
 
+FIELDS = ("id", "name", "workspace_id", "audience", "payload", "created_at")
+
+
 def event_dict(row: Event | dict) -> dict[str, Any]:
-    get = row.get if isinstance(row, dict) else row.__getattribute__
-    created = get("created_at")
-    return {
-        "id": get("id"), "name": get("name"), "workspace_id": get("workspace_id"),
-        "audience": get("audience"), "payload": get("payload"),
-        "created_at": created.isoformat() if created else None,
-    }
+    """An event as the bus and the feeds carry it (from an outbox row or a pending event)."""
+    ev = {k: row[k] if isinstance(row, dict) else getattr(row, k) for k in FIELDS}
+    ev["created_at"] = ev["created_at"].isoformat() if ev["created_at"] else None
+    return ev
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -40,7 +40,7 @@ def _write(session: Session) -> None:
     rows = [r for r in session.info.get(_PENDING, ()) if "id" not in r]
     if rows:
         ids = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True),
-                              [{k: v for k, v in r.items()} for r in rows]).all()
+                              rows).all()
         for r, event_id in zip(rows, ids, strict=True):
             r["id"] = event_id
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crowdcare.pipeline.triage.text import _CJK, normalize, tokens
+from crowdcare.pipeline.triage.text import char_grams, normalize, tokens, word_grams
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_PATH = DATA_DIR / "model.json.gz"
@@ -26,36 +26,29 @@ DENSE = ("vader_compound", "vader_pos", "vader_neg", "vader_neu")
 TOKEN_CACHE = 200_000   # distinct tokens remembered (11 MB of float32 rows)
 
 
-def occurrences(text: str, word_vocab: dict[str, int]) -> tuple[list[int], list[str]]:
-    """(word feature ids, one per occurrence: unigrams and bigrams; the text's tokens)."""
+def occurrences(text: str, word_vocab: dict[str, int]
+                ) -> tuple[list[int], list[str], list[int | None]]:
+    """(word feature ids, one per occurrence: unigrams and bigrams; the text's tokens; each
+    token's unigram id or None)."""
     toks = tokens(normalize(text))
     get = word_vocab.get
     ids: list[int] = []
-    prev = "<s>"
-    for t in toks:
-        j = get(t)
+    unigrams: list[int | None] = []
+    for uni, bi in word_grams(toks):
+        j = get(uni)
+        unigrams.append(j)
         if j is not None:
             ids.append(j)
-        j = get(prev + " " + t)
+        j = get(bi)
         if j is not None:
             ids.append(j)
-        prev = t
-    return ids, toks
+    return ids, toks, unigrams
 
 
 def char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
-    """The vocabulary ids of a token's character 3-5-grams (text.features' char block)."""
-    if len(token) < 2 and not _CJK.match(token):
-        return ()
-    w = " " + token + " "
+    """The vocabulary ids of a token's character n-grams (text.char_grams)."""
     get = char_vocab.get
-    out = []
-    for n in range(3, min(5, len(w)) + 1):
-        for i in range(len(w) - n + 1):
-            j = get(w[i:i + n])
-            if j is not None:
-                out.append(j)
-    return tuple(out)
+    return tuple(j for g in char_grams(token) if (j := get(g)) is not None)
 
 
 def sparse_features(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
@@ -67,7 +60,7 @@ def sparse_features(text: str, word_vocab: dict[str, int], char_vocab: dict[str,
     root of the sum of its occurrences' squared idf (the l2 norm when nothing repeats). That
     makes a message's row the sum of its tokens' rows over one norm, so inference can cache
     each token's projection and add them up (Model.logits) instead of rebuilding the row."""
-    wids, toks = occurrences(text, word_vocab)
+    wids, toks, _ = occurrences(text, word_vocab)
     cids = [j for t in toks for j in char_ids(t, char_vocab)]
     out_ids: list[int] = []
     out_vals: list[float] = []
@@ -189,38 +182,29 @@ class Model:
     def vectorize(self, text: str, dense: tuple[float, ...]) -> Vector:
         """Word ids (unigrams and bigrams), and each token's character-gram pull: a table row
         for vocabulary words, else from the token cache (new tokens are the only cost)."""
-        toks = tokens(normalize(text))
-        get = self.word_vocab.get
+        wids, toks, unigrams = occurrences(text, self.word_vocab)
         cache = self._cache
         index, table, _ = cache
         word_chars, word_sq = self._word_chars, self._word_char_sq
-        wids: list[int] = []
         crows: list[int] = []
         extra = None
         sq = 0.0
-        prev = "<s>"
-        for t in toks:
-            j = get(t)
-            if j is not None:
-                wids.append(j)
+        for t, j in zip(toks, unigrams, strict=True):
+            if j is not None:   # a vocabulary word: its pull was summed at load
                 crows.append(word_chars + j)
                 sq += word_sq[j]
-            else:
-                e = index.get(t)
-                if e is None:
-                    row, s, pull = self._token(t, cache)
-                    if row is None:
-                        extra = pull if extra is None else extra + pull
-                    else:
-                        crows.append(row)
+                continue
+            e = index.get(t)
+            if e is None:
+                row, s, pull = self._token(t, cache)
+                if row is None:
+                    extra = pull if extra is None else extra + pull
                 else:
-                    row, s = e
                     crows.append(row)
-                sq += s
-            j = get(prev + " " + t)
-            if j is not None:
-                wids.append(j)
-            prev = t
+            else:
+                row, s = e
+                crows.append(row)
+            sq += s
         idf2 = self._idf2
         word_norm = math.sqrt(sum([idf2[j] for j in wids])) or 1.0
         char_norm = math.sqrt(sq) or 1.0

@@ -1,7 +1,8 @@
 """Text normalisation and the features every trained head shares.
 
-Training and inference both call `features()`, so what the model saw and what it scores can
-never drift apart (no second tokenizer to keep in sync).
+`tokens`, `word_grams` and `char_grams` define the features once: the vocabulary, the training
+rows and inference (model.py) all build on them, so what the model saw and what it scores
+cannot drift apart.
 """
 from __future__ import annotations
 
@@ -31,30 +32,23 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text)
 
 
-def features(text: str) -> tuple[dict[str, int], dict[str, int]]:
-    """(word unigrams+bigrams, character 3-5-grams inside words) with their counts.
-
-    Character n-grams carry misspellings, inflections and scripts without spaces (CJK), which
-    a tweet-sized word model misses.
-    """
-    toks = tokens(normalize(text))
-    words: dict[str, int] = {}
-    chars: dict[str, int] = {}
-    prev = "<s>"
+def word_grams(toks: list[str]) -> list[tuple[str, str]]:
+    """Each token's word features: (the unigram, the bigram with the token before it)."""
+    out, prev = [], "<s>"
     for t in toks:
-        words[t] = words.get(t, 0) + 1
-        bg = prev + " " + t
-        words[bg] = words.get(bg, 0) + 1
+        out.append((t, prev + " " + t))
         prev = t
-        if len(t) < 2 and not _CJK.match(t):
-            continue
-        w = " " + t + " "
-        n_max = min(5, len(w))
-        for n in range(3, n_max + 1):
-            for i in range(len(w) - n + 1):
-                g = w[i:i + n]
-                chars[g] = chars.get(g, 0) + 1
-    return words, chars
+    return out
+
+
+def char_grams(token: str) -> list[str]:
+    """A token's character 3-5-grams, its edges marked by spaces. Character n-grams carry
+    misspellings, inflections and scripts without spaces (CJK), which a tweet-sized word
+    model misses; a one-character token has none (except CJK)."""
+    if len(token) < 2 and not _CJK.match(token):
+        return []
+    w = " " + token + " "
+    return [w[i:i + n] for n in range(3, min(5, len(w)) + 1) for i in range(len(w) - n + 1)]
 
 
 _LEX_TOKEN = re.compile(r"[\w*]+(?:'[\w*]+)*")

@@ -35,7 +35,7 @@ from crowdcare.pipeline.triage.model import (
 )
 from crowdcare.pipeline.triage.sentiment import vader_dense
 from crowdcare.pipeline.triage.service import SERVICE_CUES
-from crowdcare.pipeline.triage.text import features
+from crowdcare.pipeline.triage.text import char_grams, normalize, tokens, word_grams
 
 HEADS = {"sentiment": list(SENTIMENTS), "service_related": [False, True], "intent": list(INTENTS)}
 C = {"sentiment": 2.0, "service_related": 4.0, "intent": 4.0}
@@ -153,9 +153,9 @@ def read_corrections(path: Path) -> list[tuple[str, str, object]]:
 def _vocab(texts: list[str]) -> tuple[list[str], list[str], dict[str, int]]:
     wdf, cdf = Counter(), Counter()
     for t in texts:
-        w, c = features(t)
-        wdf.update(w.keys())
-        cdf.update(c.keys())
+        toks = tokens(normalize(t))
+        wdf.update({g for pair in word_grams(toks) for g in pair})
+        cdf.update({g for tok in toks for g in char_grams(tok)})
     def top(df, k):  # most frequent first, ties by name: deterministic
         kept = sorted((f for f, n in df.items() if n >= MIN_DF), key=lambda f: (-df[f], f))[:k]
         return sorted(kept)

@@ -19,17 +19,14 @@ def _settings(session: Session, workspace_id: int) -> dict:
 
 def _rules(session: Session, workspace_id: int) -> list:
     """The workspace's enabled rules, read once per unit of work (a batch shares them)."""
-    by_workspace = session.info.setdefault("routing_rules", {})
-    rules = by_workspace.get(workspace_id)
-    if rules is None:
+    def load() -> list:
         rows = session.scalars(
             select(m.RoutingRule)
             .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
             .order_by(m.RoutingRule.position, m.RoutingRule.id)
         ).all()
-        rules = by_workspace[workspace_id] = [rule_from_dict({"name": r.name, **r.rule})
-                                              for r in rows]
-    return rules
+        return [rule_from_dict({"name": r.name, **r.rule}) for r in rows]
+    return db.once(session, ("routing_rules", workspace_id), load)
 
 
 def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:

@@ -70,12 +70,16 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
+def once(session: Session, key, load):
+    """`load()` once per unit of work, kept for the rest of it: what every message of a batch
+    reads (its workspace, its channel account, the routing rules) is read once per
+    transaction, and the kept reference holds the row (the identity map holds rows weakly)."""
+    keep = session.info.setdefault("once", {})
+    if key not in keep:
+        keep[key] = load()
+    return keep[key]
+
+
 def held(session: Session, model: type, ident: int):
-    """session.get that keeps the row for the rest of the unit of work. The identity map holds
-    rows weakly, so a row every message reads (its workspace, its channel account) would be
-    read again for each message of a batch; held once, it is read once per transaction."""
-    keep = session.info.setdefault("held", {})
-    row = keep.get((model, ident))
-    if row is None:
-        row = keep[(model, ident)] = session.get(model, ident)
-    return row
+    """session.get, once per unit of work (see `once`)."""
+    return once(session, (model, ident), lambda: session.get(model, ident))

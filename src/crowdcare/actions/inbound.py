@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import serialize, tickets
@@ -23,6 +23,7 @@ from crowdcare.domain import (
     TriageResult,
 )
 from crowdcare.events import emit, names
+from crowdcare.store import db
 from crowdcare.store import models as m
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,37 @@ STATUS_ORDER = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 
 
 def message_exists(session: Session, account_id: int, external_id: str) -> bool:
-    return session.scalar(
+    return db.once(session, ("message", account_id, external_id), lambda: session.scalar(
         select(m.Message.id).where(m.Message.channel_account_id == account_id,
-                                   m.Message.external_id == external_id)
-    ) is not None
+                                   m.Message.external_id == external_id)) is not None)
+
+
+def _recorded(session: Session, account_id: int, external_id: str | None) -> None:
+    if external_id is not None:
+        db.remember(session, ("message", account_id, external_id), True)
+
+
+def prefetch(session: Session, account: m.ChannelAccount, messages: list[InboundMessage],
+             conversations: list[m.Conversation]) -> None:
+    """Which of a batch's messages are stored already, and the order messages that they may
+    answer in their (existing) conversations: two statements for the batch."""
+    ids = [msg.external_id for msg in messages]
+    found = set(session.scalars(select(m.Message.external_id).where(
+        m.Message.channel_account_id == account.id, m.Message.external_id.in_(ids))))
+    for external_id in ids:
+        db.remember(session, ("message", account.id, external_id), external_id in found)
+    if conversations:
+        sent = _order_messages(session, [c.id for c in conversations], messages)
+        for conversation in conversations:
+            db.remember(session, ("order messages", conversation), sent.get(conversation.id, []))
 
 
 def do_receive_message(
     session: Session, account: m.ChannelAccount, conversation: m.Conversation,
     msg: InboundMessage, result: TriageResult, decision: RouteDecision,
-    delivery_id: int | None = None, known_new: bool = False,
+    delivery_id: int | None = None,
 ) -> m.Message | None:
-    """known_new: the caller checked message_exists in this transaction just before."""
-    if not known_new and message_exists(session, account.id, msg.external_id):
+    if message_exists(session, account.id, msg.external_id):
         return None
     priority = decision.priority if decision.priority is not None else int(result.priority.value)
     ticket = None
@@ -50,13 +69,15 @@ def do_receive_message(
         ticket = tickets.open_for_message(session, conversation, priority, decision.route,
                                           msg.text.strip().splitlines()[0] if msg.text else "")
         if decision.team:
-            team = session.scalar(select(m.Team).where(
-                m.Team.workspace_id == account.workspace_id, m.Team.name == decision.team))
-            if team is not None:
-                ticket.team_id = conversation.team_id = team.id
+            team_id = db.once(session, ("team", account.workspace_id, decision.team),
+                              lambda: session.scalar(select(m.Team.id).where(
+                                  m.Team.workspace_id == account.workspace_id,
+                                  m.Team.name == decision.team)))
+            if team_id is not None:
+                ticket.team_id = conversation.team_id = team_id
     row = m.Message(
-        workspace_id=account.workspace_id, conversation_id=conversation.id,
-        channel_account_id=account.id, ticket_id=ticket.id if ticket else None,
+        workspace_id=account.workspace_id, conversation=conversation,
+        channel_account_id=account.id, ticket=ticket,
         direction=Direction.inbound, author=Author.customer, kind=msg.kind, public=msg.public,
         external_id=msg.external_id, reply_to=msg.reply_to, text=msg.text,
         attachments=msg.attachments, meta={**msg.metadata, **({"standby": True} if msg.standby else {})},
@@ -68,6 +89,7 @@ def do_receive_message(
         sent_at=msg.sent_at,
     )
     session.add(row)
+    _recorded(session, account.id, msg.external_id)
     conversation.last_message_at = msg.sent_at
     conversation.last_inbound_at = max(filter(None, (conversation.last_inbound_at, msg.sent_at)))
     conversation.last_preview = (msg.text or f"[{msg.kind}]")[:200]
@@ -76,26 +98,45 @@ def do_receive_message(
         conversation.status = "open"
         conversation.priority = ticket.priority
         conversation.route = decision.route
-    session.flush()
-    emit(session, account.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
+    # made at commit, after the one flush that gives the batch's new rows their ids
+    emit(session, account.workspace_id, names.MESSAGE_CREATED, lambda: serialize.message(row))
     emit(session, account.workspace_id, names.CONVERSATION_UPDATED,
-         serialize.conversation(conversation))
+         lambda: serialize.conversation(conversation))
     return row
+
+
+REPLY_WINDOW = timedelta(hours=24)   # a message this soon after a receipt is about its order
+
+
+def _order_messages(session: Session, conversation_ids: list[int],
+                    messages: list[InboundMessage]) -> dict[int, list[tuple[str | None, int, datetime]]]:
+    """Our order messages (receipts, shipping updates) in these conversations that these
+    messages may answer, newest first: those sent in the window before them, or replied to."""
+    since = min(msg.sent_at for msg in messages) - REPLY_WINDOW
+    replied = [msg.reply_to for msg in messages if msg.reply_to]
+    rows = session.execute(
+        select(m.Message.conversation_id, m.Message.external_id, m.Message.order_id,
+               m.Message.sent_at)
+        .where(m.Message.conversation_id.in_(conversation_ids),
+               m.Message.direction == Direction.outbound, m.Message.order_id.is_not(None),
+               or_(m.Message.sent_at >= since, m.Message.external_id.in_(replied)))
+        .order_by(m.Message.id.desc()))
+    out: dict[int, list] = {}
+    for conversation_id, external_id, order_id, sent_at in rows:
+        out.setdefault(conversation_id, []).append((external_id, order_id, sent_at))
+    return out
 
 
 def _order_context(session: Session, conversation: m.Conversation, msg: InboundMessage) -> int | None:
     """A reply to a receipt or shipping update carries that order as context."""
-    query = select(m.Message.order_id).where(
-        m.Message.conversation_id == conversation.id,
-        m.Message.direction == Direction.outbound, m.Message.order_id.is_not(None))
+    sent = db.once(session, ("order messages", conversation), lambda: _order_messages(
+        session, [conversation.id], [msg]).get(conversation.id, []) if conversation.id else [])
     if msg.reply_to:
-        hit = session.scalar(query.where(m.Message.external_id == msg.reply_to))
-        if hit:
-            return hit
-    return session.scalar(
-        query.where(m.Message.sent_at >= msg.sent_at - timedelta(hours=24))
-        .order_by(m.Message.id.desc()).limit(1)
-    )
+        for external_id, order_id, _ in sent:
+            if external_id == msg.reply_to:
+                return order_id
+    since = msg.sent_at - REPLY_WINDOW
+    return next((order_id for _, order_id, at in sent if at >= since), None)
 
 
 def do_record_echo(session: Session, account: m.ChannelAccount, conversation: m.Conversation,
@@ -112,21 +153,22 @@ def do_record_echo(session: Session, account: m.ChannelAccount, conversation: m.
     if ours is not None:
         if ours.external_id is None:
             ours.external_id = echo.external_id
+            _recorded(session, account.id, echo.external_id)
             if STATUS_ORDER.get(ours.status, -1) < STATUS_ORDER["sent"]:
                 ours.status = MessageStatus.sent
             emit(session, account.workspace_id, names.MESSAGE_UPDATED, serialize.message(ours))
         return ours
     row = m.Message(
-        workspace_id=account.workspace_id, conversation_id=conversation.id,
+        workspace_id=account.workspace_id, conversation=conversation,
         channel_account_id=account.id, direction=Direction.outbound, author=Author.agent,
         external_id=echo.external_id, text=echo.text, attachments=echo.attachments,
         meta={"source": "echo", "app_id": echo.app_id}, status=MessageStatus.sent,
         sent_at=echo.sent_at,
     )
     session.add(row)
+    _recorded(session, account.id, echo.external_id)
     conversation.last_message_at = echo.sent_at
-    session.flush()
-    emit(session, account.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
+    emit(session, account.workspace_id, names.MESSAGE_CREATED, lambda: serialize.message(row))
     return row
 
 

@@ -1,5 +1,11 @@
-"""Who is this and which conversation is it: identities, customers and conversations."""
+"""Who is this and which conversation is it: identities, customers and conversations.
+
+Lookups go through the unit of work's memo (`db.once`): a batch of deliveries reads every
+sender's rows in a few statements first (`prefetch`), and what a message creates is found by
+the next message of the same sender without a flush."""
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,15 +15,41 @@ from crowdcare.store import db
 from crowdcare.store import models as m
 
 
+def _keys(account_id: int, external_id: str) -> tuple[tuple, tuple]:
+    return ("identity", account_id, external_id), ("conversation", account_id, external_id)
+
+
+def prefetch(session: Session, account: m.ChannelAccount,
+             external_ids: Iterable[str]) -> list[m.Conversation]:
+    """Read these senders' identities, customers and conversations in three statements;
+    returns the conversations that exist."""
+    wanted = sorted({e for e in external_ids if not db.known(session, _keys(account.id, e)[0])})
+    if not wanted:
+        return []
+    identities = {i.external_id: i for i in session.scalars(select(m.Identity).where(
+        m.Identity.channel_account_id == account.id, m.Identity.external_id.in_(wanted)))}
+    customer_ids = {i.customer_id for i in identities.values()}
+    for row in session.scalars(select(m.Customer).where(m.Customer.id.in_(customer_ids))):
+        db.remember(session, (m.Customer, row.id), row)
+    conversations = {c.identity_id: c for c in session.scalars(select(m.Conversation).where(
+        m.Conversation.channel_account_id == account.id,
+        m.Conversation.identity_id.in_([i.id for i in identities.values()])))}
+    for external_id in wanted:
+        identity = identities.get(external_id)
+        identity_key, conversation_key = _keys(account.id, external_id)
+        db.remember(session, identity_key, identity)
+        db.remember(session, conversation_key,
+                    conversations.get(identity.id) if identity is not None else None)
+    return list(conversations.values())
+
+
 def resolve(session: Session, account: m.ChannelAccount, sender: Sender) -> m.Conversation:
     """The conversation with this sender on this account, creating customer, identity and
     conversation on first contact. Platform profile details are refreshed on every contact."""
-    identity = session.scalar(
-        select(m.Identity).where(
-            m.Identity.channel_account_id == account.id,
-            m.Identity.external_id == sender.external_id,
-        )
-    )
+    identity_key, conversation_key = _keys(account.id, sender.external_id)
+    identity = db.once(session, identity_key, lambda: session.scalar(select(m.Identity).where(
+        m.Identity.channel_account_id == account.id,
+        m.Identity.external_id == sender.external_id)))
     if identity is None:
         customer = m.Customer(
             workspace_id=account.workspace_id,
@@ -30,6 +62,8 @@ def resolve(session: Session, account: m.ChannelAccount, sender: Sender) -> m.Co
             channel_account_id=account.id, external_id=sender.external_id,
         )
         session.add(identity)
+        db.remember(session, identity_key, identity)
+        db.remember(session, conversation_key, None)
     changes = {"handle": sender.handle or identity.handle,
                "display_name": sender.name or identity.display_name,
                "followers": identity.followers if sender.followers is None else sender.followers,
@@ -37,33 +71,27 @@ def resolve(session: Session, account: m.ChannelAccount, sender: Sender) -> m.Co
     for k, v in changes.items():
         if getattr(identity, k) != v:   # an unchanged profile leaves nothing to flush
             setattr(identity, k, v)
-    if identity.id is None:
-        session.flush()
-    customer_id = _live_customer_id(session, identity.customer_id)
-    conversation = session.scalar(
-        select(m.Conversation).where(
-            m.Conversation.channel_account_id == account.id,
-            m.Conversation.identity_id == identity.id,
-        )
-    )
+    conversation = db.once(session, conversation_key, lambda: session.scalar(
+        select(m.Conversation).where(m.Conversation.channel_account_id == account.id,
+                                     m.Conversation.identity_id == identity.id)))
     if conversation is None:
         conversation = m.Conversation(
-            workspace_id=account.workspace_id, channel_account_id=account.id,
-            customer_id=customer_id, identity_id=identity.id, status="open",
+            workspace_id=account.workspace_id, channel_account=account,
+            customer=_live_customer(session, identity), identity=identity, status="open",
         )
         session.add(conversation)
-        session.flush()
+        db.remember(session, conversation_key, conversation)
     return conversation
 
 
-def _live_customer_id(session: Session, customer_id: int) -> int:
+def _live_customer(session: Session, identity: m.Identity) -> m.Customer:
     """Follow merges: a merged customer's identities belong to the survivor."""
-    seen = set()
-    while customer_id not in seen:
+    if identity.customer_id is None:   # first contact: the customer is new too
+        return identity.customer
+    customer_id, seen = identity.customer_id, set()
+    while True:
         seen.add(customer_id)
-        # the whole row, held: the conversation's customer (VIP, name) is read next anyway
-        merged_into = db.held(session, m.Customer, customer_id).merged_into_id
-        if merged_into is None:
-            return customer_id
-        customer_id = merged_into
-    return customer_id
+        customer = db.held(session, m.Customer, customer_id)
+        if customer.merged_into_id is None or customer.merged_into_id in seen:
+            return customer
+        customer_id = customer.merged_into_id

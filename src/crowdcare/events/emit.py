@@ -1,9 +1,11 @@
 """emit() adds an event to the outbox of the current unit of work; just before commit the
-unit's events are written in one statement, after commit they are published on the bus, after
+unit's events are written in one statement (a payload given as a function is made then, after
+the flush that gives new rows their ids, so a batch flushes once), after commit they are published on the bus, after
 rollback they are dropped. So a listener never sees a change that did not happen, and a crash
 between commit and publish loses nothing: the stream reads the outbox."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -17,8 +19,8 @@ from crowdcare.store.types import utcnow
 _PENDING = "crowdcare.pending_events"
 
 
-def emit(session: Session, workspace_id: int, name: str, payload: dict[str, Any],
-         audience: str = "staff") -> None:
+def emit(session: Session, workspace_id: int, name: str,
+         payload: dict[str, Any] | Callable[[], dict[str, Any]], audience: str = "staff") -> None:
     session.info.setdefault(_PENDING, []).append(
         {"workspace_id": workspace_id, "name": name, "audience": audience, "payload": payload,
          "created_at": utcnow()})
@@ -38,6 +40,11 @@ def event_dict(row: Event | dict) -> dict[str, Any]:
 def _write(session: Session) -> None:
     # One INSERT for the unit's events (a batch of deliveries writes dozens), not one each.
     rows = [r for r in session.info.get(_PENDING, ()) if "id" not in r]
+    if any(callable(r["payload"]) for r in rows):
+        session.flush()
+        for r in rows:
+            if callable(r["payload"]):
+                r["payload"] = r["payload"]()
     if rows:
         ids = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True),
                               rows).all()

@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import campaigns, handover, inbound, threads
+from crowdcare.actions import campaigns, handover, inbound, threads, tickets
 from crowdcare.domain import (
     ChannelEvent,
     InboundMessage,
@@ -20,6 +20,28 @@ from crowdcare.pipeline import context, route, triage
 from crowdcare.store import models as m
 
 log = logging.getLogger(__name__)
+
+
+def prefetch(session: Session, batch: list[tuple[m.ChannelAccount, ChannelEvent]]) -> None:
+    """Read what a batch's customer messages need (senders, conversations, open tickets,
+    stored ids, order context) in a few statements for the batch, not several per message."""
+    by_account: dict[m.ChannelAccount, list[InboundMessage]] = {}
+    for account, event in batch:
+        if isinstance(event, InboundMessage):
+            by_account.setdefault(account, []).append(event)
+    for account, messages in by_account.items():
+        conversations = threads.prefetch(session, account,
+                                         (msg.sender.external_id for msg in messages))
+        tickets.prefetch(session, conversations)
+        inbound.prefetch(session, account, messages, conversations)
+
+
+def _thread(session: Session, account: m.ChannelAccount, person) -> m.Conversation:
+    """The conversation, flushed if new: the rarer events below write its ids directly."""
+    conversation = threads.resolve(session, account, person)
+    if conversation.id is None:
+        session.flush()
+    return conversation
 
 
 def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
@@ -38,26 +60,26 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
             decision = route.route(result, context.for_route(session, conversation, event,
                                                              vip=tctx.vip))
             inbound.do_receive_message(session, account, conversation, event, result, decision,
-                                       delivery_id, known_new=True)
+                                       delivery_id)
             if campaign is not None and not event.standby:   # arrived through a campaign
                 campaigns.do_greet(session, conversation, campaign)
         case OutboundEcho():
-            conversation = threads.resolve(session, account, event.recipient)
+            conversation = _thread(session, account, event.recipient)
             inbound.do_record_echo(session, account, conversation, event)
         case StatusUpdate():
-            conversation = threads.resolve(session, account, event.recipient)
+            conversation = _thread(session, account, event.recipient)
             inbound.do_update_status(session, account, conversation, event)
         case Referral():
-            conversation = threads.resolve(session, account, event.sender)
+            conversation = _thread(session, account, event.sender)
             replayed = conversation.entry_at == event.at and conversation.entry_at is not None
             campaign = inbound.do_record_referral(session, account, conversation, event)
             if campaign is not None and not replayed:
                 campaigns.do_greet(session, conversation, campaign)
         case OptIn():
-            conversation = threads.resolve(session, account, event.sender)
+            conversation = _thread(session, account, event.sender)
             inbound.do_record_optin(session, account, conversation, event)
         case ThreadControl():
-            conversation = threads.resolve(session, account, event.sender)
+            conversation = _thread(session, account, event.sender)
             inbound.do_thread_control(session, account, conversation, event)
             if event.action == "request" and event.new_owner_app_id:
                 handover.do_honour_request(session, conversation, event.new_owner_app_id,

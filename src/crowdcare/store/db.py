@@ -80,6 +80,17 @@ def once(session: Session, key, load):
     return keep[key]
 
 
+def known(session: Session, key) -> bool:
+    """Whether the unit of work already holds `key` (prefetching skips what it has)."""
+    return key in session.info.get("once", {})
+
+
+def remember(session: Session, key, value) -> None:
+    """Set what `once(session, key, ...)` returns for the rest of the unit of work: a batch
+    reads the rows its messages need in one statement, and a writer records what it added."""
+    session.info.setdefault("once", {})[key] = value
+
+
 def held(session: Session, model: type, ident: int):
     """session.get, once per unit of work (see `once`)."""
     return once(session, (model, ident), lambda: session.get(model, ident))

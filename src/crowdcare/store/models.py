@@ -207,6 +207,7 @@ class Message(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)      # when the author sent it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     conversation: Mapped[Conversation] = relationship()   # no column: loaded on access
+    ticket: Mapped[Ticket | None] = relationship()
 
 
 class Ticket(Base):
@@ -228,6 +229,8 @@ class Ticket(Base):
     solved_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    conversation: Mapped[Conversation] = relationship()
+    customer: Mapped[Customer] = relationship()
 
 
 class Product(Base):

@@ -3,9 +3,23 @@ import json
 
 import typer
 
-from crowdcare.cli.common import JsonOpt
+from crowdcare.cli.common import JsonOpt, fail
 
 app = typer.Typer(no_args_is_help=True)
+
+
+def _check_database(url: str | None) -> None:
+    """A benchmark empties the PostgreSQL database it is given: say plainly when it cannot."""
+    if url is None:
+        return
+    if not url.startswith(("postgresql://", "postgres://")):
+        fail(f"--database-url must be a PostgreSQL URL (postgresql://...), not {url!r}")
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        fail(f"cannot connect to --database-url {url}: {str(exc).strip()}")
 
 
 @app.command()
@@ -21,6 +35,7 @@ def ingest(
     """Webhook throughput and acknowledgement latency vs a bare Starlette insert."""
     from crowdcare.bench.ingest import report, run
 
+    _check_database(database_url)
     result = run(n, concurrency, database_url, workers)
     typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))
 
@@ -50,7 +65,10 @@ def console(
     as_json: bool = JsonOpt,
 ) -> None:
     """Delay from webhook acknowledgement to the update on each live console (p50/p99)."""
-    from crowdcare.bench.console import report, run
+    from crowdcare.bench.console import ENDPOINTS, report, run
 
+    if endpoint not in ENDPOINTS:
+        fail(f"--endpoint must be one of {', '.join(ENDPOINTS)}, not {endpoint!r}")
+    _check_database(database_url)
     result = run(consoles, rate, seconds, database_url, endpoint, worker_processes, bus_url)
     typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))

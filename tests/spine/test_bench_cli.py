@@ -1,0 +1,31 @@
+"""The benchmarks run end to end (tiny loads: this checks they work, never how fast) and
+refuse bad options with a message."""
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from crowdcare.cli import app
+
+
+def test_the_console_bench_runs_and_every_console_gets_every_message():
+    out = subprocess.run(
+        [sys.executable, "-m", "crowdcare", "bench", "console", "--consoles", "2", "--rate", "20",
+         "--seconds", "1", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert (result["acknowledged"], result["errors"]) == (20, 0)
+    assert (result["updates"], result["missing"]) == (40, 0)
+    assert result["p99_ms"] >= result["p50_ms"] > 0
+
+
+def test_bad_bench_options_are_refused_with_a_message():
+    runner = CliRunner()
+    for args, message in [
+        (["console", "--endpoint", "sse"], "--endpoint must be one of live, stream"),
+        (["console", "--database-url", "sqlite:///x.db"], "must be a PostgreSQL URL"),
+        (["ingest", "--database-url", "postgresql://127.0.0.1:9/none"], "cannot connect"),
+    ]:
+        result = runner.invoke(app, ["bench", *args])
+        assert result.exit_code == 2 and message in result.stderr, result.output

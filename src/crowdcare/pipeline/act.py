@@ -30,6 +30,7 @@ def prefetch(session: Session, batch: list[tuple[m.ChannelAccount, ChannelEvent]
         if isinstance(event, InboundMessage):
             by_account.setdefault(account, []).append(event)
     for account, messages in by_account.items():
+        context.prefetch(session, account.workspace_id)
         conversations = threads.prefetch(session, account,
                                          (msg.sender.external_id for msg in messages))
         tickets.prefetch(session, conversations)

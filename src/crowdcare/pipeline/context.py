@@ -29,6 +29,13 @@ def _rules(session: Session, workspace_id: int) -> list:
     return db.once(session, ("routing_rules", workspace_id), load)
 
 
+def prefetch(session: Session, workspace_id: int) -> None:
+    """Read the workspace's settings and rules before a batch creates any rows (a read after
+    that would flush them early)."""
+    _settings(session, workspace_id)
+    _rules(session, workspace_id)
+
+
 def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:
     vip_handles = {h.lower().lstrip("@") for h in
                    _settings(session, conversation.workspace_id).get("vip_handles", [])}

@@ -30,11 +30,12 @@ CONNECTIONS = 32   # keep-alive connections the webhook posts share
 ENDPOINTS = {"live": "/web/live", "stream": "/api/v1/stream"}   # the console's feed; the API's
 
 
-def _cookie(base: str) -> str:
+def sign_in(base: str, email: str = EMAIL, password: str = PASSWORD) -> str:
+    """The console's session cookie, signed in through the login form."""
     with httpx.Client(base_url=base, timeout=10) as http:
         page = http.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        r = http.post("/login", data={"email": EMAIL, "password": PASSWORD, "next": "/inbox",
+        r = http.post("/login", data={"email": email, "password": password, "next": "/inbox",
                                       "csrf_token": token})
         if r.status_code != 303:
             raise RuntimeError(f"bench sign-in failed: HTTP {r.status_code}")
@@ -274,7 +275,7 @@ def run(consoles: int = 50, rate: float = 200, seconds: float = 10,
             stack.enter_context(servers.process(serve, f"{base}/healthz", env))
             for _ in range(worker_processes):
                 stack.enter_context(servers.process(["-m", "crowdcare", "worker"], None, env))
-            cookie = _cookie(base)
+            cookie = sign_in(base)
             result = asyncio.run(_measure(base, f"{base}/webhooks/api/{account_id}", token,
                                           cookie, consoles, rate, seconds, endpoint))
     result["database"] = "postgresql" if database_url else "sqlite"

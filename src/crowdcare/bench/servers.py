@@ -12,9 +12,10 @@ from contextlib import contextmanager
 import httpx
 
 
-def prepare(url: str, agent: tuple[str, str] | None = None) -> tuple[int, str]:
-    """Migrate a fresh database, create a workspace (and an agent to sign in as) and connect
-    an API channel; returns (account id, inbound token)."""
+def prepare(url: str, agent: tuple[str, str] | None = None,
+            workspace: str = "Bench") -> tuple[int, str]:
+    """Migrate the database, create a workspace (and an agent to sign in as) and connect an
+    API channel; returns (account id, inbound token)."""
     os.environ["CROWDCARE_DATABASE_URL"] = url
     from crowdcare.actions import people, workspaces
     from crowdcare.settings import get_settings
@@ -24,7 +25,7 @@ def prepare(url: str, agent: tuple[str, str] | None = None) -> tuple[int, str]:
     get_settings.cache_clear()
     upgrade(url)
     with db.session_scope() as session:
-        ws = workspaces.do_create(session, "Bench", workspaces.check_create(session, "Bench"))
+        ws = workspaces.do_create(session, workspace, workspaces.check_create(session, workspace))
         if agent:
             people.do_add_agent(session, ws, agent[0], "agent", "Bench Agent", agent[1])
         _, config = workspaces.check_channel("api", {})

@@ -72,3 +72,20 @@ def console(
     _check_database(database_url)
     result = run(consoles, rate, seconds, database_url, endpoint, worker_processes, bus_url)
     typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))
+
+
+@app.command()
+def inbox(
+    conversations: int = typer.Option(10000, "--conversations", min=100,
+                                      help="open conversations in the measured workspace"),
+    rounds: int = typer.Option(30, "--rounds", min=1, help="requests per page and workspace"),
+    database_url: str = typer.Option(None, "--database-url",
+                                     help="a PostgreSQL URL (emptied!); default: temp SQLite"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Inbox request times with 10,000 open conversations vs 100 (ratio)."""
+    from crowdcare.bench.inbox import report, run
+
+    _check_database(database_url)
+    result = run(conversations, rounds, database_url)
+    typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))

@@ -141,7 +141,15 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("channel_account_id", "identity_id"),
+        # the inbox: each view's filter, then its sort (a page is read from the index)
         Index("ix_conversations_inbox", "workspace_id", "status", "priority", "last_message_at"),
+        Index("ix_conversations_assignee", "workspace_id", "status", "assignee_id", "priority",
+              "last_message_at"),
+        Index("ix_conversations_route", "workspace_id", "status", "route", "priority",
+              "last_message_at"),
+        Index("ix_conversations_language", "workspace_id", "status", "language", "priority",
+              "last_message_at"),
+        Index("ix_conversations_recent", "workspace_id", "status", "last_message_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id", index=False)

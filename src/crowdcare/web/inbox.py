@@ -1,11 +1,12 @@
 """The inbox: views with counts, search, filters, paging, bulk assign/tag/solve."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, tickets
@@ -57,28 +58,34 @@ def view_filter(session: Session, principal: Principal, view: str) -> queries.Co
 
 
 def counts(session: Session, principal: Principal) -> dict:
-    """Open conversations per view, per channel and per language (index-backed counts)."""
+    """Open conversations per view, per channel and per language: one pass over the open
+    conversations, grouped by account and language with each view summed alongside (seven
+    counting queries read 10,000 rows seven times)."""
     C = m.Conversation
-    base = select(func.count()).select_from(C).where(
-        C.workspace_id == principal.workspace_id, C.status == "open")
     teams = my_team_ids(session, principal)
-    out = {
-        "all": session.scalar(base),
-        "mine": session.scalar(base.where(C.assignee_id == principal.agent_id)),
-        "unassigned": session.scalar(base.where(C.assignee_id.is_(None))),
-        "teams": session.scalar(base.where(C.team_id.in_(teams))) if teams else 0,
-        "escalations": session.scalar(base.where(C.route == Route.escalation)),
-    }
-    out["channels"] = session.execute(
-        select(m.ChannelAccount.kind, func.count()).select_from(C)
-        .join(m.ChannelAccount, m.ChannelAccount.id == C.channel_account_id)
+
+    def share(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = session.execute(
+        select(C.channel_account_id, C.language, func.count(),
+               share(C.assignee_id == principal.agent_id), share(C.assignee_id.is_(None)),
+               share(C.team_id.in_(teams)) if teams else literal(0),
+               share(C.route == Route.escalation))
         .where(C.workspace_id == principal.workspace_id, C.status == "open")
-        .group_by(m.ChannelAccount.kind).order_by(m.ChannelAccount.kind)).all()
-    out["languages"] = session.execute(
-        select(C.language, func.count()).where(
-            C.workspace_id == principal.workspace_id, C.status == "open",
-            C.language.is_not(None))
-        .group_by(C.language).order_by(func.count().desc()).limit(12)).all()
+        .group_by(C.channel_account_id, C.language)).all()
+    kinds = dict(session.execute(select(m.ChannelAccount.id, m.ChannelAccount.kind).where(
+        m.ChannelAccount.workspace_id == principal.workspace_id)).all())
+    out = {key: sum(r[i] or 0 for r in rows) for i, key in
+           enumerate(("all", "mine", "unassigned", "teams", "escalations"), start=2)}
+    channels: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    for account_id, language, n, *_ in rows:
+        channels[kinds.get(account_id, "?")] += n
+        if language is not None:
+            languages[language] += n
+    out["channels"] = sorted(channels.items())
+    out["languages"] = sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
     return out
 
 

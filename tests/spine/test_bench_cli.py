@@ -20,12 +20,24 @@ def test_the_console_bench_runs_and_every_console_gets_every_message():
     assert result["p99_ms"] >= result["p50_ms"] > 0
 
 
+def test_the_inbox_bench_runs_every_request_against_its_baseline():
+    out = subprocess.run(
+        [sys.executable, "-m", "crowdcare", "bench", "inbox", "--conversations", "120",
+         "--rounds", "1", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["conversations"] == 120 and result["baseline_conversations"] == 100
+    assert {"counts", "all, by priority: list", "search: page"} <= set(result["pages"])
+    assert all(p["ms"] > 0 and p["baseline_ms"] > 0 for p in result["pages"].values())
+
+
 def test_bad_bench_options_are_refused_with_a_message():
     runner = CliRunner()
     for args, message in [
         (["console", "--endpoint", "sse"], "--endpoint must be one of live, stream"),
         (["console", "--database-url", "sqlite:///x.db"], "must be a PostgreSQL URL"),
         (["ingest", "--database-url", "postgresql://127.0.0.1:9/none"], "cannot connect"),
+        (["inbox", "--conversations", "10"], "greater than or equal"),
     ]:
         result = runner.invoke(app, ["bench", *args])
         assert result.exit_code == 2 and message in result.stderr, result.output

@@ -91,3 +91,15 @@ def test_bad_requests_get_a_clear_4xx_and_store_nothing(client, workspace, case)
 
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_timestamp_without_a_zone_is_taken_as_utc(client, workspace):
+    client.post(workspace.webhook, json=body(1), headers=workspace.inbound)
+    drain()
+    later = {**body(2, "and now?"), "timestamp": "2026-11-28T09:30:00"}
+    assert client.post(workspace.webhook, json=later, headers=workspace.inbound).status_code == 200
+    drain()
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).where(m.Delivery.status != "done")) == 0
+        sent = s.scalar(select(m.Message.sent_at).where(m.Message.external_id == "msg-2"))
+    assert sent.isoformat() == "2026-11-28T09:30:00+00:00"

@@ -1,8 +1,9 @@
 """emit() adds an event to the outbox of the current unit of work; just before commit the
 unit's events are written in one statement (a payload given as a function is made then, after
-the flush that gives new rows their ids, so a batch flushes once), after commit they are published on the bus, after
-rollback they are dropped. So a listener never sees a change that did not happen, and a crash
-between commit and publish loses nothing: the stream reads the outbox."""
+the flush that gives new rows their ids, so a batch flushes once), after commit they are
+published on the bus, after rollback they are dropped. So a listener never sees a change that
+did not happen, and a crash between commit and publish loses nothing: the stream reads the
+outbox."""
 from __future__ import annotations
 
 from collections.abc import Callable

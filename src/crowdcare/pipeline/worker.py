@@ -154,7 +154,11 @@ def _warm() -> None:
     """Load the triage models before the first delivery, then move everything alive into the
     collector's permanent generation (once per process): a full collection over the models'
     objects took ~100 ms, a pause every message in flight would wait through."""
-    triage.load()
+    try:
+        triage.load()
+    except Exception:  # noqa: BLE001 - the deliveries will fail with (and record) the cause
+        log.exception("triage models did not load")
+        return
     if not gc.get_freeze_count():
         gc.collect()
         gc.freeze()

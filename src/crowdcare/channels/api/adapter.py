@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import httpx
 import orjson
-from pydantic import BaseModel, Field, HttpUrl, ValidationError
+from pydantic import BaseModel, Field, HttpUrl, ValidationError, field_validator
 
 from crowdcare.channels.base import ChannelAdapter, Rejected
 from crowdcare.domain import (
@@ -47,6 +47,12 @@ class ApiMessage(BaseModel):
     attachments: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
     reply_to: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("timestamp")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A timestamp without a zone is taken as UTC (and compares with stored times)."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class ApiBatch(BaseModel):

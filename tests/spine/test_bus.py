@@ -62,3 +62,30 @@ def test_every_subscriber_gets_every_event_in_order(kind):
 
     received = asyncio.run(scenario())
     assert received == [list(range(20))] * 2
+
+
+@pytest.mark.parametrize("kind", ["inprocess", "nats"])
+def test_a_note_reaches_every_process_but_no_event_subscriber(kind):
+    here = make(kind)
+    there = here if kind == "inprocess" else make(kind)   # NATS: a second process's bus
+    run = uuid.uuid4().hex
+
+    async def scenario():
+        await here.start()
+        if there is not here:
+            await there.start()
+        try:
+            notes, events = there.notes(), there.subscribe()
+            heard = asyncio.ensure_future(anext(notes))
+            stray = asyncio.ensure_future(anext(events))
+            await asyncio.sleep(0.05)
+            await here.announce({"presence": 1, "run": run})
+            note = await asyncio.wait_for(heard, 5)
+            await asyncio.sleep(0.2)
+            return note, stray.done()
+        finally:
+            for bus in {here, there}:
+                await bus.stop()
+
+    note, event_heard = asyncio.run(scenario())
+    assert note == {"presence": 1, "run": run} and not event_heard

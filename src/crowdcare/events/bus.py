@@ -2,7 +2,8 @@
 
 Both deliver every published event to every live subscriber in order. The bus only carries
 the live fan-out; the events table stays the record, so a subscriber that was away resumes
-from the outbox by event id.
+from the outbox by event id. Notes (`announce`/`notes`) are for what is not worth a record,
+like who is viewing a conversation: every process hears them, nothing stores them.
 """
 from __future__ import annotations
 
@@ -45,24 +46,43 @@ class Bus:
     def subscribe(self) -> AsyncIterator[Event]:
         raise NotImplementedError
 
+    async def announce(self, note: dict[str, Any]) -> None:
+        """Best effort and never stored: every process's `notes()` listeners hear it."""
+        raise NotImplementedError
+
+    def notes(self) -> AsyncIterator[dict[str, Any]]:
+        raise NotImplementedError
+
 
 class InProcessBus(Bus):
     def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[Event]] = set()
+        self._queues: dict[str, set[asyncio.Queue]] = {"events": set(), "notes": set()}
 
-    async def publish(self, events: list[Event]) -> None:
-        for ev in events:
-            for q in list(self._queues):
-                q.put_nowait(ev)
+    def _deliver(self, topic: str, items: list) -> None:
+        for item in items:
+            for q in list(self._queues[topic]):
+                q.put_nowait(item)
 
-    async def subscribe(self) -> AsyncIterator[Event]:
-        q: asyncio.Queue[Event] = asyncio.Queue()
-        self._queues.add(q)
+    async def _listen(self, topic: str) -> AsyncIterator:
+        q: asyncio.Queue = asyncio.Queue()
+        self._queues[topic].add(q)
         try:
             while True:
                 yield await q.get()
         finally:
-            self._queues.discard(q)
+            self._queues[topic].discard(q)
+
+    async def publish(self, events: list[Event]) -> None:
+        self._deliver("events", events)
+
+    def subscribe(self) -> AsyncIterator[Event]:
+        return self._listen("events")
+
+    async def announce(self, note: dict[str, Any]) -> None:
+        self._deliver("notes", [note])
+
+    def notes(self) -> AsyncIterator[dict[str, Any]]:
+        return self._listen("notes")
 
 
 class NatsBus(Bus):
@@ -70,6 +90,7 @@ class NatsBus(Bus):
 
     stream = "CROWDCARE"
     subject = "crowdcare.events"
+    notes_subject = "crowdcare.notes"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -86,9 +107,14 @@ class NatsBus(Bus):
                                  max_age=24 * 3600)
         # one core subscription per process fans out to local subscribers, in order
         self._sub = await self.nc.subscribe(f"{self.subject}.>", cb=self._on_message)
+        # notes travel on a subject outside the stream: core NATS, heard live, never stored
+        self._notes = await self.nc.subscribe(self.notes_subject, cb=self._on_note)
 
     async def _on_message(self, msg) -> None:
         await self._local.publish([orjson.loads(msg.data)])
+
+    async def _on_note(self, msg) -> None:
+        await self._local.announce(orjson.loads(msg.data))
 
     async def stop(self) -> None:
         if getattr(self, "nc", None) is not None:
@@ -102,6 +128,12 @@ class NatsBus(Bus):
 
     def subscribe(self) -> AsyncIterator[Event]:
         return self._local.subscribe()
+
+    async def announce(self, note: dict[str, Any]) -> None:
+        await self.nc.publish(self.notes_subject, orjson.dumps(note))
+
+    def notes(self) -> AsyncIterator[dict[str, Any]]:
+        return self._local.notes()
 
 
 _current: Bus = InProcessBus()

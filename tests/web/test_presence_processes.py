@@ -39,16 +39,15 @@ def test_agents_on_two_processes_see_each_other(cli, client, workspace, database
                           "--no-migrate", "--no-workers"], f"{bases[0]}/healthz", env), \
             servers.process(["-m", "crowdcare", "serve", "--port", bases[1].rsplit(":", 1)[1],
                              "--no-migrate", "--no-workers"], f"{bases[1]}/healthz", env):
-        sockets = [connect(f"ws{base[4:]}/web/presence/{conversation_id}",
-                           additional_headers={"Cookie": sign_in(base, email, PASSWORD)})
-                   for base, email in zip(bases, ("ada@acme.test", "bo@acme.test"), strict=True)]
-        ada, bo = sockets
-        names = {"Ada", "Bo"}
-        assert {v["name"] for v in viewers(ada, lambda v: len(v) == 2)} == names
-        assert {v["name"] for v in viewers(bo, lambda v: len(v) == 2)} == names
-        bo.send("typing")
-        typing = viewers(ada, lambda v: any(p["typing"] for p in v))
-        assert {p["name"]: p["typing"] for p in typing} == {"Ada": False, "Bo": True}
-        bo.close()
-        assert [v["name"] for v in viewers(ada, lambda v: len(v) == 1)] == ["Ada"]
-        ada.close()
+        url = f"ws{bases[0][4:]}/web/presence/{conversation_id}"
+        with connect(url, additional_headers={"Cookie": sign_in(bases[0], "ada@acme.test",
+                                                                 PASSWORD)}) as ada:
+            with connect(url.replace(bases[0][7:], bases[1][7:]), additional_headers={
+                    "Cookie": sign_in(bases[1], "bo@acme.test", PASSWORD)}) as bo:
+                names = {"Ada", "Bo"}
+                assert {v["name"] for v in viewers(ada, lambda v: len(v) == 2)} == names
+                assert {v["name"] for v in viewers(bo, lambda v: len(v) == 2)} == names
+                bo.send("typing")
+                typing = viewers(ada, lambda v: any(p["typing"] for p in v))
+                assert {p["name"]: p["typing"] for p in typing} == {"Ada": False, "Bo": True}
+            assert [v["name"] for v in viewers(ada, lambda v: len(v) == 1)] == ["Ada"]

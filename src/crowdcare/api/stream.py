@@ -1,6 +1,8 @@
 """GET /api/v1/stream (websocket): the events this client may see, live, resuming after
-`last_event_id`. Live events come from the bus; the outbox is the record, so the backlog and
-what another process wrote while the bus was quiet are read from the database."""
+`last_event_id`, one whole event per frame. Live events come from the bus through the
+process's one subscription (`events.fanout`, which serialises each event once for every
+client); the outbox is the record, so the backlog and what another process wrote while the
+bus was quiet are read from the database."""
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +18,7 @@ from crowdcare.api.deps import (
     principal_from_token,
     same_origin,
 )
-from crowdcare.events import bus, names, outbox
+from crowdcare.events import fanout, names, outbox
 from crowdcare.store import db
 
 router = APIRouter(tags=["stream"])
@@ -25,9 +27,14 @@ BATCH = outbox.BATCH
 PONG: dict = {"name": "pong"}
 
 
-def audiences(principal: Principal) -> set[str]:
+def audiences(principal: Principal) -> frozenset[str]:
     own = names.agent(principal.agent_id)
-    return {names.STAFF, own} if principal.is_staff else {names.ADVOCATES, own}
+    return frozenset({names.STAFF, own} if principal.is_staff else {names.ADVOCATES, own})
+
+
+def whole(ev: dict) -> dict:
+    """What a stream client gets: the event as JSON text, made once per event."""
+    return {"id": ev["id"], "text": orjson.dumps(ev).decode()}
 
 
 def _authenticate(websocket: WebSocket, token: str | None) -> Principal | None:
@@ -49,48 +56,49 @@ async def stream(websocket: WebSocket, last_event_id: int | None = None,
         await websocket.close(code=1008, reason="missing or invalid token")
         return
     await websocket.accept()
-    allowed = audiences(principal)
-    live: asyncio.Queue[dict] = asyncio.Queue()
-
-    async def listen() -> None:   # subscribe before reading the backlog: nothing falls between
-        async for ev in bus.current().subscribe():
-            if ev["workspace_id"] == principal.workspace_id and ev["audience"] in allowed:
-                live.put_nowait(ev)
+    feed = fanout.Feed(principal.workspace_id, audiences(principal), whole)
+    hub = fanout.hub()
+    hub.add(feed)   # subscribe before reading the backlog: nothing falls between
 
     async def drain_client() -> None:   # notice a disconnect promptly; answer keep-alives
         with contextlib.suppress(WebSocketDisconnect):
             while True:
                 if await websocket.receive_text() == "ping":
-                    live.put_nowait(PONG)   # in order: after everything already queued
+                    feed.pending.append(PONG)   # in order: after everything already queued
+                    feed.wake.set()
 
-    async def send(events: list[dict]) -> None:
-        for ev in events:
-            if ev is PONG:
+    async def send(items: list[dict]) -> None:
+        for item in items:
+            if item is PONG:
                 await websocket.send_text('{"name": "pong"}')
-            elif cursor.fresh([ev]):
-                await websocket.send_text(orjson.dumps(ev).decode())
+            elif cursor.fresh([item]):
+                await websocket.send_text(item["text"])
 
-    listener = asyncio.create_task(listen())
+    async def catch_up() -> None:
+        while True:
+            events = await run_in_threadpool(outbox.since, principal.workspace_id, cursor.last,
+                                             feed.allowed)
+            await send([whole(ev) for ev in events])
+            if len(events) < BATCH:
+                return
+            cursor.last = max(cursor.last, events[-1]["id"])   # a page sent before moves on too
+
     closer = asyncio.create_task(drain_client())
     cursor = outbox.Cursor(last_event_id if last_event_id is not None else
                            await run_in_threadpool(outbox.head, principal.workspace_id))
     try:
-        while True:   # the backlog first, in pages
-            events = await run_in_threadpool(outbox.since, principal.workspace_id, cursor.last, allowed)
-            await send(events)
-            if len(events) < BATCH:
-                break
+        await catch_up()   # the backlog first, in pages
         while not closer.done():
-            getter = asyncio.ensure_future(live.get())
-            await asyncio.wait({getter, closer}, timeout=POLL_SECONDS,
+            waiter = asyncio.ensure_future(feed.wake.wait())
+            await asyncio.wait({waiter, closer}, timeout=POLL_SECONDS,
                                return_when=asyncio.FIRST_COMPLETED)
-            if getter.done():
-                await send([getter.result()])
-            else:   # quiet: catch up with what other processes wrote to the outbox
-                getter.cancel()
-                await send(await run_in_threadpool(outbox.since, principal.workspace_id, cursor.last, allowed))
+            waiter.cancel()
+            if feed.wake.is_set():
+                await send(feed.take())
+            elif not closer.done():   # quiet: what other processes wrote to the outbox
+                await catch_up()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        listener.cancel()
+        hub.remove(feed)
         closer.cancel()

@@ -1,7 +1,7 @@
 """GET /web/live (websocket): the console's live feed. The same events and audiences as
 /api/v1/stream, resumable by `last_event_id`, but shaped for many open consoles:
 
-- one bus subscription per process fans out to every console (not one per socket);
+- one bus subscription per process fans out to every feed (`events.fanout`);
 - only what a console redraws (messages, conversations, tickets), as small ids-only events
   serialised once, never the full payloads;
 - whatever queued up while a socket was busy goes out as one frame (a JSON array), so a
@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
-from dataclasses import dataclass, field
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from crowdcare.api.deps import Principal, principal_from_session, same_origin
-from crowdcare.events import bus, names, outbox
+from crowdcare.events import fanout, names, outbox
 from crowdcare.store import db
 
 router = APIRouter(include_in_schema=False)
@@ -51,59 +49,6 @@ def audiences(principal: Principal) -> frozenset[str]:
     return frozenset({names.STAFF, names.agent(principal.agent_id)})
 
 
-@dataclass(eq=False)
-class Console:
-    workspace_id: int
-    allowed: frozenset[str]
-    pending: list[dict] = field(default_factory=list)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def push(self, item: dict) -> None:
-        self.pending.append(item)
-        self.wake.set()
-
-
-class Hub:
-    """One bus subscription for every console of this process."""
-
-    def __init__(self, source: bus.Bus) -> None:
-        self.consoles: dict[int, set[Console]] = {}
-        self.task = asyncio.create_task(self._run(source))
-
-    async def _run(self, source: bus.Bus) -> None:
-        async for ev in source.subscribe():
-            consoles = self.consoles.get(ev["workspace_id"])
-            if not consoles:
-                continue
-            item = compact(ev)
-            if item is None:
-                continue
-            for console in consoles:
-                if ev["audience"] in console.allowed:
-                    console.push(item)
-
-    def add(self, console: Console) -> None:
-        self.consoles.setdefault(console.workspace_id, set()).add(console)
-
-    def remove(self, console: Console) -> None:
-        room = self.consoles.get(console.workspace_id)
-        if room is not None:
-            room.discard(console)
-            if not room:
-                del self.consoles[console.workspace_id]
-
-
-_hubs: weakref.WeakKeyDictionary[bus.Bus, Hub] = weakref.WeakKeyDictionary()
-
-
-def hub() -> Hub:
-    source = bus.current()   # each app lifespan installs its bus: one hub per bus
-    found = _hubs.get(source)
-    if found is None or found.task.done():
-        found = _hubs[source] = Hub(source)
-    return found
-
-
 def _authenticate(websocket: WebSocket) -> Principal | None:
     if not same_origin(websocket):
         return None
@@ -119,8 +64,8 @@ async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
         await websocket.close(code=1008, reason="sign in to the console")
         return
     await websocket.accept()
-    console = Console(principal.workspace_id, audiences(principal))
-    feed = hub()
+    console = fanout.Feed(principal.workspace_id, audiences(principal), compact)
+    feed = fanout.hub()
     feed.add(console)   # subscribe before reading the backlog: nothing falls between
     pong = False
 
@@ -157,9 +102,7 @@ async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
                                return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             if console.wake.is_set():
-                console.wake.clear()
-                items, console.pending = console.pending, []
-                await send(items)
+                await send(console.take())
                 if pong:
                     pong = False
                     await websocket.send_text('{"name": "pong"}')

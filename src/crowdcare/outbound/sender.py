@@ -138,13 +138,13 @@ class OutboundWorker:
     async def _loop(self, stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
             while not stop.is_set():
+                self.wake.clear()   # before the round: a message queued during it wakes the next
                 try:
                     sent = await send_pending(http, max_rounds=1)
                 except Exception:  # noqa: BLE001 - keep the loop alive; rows stay queued
                     log.exception("outbound round failed")
                     sent = 0
                 if not sent:
-                    self.wake.clear()
                     try:
                         await asyncio.wait_for(self.wake.wait(),
                                                timeout=get_settings().worker_poll_seconds)

@@ -138,15 +138,22 @@ def retry(delivery_ids: list[int] | None = None, all_failed: bool = False) -> in
         return session.execute(query).rowcount
 
 
+def run_round(limit: int = 50) -> int:
+    """Claim what is due and process it: the number of deliveries taken."""
+    ids = claim(limit)
+    if ids:
+        process_batch(ids)
+    return len(ids)
+
+
 def run_pending(max_rounds: int = 1000) -> int:
     """Process everything due now, inline (tests, `crowdcare worker --once`, replay)."""
     total = 0
     for _ in range(max_rounds):
-        ids = claim()
-        if not ids:
+        taken = run_round()
+        if not taken:
             break
-        process_batch(ids)
-        total += len(ids)
+        total += taken
     return total
 
 
@@ -177,15 +184,13 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(_warm)
         while not stop.is_set():
+            self.wake.clear()   # before the round: a delivery stored during it wakes the next
             try:
-                ids = await asyncio.to_thread(claim, BATCH)
-                if ids:
-                    await asyncio.to_thread(process_batch, ids)
+                taken = await asyncio.to_thread(run_round, BATCH)   # one hop to the thread
             except Exception:  # noqa: BLE001 - the database may be away; keep the loop alive
                 log.exception("delivery worker round failed")
-                ids = []
-            if not ids:
-                self.wake.clear()
+                taken = 0
+            if not taken:
                 try:
                     await asyncio.wait_for(self.wake.wait(),
                                            timeout=get_settings().worker_poll_seconds)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from crowdcare.domain import Sender
@@ -21,26 +21,27 @@ def _keys(account_id: int, external_id: str) -> tuple[tuple, tuple]:
 
 def prefetch(session: Session, account: m.ChannelAccount,
              external_ids: Iterable[str]) -> list[m.Conversation]:
-    """Read these senders' identities, customers and conversations in three statements;
+    """Read these senders' identities, customers and conversations in one statement;
     returns the conversations that exist."""
     wanted = sorted({e for e in external_ids if not db.known(session, _keys(account.id, e)[0])})
     if not wanted:
         return []
-    identities = {i.external_id: i for i in session.scalars(select(m.Identity).where(
-        m.Identity.channel_account_id == account.id, m.Identity.external_id.in_(wanted)))}
-    customer_ids = {i.customer_id for i in identities.values()}
-    for row in session.scalars(select(m.Customer).where(m.Customer.id.in_(customer_ids))):
-        db.remember(session, (m.Customer, row.id), row)
-    conversations = {c.identity_id: c for c in session.scalars(select(m.Conversation).where(
-        m.Conversation.channel_account_id == account.id,
-        m.Conversation.identity_id.in_([i.id for i in identities.values()])))}
+    rows = session.execute(
+        select(m.Identity, m.Customer, m.Conversation)
+        .join(m.Customer, m.Customer.id == m.Identity.customer_id)
+        .outerjoin(m.Conversation, and_(m.Conversation.identity_id == m.Identity.id,
+                                        m.Conversation.channel_account_id == account.id))
+        .where(m.Identity.channel_account_id == account.id, m.Identity.external_id.in_(wanted)))
+    found = {}
+    for identity, customer, conversation in rows:
+        db.remember(session, (m.Customer, customer.id), customer)   # held: read for each message
+        found[identity.external_id] = (identity, conversation)
     for external_id in wanted:
-        identity = identities.get(external_id)
         identity_key, conversation_key = _keys(account.id, external_id)
+        identity, conversation = found.get(external_id, (None, None))
         db.remember(session, identity_key, identity)
-        db.remember(session, conversation_key,
-                    conversations.get(identity.id) if identity is not None else None)
-    return list(conversations.values())
+        db.remember(session, conversation_key, conversation)
+    return [conversation for _, conversation in found.values() if conversation is not None]
 
 
 def resolve(session: Session, account: m.ChannelAccount, sender: Sender) -> m.Conversation:

@@ -33,23 +33,18 @@ BATCH = 20
 
 
 def claim(limit: int = 50) -> list[int]:
+    """Take up to `limit` due deliveries with a lease, in one compare-and-set statement: a
+    delivery another worker took between the inner read and the update no longer matches
+    the outer conditions, so only one worker wins each."""
     settings = get_settings()
     now = utcnow()
+    due = (or_(m.Delivery.status == DeliveryStatus.pending,
+               m.Delivery.status == DeliveryStatus.processing), m.Delivery.next_attempt_at <= now)
     with db.session_scope() as session:
-        due = session.scalars(
-            select(m.Delivery.id)
-            .where(or_(m.Delivery.status == DeliveryStatus.pending,
-                       m.Delivery.status == DeliveryStatus.processing),
-                   m.Delivery.next_attempt_at <= now)
-            .order_by(m.Delivery.id).limit(limit)
-        ).all()
-        if not due:
-            return []
-        # compare-and-set in one statement: only one worker wins each delivery
         won = session.scalars(
             update(m.Delivery)
-            .where(m.Delivery.id.in_(due), m.Delivery.next_attempt_at <= now,
-                   m.Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.processing)))
+            .where(m.Delivery.id.in_(select(m.Delivery.id).where(*due)
+                                     .order_by(m.Delivery.id).limit(limit)), *due)
             .values(status=DeliveryStatus.processing,
                     next_attempt_at=now + timedelta(seconds=settings.lease_seconds),
                     attempts=m.Delivery.attempts + 1)

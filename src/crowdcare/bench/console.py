@@ -14,7 +14,6 @@ import re
 import tempfile
 import time
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -255,13 +254,7 @@ def run(consoles: int = 50, rate: float = 200, seconds: float = 10,
         database_url: str | None = None, endpoint: str = "live", worker_processes: int = 0,
         bus_url: str = "nats://127.0.0.1:4222") -> dict:
     with tempfile.TemporaryDirectory(prefix="crowdcare-bench-console-") as tmp:
-        if database_url:
-            from crowdcare.bench.ingest import _reset_postgres
-
-            _reset_postgres(database_url)
-            url = database_url
-        else:
-            url = f"sqlite:///{Path(tmp) / 'console.db'}"
+        url = servers.database(tmp, database_url, "console")
         account_id, token = servers.prepare(url, agent=(EMAIL, PASSWORD))
         port = free_port()
         base = f"http://127.0.0.1:{port}"

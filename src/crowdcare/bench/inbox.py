@@ -15,7 +15,6 @@ import contextlib
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import orjson
@@ -82,13 +81,7 @@ def _timed(http: httpx.Client, path: str, headers: dict | None) -> float:
 
 def run(conversations: int = 10000, rounds: int = 30, database_url: str | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="crowdcare-bench-inbox-") as tmp:
-        if database_url:
-            from crowdcare.bench.ingest import _reset_postgres
-
-            _reset_postgres(database_url)
-            url = database_url
-        else:
-            url = f"sqlite:///{Path(tmp) / 'inbox.db'}"
+        url = servers.database(tmp, database_url, "inbox")
         started = time.perf_counter()
         small_email, small_pages = _fill(url, "Small", BASELINE)
         big_email, big_pages = _fill(url, "Big", conversations)

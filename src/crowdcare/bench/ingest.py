@@ -4,29 +4,16 @@ both measured in the same run with the same load generator."""
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 from crowdcare.bench import servers
 from crowdcare.channels.testing import free_port
 
 
-def _reset_postgres(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
 def run(n: int = 20000, concurrency: int = 32, database_url: str | None = None,
         workers: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="crowdcare-bench-") as tmp:
-        if database_url:
-            _reset_postgres(database_url)
-            ours_url = baseline_url = database_url
-        else:
-            ours_url = f"sqlite:///{Path(tmp) / 'ours.db'}"
-            baseline_url = f"sqlite:///{Path(tmp) / 'baseline.db'}"
+        ours_url = servers.database(tmp, database_url, "ours")
+        baseline_url = database_url or servers.database(tmp, None, "baseline")
         account_id, token = servers.prepare(ours_url)
         headers = {"Authorization": f"Bearer {token}"}
         warm = max(500, n // 20)

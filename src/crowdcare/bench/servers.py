@@ -8,8 +8,21 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
+
+
+def database(tmp: str, database_url: str | None, name: str) -> str:
+    """The benchmark's database: the PostgreSQL URL given (emptied) or a new SQLite file."""
+    if database_url is None:
+        return f"sqlite:///{Path(tmp) / name}.db"
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return database_url
 
 
 def prepare(url: str, agent: tuple[str, str] | None = None,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+import weakref
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 import orjson
 
@@ -147,6 +148,21 @@ def install(bus: Bus) -> Bus:
     global _current
     _current = bus
     return bus
+
+
+T = TypeVar("T")
+_attached: dict[Callable, weakref.WeakKeyDictionary] = {}
+
+
+def attached(make: Callable[[Bus], T]) -> T:
+    """One `make(bus)` per installed bus (each app lifespan installs its own), made again
+    when its `task` has ended: the process-wide listeners (live feeds, presence) use this."""
+    source = current()
+    per_bus = _attached.setdefault(make, weakref.WeakKeyDictionary())
+    found = per_bus.get(source)
+    if found is None or found.task.done():
+        found = per_bus[source] = make(source)
+    return found
 
 
 def from_url(url: str | None) -> Bus:

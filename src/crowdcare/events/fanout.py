@@ -5,7 +5,6 @@ once per socket."""
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,12 +59,5 @@ class Hub:
                 del self.feeds[feed.workspace_id]
 
 
-_hubs: weakref.WeakKeyDictionary[bus.Bus, Hub] = weakref.WeakKeyDictionary()
-
-
 def hub() -> Hub:
-    source = bus.current()   # each app lifespan installs its bus: one hub per bus
-    found = _hubs.get(source)
-    if found is None or found.task.done():
-        found = _hubs[source] = Hub(source)
-    return found
+    return bus.attached(Hub)

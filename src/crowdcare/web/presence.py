@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import time
 import uuid
-import weakref
 from dataclasses import dataclass, field
 
 import orjson
@@ -114,15 +113,8 @@ class Hub:
                     await self.show(conversation_id)
 
 
-_hubs: weakref.WeakKeyDictionary[bus.Bus, Hub] = weakref.WeakKeyDictionary()
-
-
 def hub() -> Hub:
-    source = bus.current()   # each app lifespan installs its bus: one hub per bus
-    found = _hubs.get(source)
-    if found is None or found.task.done():
-        found = _hubs[source] = Hub(source)
-    return found
+    return bus.attached(Hub)
 
 
 def _authorise(websocket: WebSocket, conversation_id: int) -> Principal | None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -401,3 +402,137 @@ class Event(Base):
     audience: Mapped[str] = mapped_column(String(40))       # staff | advocates | agent:<id>
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- community care: advocates answer public mentions (see docs/community.md) -----------------
+
+class Advocate(Base):
+    """An advocate's profile: what they answer, their trust level and why, their alerts."""
+
+    __tablename__ = "advocates"
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    languages: Mapped[list[Any]] = mapped_column(default=list)   # ISO codes; empty: any
+    topics: Mapped[list[Any]] = mapped_column(default=list)      # triage intents; empty: any
+    trust: Mapped[str] = mapped_column(String(20), default="new")     # new | trusted | lead
+    trust_since: Mapped[datetime] = mapped_column(default=utcnow)
+    trust_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    trust_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    on_leaderboard: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_alerts: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_start: Mapped[int | None] = mapped_column(Integer)   # hour (their timezone)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invited_at: Mapped[datetime | None] = mapped_column()
+    joined_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agent: Mapped[Agent] = relationship()
+
+
+class CommunityClaim(Base):
+    """The lease one advocate holds on a mention while answering it (one per conversation)."""
+
+    __tablename__ = "community_claims"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), unique=True)
+    message_id: Mapped[int] = mapped_column(BigID, ForeignKey("messages.id", ondelete="CASCADE"))
+    agent_id: Mapped[int] = fk("agents.id")
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+LIVE_ANSWER = "status IN ('pending', 'published')"
+
+
+class CommunityAnswer(Base):
+    """An advocate's answer to one public post, or their hand-over of it to staff."""
+
+    __tablename__ = "community_answers"
+    __table_args__ = (
+        # one live answer per post: never two advocates' replies under the same mention
+        Index("ux_community_answers_live", "message_id", unique=True,
+              sqlite_where=text(LIVE_ANSWER), postgresql_where=text(LIVE_ANSWER)),
+        Index("ix_community_answers_queue", "workspace_id", "status", "submitted_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    conversation_id: Mapped[int] = fk("conversations.id")
+    message_id: Mapped[int] = mapped_column(BigID, ForeignKey("messages.id", ondelete="CASCADE"))
+    agent_id: Mapped[int] = fk("agents.id")
+    kind: Mapped[str] = mapped_column(String(20), default="answer")   # answer | handover
+    text: Mapped[str] = mapped_column(Text, default="")      # as the advocate wrote it
+    published_text: Mapped[str | None] = mapped_column(Text)  # as it went out (signature, edits)
+    # pending | published | rejected | withdrawn | retracted | handed_over
+    status: Mapped[str] = mapped_column(String(20))
+    trust: Mapped[str] = mapped_column(String(20))           # the advocate's level at submit
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_by_id: Mapped[int | None] = fk("agents.id", nullable=True, ondelete="SET NULL",
+                                            index=False)
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)          # rejection, withdrawal, hand-over
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)   # reviewed after publishing
+    sample_result: Mapped[str | None] = mapped_column(String(20))  # fine | weak
+    reply_message_id: Mapped[int | None] = mapped_column(BigID)    # the outbound message
+    outcome: Mapped[str | None] = mapped_column(String(30))   # positive_reply | solved | staff_took_it
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    retracted_at: Mapped[datetime | None] = mapped_column()
+    retracted_by_id: Mapped[int | None] = fk("agents.id", nullable=True, ondelete="SET NULL",
+                                             index=False)
+    retract_result: Mapped[str | None] = mapped_column(Text)  # what the platform said
+    agent: Mapped[Agent] = relationship(foreign_keys=[agent_id])
+    message: Mapped[Message] = relationship(foreign_keys=[message_id])
+    conversation: Mapped[Conversation] = relationship()
+
+
+class CommunityPoints(Base):
+    """The points ledger: one row per outcome (an answer's approval, its bonus, its loss)."""
+
+    __tablename__ = "community_points"
+    __table_args__ = (UniqueConstraint("agent_id", "answer_id", "kind"),
+                      Index("ix_community_points_board", "workspace_id", "created_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    agent_id: Mapped[int] = fk("agents.id")
+    answer_id: Mapped[int | None] = fk("community_answers.id", nullable=True, index=False)
+    kind: Mapped[str] = mapped_column(String(30))
+    points: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommunityBadge(Base):
+    __tablename__ = "community_badges"
+    __table_args__ = (UniqueConstraint("agent_id", "badge"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    agent_id: Mapped[int] = fk("agents.id", index=False)
+    badge: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommunityExposure(Base):
+    """When an advocate was first shown a post: the report re-checks it was eligible then."""
+
+    __tablename__ = "community_exposures"
+    __table_args__ = (UniqueConstraint("agent_id", "message_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    agent_id: Mapped[int] = fk("agents.id", index=False)
+    message_id: Mapped[int] = mapped_column(BigID, ForeignKey("messages.id", ondelete="CASCADE"))
+    shown_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommunityAlert(Base):
+    """A post named in an advocate's email digest (each post once per advocate)."""
+
+    __tablename__ = "community_alerts"
+    __table_args__ = (UniqueConstraint("agent_id", "message_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    agent_id: Mapped[int] = fk("agents.id", index=False)
+    message_id: Mapped[int] = mapped_column(BigID, ForeignKey("messages.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

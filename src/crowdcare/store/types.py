@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
 
+from crowdcare import clock
+
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -34,4 +36,5 @@ JSONType = JSON()
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current time from the one injectable clock (crowdcare.clock)."""
+    return clock.now()

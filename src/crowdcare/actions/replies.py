@@ -16,7 +16,8 @@ from crowdcare.store.types import utcnow
 
 
 def send_context(session: Session, conversation: m.Conversation, author: str,
-                 purpose: str = "response", public: bool = False) -> SendContext:
+                 purpose: str = "response", public: bool = False, reply_to: str | None = None,
+                 message_id: int | None = None) -> SendContext:
     account = conversation.channel_account
     adapter = registry.get(account.kind)
     optin = None
@@ -45,20 +46,46 @@ def send_context(session: Session, conversation: m.Conversation, author: str,
         thread_owner_app_id=conversation.thread_owner_app_id,
         our_app_id=account.config.get("app_id"),
         public=public, private_data=private_data,
+        answered_by=_answered_by(session, conversation, author, reply_to, message_id)
+        if public and reply_to else None,
     )
 
 
+ANSWERING = (MessageStatus.queued, MessageStatus.sent, MessageStatus.delivered,
+             MessageStatus.read)
+
+
+def _answered_by(session: Session, conversation: m.Conversation, author: str, reply_to: str,
+                 message_id: int | None) -> str | None:
+    """Another public answer under the same post, when it or this one is a community
+    advocate's: the second never goes out (the sender asks again before sending)."""
+    query = select(m.Message.author).where(
+        m.Message.conversation_id == conversation.id, m.Message.reply_to == reply_to,
+        m.Message.direction == Direction.outbound, m.Message.public.is_(True),
+        m.Message.status.in_(ANSWERING))
+    if message_id is not None:
+        query = query.where(m.Message.id < message_id)
+    if author != Author.advocate:
+        query = query.where(m.Message.author == Author.advocate)
+    first = session.scalar(query.order_by(m.Message.id).limit(1))
+    if first is None:
+        return None
+    return "by a community advocate" if first == Author.advocate else "by staff"
+
+
 def window(session: Session, conversation: m.Conversation, author: str = Author.agent,
-           purpose: str = "response", public: bool = False) -> PolicyDecision:
+           purpose: str = "response", public: bool = False,
+           reply_to: str | None = None) -> PolicyDecision:
     """May this author send here now, until when, and if not, why."""
-    return decide(send_context(session, conversation, author, purpose, public))
+    return decide(send_context(session, conversation, author, purpose, public, reply_to))
 
 
 def check_reply(session: Session, conversation: m.Conversation, author: str, note: bool,
-                purpose: str = "response", public: bool = False) -> PolicyDecision | None:
+                purpose: str = "response", public: bool = False,
+                reply_to: str | None = None) -> PolicyDecision | None:
     if note:
         return None
-    decision = window(session, conversation, author, purpose, public)
+    decision = window(session, conversation, author, purpose, public, reply_to)
     if not decision.allowed:
         raise Conflict(decision.reason)
     return decision
@@ -121,7 +148,8 @@ def answer(session: Session, conversation: m.Conversation, *, text: str, agent_i
         reply_to = last_public_post(session, conversation)
         if reply_to is None:
             raise Conflict("no public post in this conversation to answer in public")
-    decision = check_reply(session, conversation, Author.agent, note, public=public)
+    decision = check_reply(session, conversation, Author.agent, note, public=public,
+                           reply_to=reply_to if public else None)
     private_reply = bool(reply_to) and not public and not note
     return do_reply(session, conversation, text=text, author=Author.agent, agent_id=agent_id,
                     note=note, decision=decision, attachments=attachments, public=public,

@@ -92,6 +92,12 @@ class ChannelAdapter(ABC):
         external_id is the thread's owner app id afterwards (None: unchanged)."""
         return SendResult(ok=False, error=f"{self.kind} has no handover protocol")
 
+    async def delete(self, account: AccountRef, external_id: str,
+                     http: httpx.AsyncClient) -> SendResult:
+        """Delete a public reply we posted (a retracted community answer)."""
+        return SendResult(ok=False, error=f"{self.kind} has no delete call: remove the reply "
+                                          "on the platform by hand")
+
     async def push_profile(self, account: AccountRef, http: httpx.AsyncClient) -> SendResult:
         """Push the account's profile settings (greeting, Get Started, menu) to the platform."""
         return SendResult(ok=False, error=f"{self.kind} has no profile to push")

@@ -9,6 +9,11 @@ CUSTOMER_UPDATED = "customer.updated"
 ORDER_CREATED = "order.created"
 ORDER_UPDATED = "order.updated"
 DELIVERY_FAILED = "delivery.failed"
+# community care (docs/community.md)
+COMMUNITY_QUEUE = "community.queue"            # advocates: a post was claimed, released, answered
+COMMUNITY_ANSWER = "community.answer"          # staff: an answer was submitted, reviewed, retracted
+COMMUNITY_NOTICE = "community.notice"          # agent:<id>: what became of your answer, badges
+COMMUNITY_ADVOCATE = "community.advocate"      # staff: an advocate joined, changed level
 
 # audiences
 STAFF = "staff"              # admins and agents of the workspace

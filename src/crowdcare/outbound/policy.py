@@ -29,6 +29,8 @@ class SendContext:
     our_app_id: str | None = None
     public: bool = False
     private_data: tuple[str, ...] = ()  # what triage found in the post a public reply answers
+    answered_by: str | None = None     # who already answers the same post in public, when one
+                                       # of the two is a community advocate (no double replies)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ def decide(ctx: SendContext) -> PolicyDecision:
     if ctx.public:
         if not p.public_replies:
             return PolicyDecision(False, "this channel cannot answer in public")
+        if ctx.answered_by:
+            return PolicyDecision(False, f"this post already has a public answer "
+                                         f"({ctx.answered_by}): no double replies")
         if ctx.private_data:
             return PolicyDecision(False, "private data in the customer's post ("
                                   + ", ".join(ctx.private_data)

@@ -51,7 +51,8 @@ def prepare(message_id: int):
         row = session.get(m.Message, message_id)
         conversation = session.get(m.Conversation, row.conversation_id)
         context = replies.send_context(session, conversation, row.author,
-                                       row.purpose or "response", row.public)
+                                       row.purpose or "response", row.public, row.reply_to,
+                                       row.id)
         decision = replies.decide(context)
         if not decision.allowed:
             row.status, row.error, row.next_attempt_at = MessageStatus.blocked, decision.reason, None

@@ -98,7 +98,8 @@ def context(session: Session, conversation: m.Conversation, principal: Principal
         "window": replies.window(session, conversation, Author.agent),
         # a mention or comment can be answered under the post (unless it holds private data)
         "public_post": public_post,
-        "public_window": replies.window(session, conversation, Author.agent, public=True)
+        "public_window": replies.window(session, conversation, Author.agent, public=True,
+                                        reply_to=public_post)
         if public_post else None,
         "canned": [(c, fill(c.body, values)) for c in canned],
         "agents": agents, "agent_names": {a.id: a.name for a in agents}, "teams": teams,

@@ -174,6 +174,14 @@ class MessengerAdapter(ChannelAdapter):
             result.external_id = data.get("id")
         return result
 
+    async def delete(self, account: AccountRef, external_id: str,
+                     http: httpx.AsyncClient) -> SendResult:
+        """DELETE /{comment-id}: a retracted public comment reply."""
+        cfg: MessengerConfig = account.config
+        result, _ = await graph.call(http, "DELETE", self._url(account, external_id),
+                                     cfg.page_token, None, cfg.send_timeout)
+        return result
+
     async def sender_action(self, account: AccountRef, psid: str, action: str,
                             http: httpx.AsyncClient) -> SendResult:
         if action not in SENDER_ACTIONS:

@@ -96,6 +96,7 @@ class FakeGraph:
                   methods=["GET", "POST", "DELETE"]),
             Route("/{version}/me/{action}_thread_control", self._handover, methods=["POST"]),
             Route("/{version}/{object_id}/comments", self._comments, methods=["POST"]),
+            Route("/{version}/{object_id}", self._delete, methods=["DELETE"]),
         ])
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -300,6 +301,15 @@ class FakeGraph:
         if not (body.get("message") or body.get("attachment_url")):
             raise GraphError("(#100) a comment needs a message or an attachment_url")
         return {"id": f"{request.path_params['object_id']}_r{next(self._ids)}"}
+
+    async def _delete(self, request: Request) -> Response:
+        return await self._graph(request, self._delete_op)
+
+    async def _delete_op(self, request: Request, body: dict) -> dict:
+        object_id = request.path_params["object_id"]
+        if "_r" not in object_id:   # only our own comment replies can be deleted here
+            raise GraphError(f"(#100) cannot delete object {object_id}")
+        return {"success": True}
 
     # -- playing the customer ------------------------------------------------------------------
     def _event(self, psid: str, content: dict, echo: bool = False) -> dict:

@@ -201,6 +201,17 @@ class XAdapter(ChannelAdapter):
 
     # -- out -----------------------------------------------------------------------------
 
+    async def delete(self, account: AccountRef, external_id: str,
+                     http: httpx.AsyncClient) -> SendResult:
+        """DELETE /2/tweets/:id (a retracted public reply)."""
+        cfg: XConfig = account.config
+        try:
+            resp = await http.delete(f"{cfg.api_url.rstrip('/')}/2/tweets/{external_id}",
+                                     headers={"authorization": f"Bearer {cfg.access_token}"})
+        except httpx.HTTPError as exc:
+            return SendResult(ok=False, retryable=True, error=f"X API unreachable: {exc!r}")
+        return self._result(resp, lambda d: external_id if d.get("deleted") else None)
+
     async def send(self, account: AccountRef, message: OutboundMessage,
                    http: httpx.AsyncClient) -> SendResult:
         cfg: XConfig = account.config
@@ -225,13 +236,16 @@ class XAdapter(ChannelAdapter):
             resp = await http.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:
             return SendResult(ok=False, retryable=True, error=f"X API unreachable: {exc!r}")
+        return self._result(resp, lambda d: d.get("id") or d.get("dm_event_id"))
+
+    def _result(self, resp: httpx.Response, external_id) -> SendResult:
+        """X's answer as a SendResult: `external_id(data)` picks the id from a success."""
         try:
             data = resp.json()
         except ValueError:
             data = {}
         if resp.is_success:
-            d = (data or {}).get("data") or {}
-            ext = d.get("id") or d.get("dm_event_id")
+            ext = external_id((data or {}).get("data") or {})
             return SendResult(ok=True, external_id=str(ext) if ext else None)
         detail = ""
         if isinstance(data, dict):

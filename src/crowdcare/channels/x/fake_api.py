@@ -12,6 +12,9 @@ POSTs them to crowdcare's webhook.
 Control endpoints (under /_fake):
     GET/DELETE /_fake/requests      what crowdcare sent (and clear it)
     POST /_fake/fail {kind, times}  rate_limit | server_error | unauthorized | duplicate
+    POST /_fake/mention {text, tweet_id?, user_id?, handle?, followers?, verified?, reply_to?}
+                                    a customer tweets at the brand: the signed Account
+                                    Activity webhook goes to `webhook_url`
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -27,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from crowdcare import clock
 from crowdcare.channels.x.adapter import SIGNATURE_HEADER, TWEET_LIMIT, signature
 
 FAILURES = {
@@ -53,17 +58,36 @@ class FakeX:
     requests: list[dict[str, Any]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1900000000000000001))
+    _mentions: Any = field(default_factory=lambda: itertools.count(1850000000000001001))
+    tweets: dict[str, str] = field(default_factory=dict)    # id -> text of what we posted
 
     def __post_init__(self) -> None:
         self.app = Starlette(routes=[
             Route("/_fake/requests", self._requests, methods=["GET", "DELETE"]),
             Route("/_fake/fail", self._fail, methods=["POST"]),
+            Route("/_fake/mention", self._mention, methods=["POST"]),
             Route("/2/tweets", self._tweet, methods=["POST"]),
+            Route("/2/tweets/{tweet_id}", self._delete, methods=["DELETE"]),
             Route("/2/dm_conversations/with/{participant_id}/messages", self._dm,
                   methods=["POST"]),
         ])
 
     # -- the API ---------------------------------------------------------------------------
+
+    async def _refused(self, request: Request, body: Any) -> Response | None:
+        """Record the request; the failure X would answer it with (auth, injected), if any."""
+        self.requests.append({"method": request.method, "path": request.url.path,
+                              "headers": dict(request.headers), "json": body})
+        auth = request.headers.get("authorization", "")
+        if auth != f"Bearer {self.access_token}":
+            return _problem(401, "Unauthorized", "Unauthorized")
+        if self.failures:
+            status, title, detail = FAILURES[self.failures.pop(0)]
+            resp = _problem(status, title, detail)
+            if status == 429:
+                resp.headers["x-rate-limit-reset"] = str(int(time.time()) + 2)
+            return resp
+        return None
 
     async def _checked(self, request: Request) -> tuple[dict | None, Response | None]:
         raw = await request.body()
@@ -71,17 +95,9 @@ class FakeX:
             body = json.loads(raw or b"null")
         except ValueError:
             body = None
-        self.requests.append({"method": request.method, "path": request.url.path,
-                              "headers": dict(request.headers), "json": body})
-        auth = request.headers.get("authorization", "")
-        if auth != f"Bearer {self.access_token}":
-            return None, _problem(401, "Unauthorized", "Unauthorized")
-        if self.failures:
-            status, title, detail = FAILURES[self.failures.pop(0)]
-            resp = _problem(status, title, detail)
-            if status == 429:
-                resp.headers["x-rate-limit-reset"] = str(int(time.time()) + 2)
-            return None, resp
+        refused = await self._refused(request, body)
+        if refused is not None:
+            return None, refused
         if not isinstance(body, dict) or not isinstance(body.get("text"), str) \
                 or not body["text"].strip():
             return None, _problem(400, "Invalid Request",
@@ -97,8 +113,19 @@ class FakeX:
         reply = body.get("reply")
         if reply is not None and not str((reply or {}).get("in_reply_to_tweet_id", "")).isdigit():
             return _problem(400, "Invalid Request", "reply.in_reply_to_tweet_id must be a tweet id")
-        return JSONResponse({"data": {"id": str(next(self._ids)), "text": body["text"],
+        tweet_id = str(next(self._ids))
+        self.tweets[tweet_id] = body["text"]
+        return JSONResponse({"data": {"id": tweet_id, "text": body["text"],
                                       "edit_history_tweet_ids": []}}, status_code=201)
+
+    async def _delete(self, request: Request) -> Response:
+        refused = await self._refused(request, None)
+        if refused is not None:
+            return refused
+        tweet_id = request.path_params["tweet_id"]
+        if self.tweets.pop(tweet_id, None) is None:
+            return _problem(404, "Not Found Error", f"Could not find tweet with id: [{tweet_id}].")
+        return JSONResponse({"data": {"deleted": True}})
 
     async def _dm(self, request: Request) -> Response:
         body, error = await self._checked(request)
@@ -126,6 +153,26 @@ class FakeX:
         self.failures.extend([kind] * int(body.get("times", 1)))
         return JSONResponse({"queued": len(self.failures)})
 
+    async def _mention(self, request: Request) -> Response:
+        data = await request.json() if await request.body() else {}
+        if not isinstance(data, dict) or not str(data.get("text") or "").strip():
+            return JSONResponse({"error": "a mention needs text"}, status_code=422)
+        if not self.webhook_url:
+            return JSONResponse({"error": "no webhook_url: set FakeX.webhook_url"}, 422)
+        user = {k: data[k] for k in ("user_id", "handle", "followers", "verified", "name")
+                if data.get(k) is not None}
+        payload = self.mention(str(data["text"]), str(data.get("tweet_id") or
+                                                      next(self._mentions)),
+                               reply_to=data.get("reply_to"), at=clock.now(), **user)
+        body, headers = self.signed(payload)
+        async with httpx.AsyncClient(timeout=10) as http:
+            try:
+                resp = await http.post(self.webhook_url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                return JSONResponse({"error": f"crowdcare unreachable: {exc!r}"}, 502)
+        tweet = payload["tweet_create_events"][0]
+        return JSONResponse({"webhook_status": resp.status_code, "tweet_id": tweet["id_str"]})
+
     # -- playing the public ----------------------------------------------------------------
 
     def user(self, user_id: str = "9001", handle: str = "customer", followers: int = 120,
@@ -134,11 +181,14 @@ class FakeX:
                 "followers_count": followers, "verified": verified}
 
     def mention(self, text: str, tweet_id: str = "1850000000000000001",
-                reply_to: str | None = None, **user: Any) -> dict[str, Any]:
-        """An Account Activity body with one tweet that mentions (or replies to) the brand."""
+                reply_to: str | None = None, at: datetime | None = None,
+                **user: Any) -> dict[str, Any]:
+        """An Account Activity body with one tweet that mentions (or replies to) the brand
+        (sent at `at`, default a fixed moment in 2026)."""
+        at = at or datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
         tweet = {
-            "created_at": "Wed Nov 27 10:00:00 +0000 2026", "id": int(tweet_id),
-            "id_str": tweet_id, "text": text, "timestamp_ms": "1795780800000",
+            "created_at": at.strftime("%a %b %d %H:%M:%S +0000 %Y"), "id": int(tweet_id),
+            "id_str": tweet_id, "text": text, "timestamp_ms": str(int(at.timestamp() * 1000)),
             "user": self.user(**user), "lang": "en",
             "in_reply_to_status_id_str": reply_to,
             "in_reply_to_user_id_str": self.user_id if reply_to else None,

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from crowdcare import web
 from crowdcare.api import errors
 from crowdcare.api.routes import routers
+from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
 from crowdcare.outbound.sender import OutboundWorker
 from crowdcare.pipeline.worker import DeliveryWorker
@@ -25,12 +26,14 @@ log = logging.getLogger(__name__)
 class Workers:
     deliveries: DeliveryWorker = field(default_factory=DeliveryWorker)
     outbound: OutboundWorker = field(default_factory=OutboundWorker)
+    community: CommunityWorker = field(default_factory=CommunityWorker)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self.deliveries.run(self.stop)),
-                      asyncio.create_task(self.outbound.run(self.stop))]
+                      asyncio.create_task(self.outbound.run(self.stop)),
+                      asyncio.create_task(self.community.run(self.stop))]
 
     async def close(self) -> None:
         self.stop.set()

@@ -81,6 +81,7 @@ def flagged(value) -> bool:
 @dataclass
 class Verdict:
     reasons: list[str] = field(default_factory=list)
+    unsafe: list[str] = field(default_factory=list)   # the reasons that keep it from volunteers
 
     @property
     def ok(self) -> bool:
@@ -119,12 +120,18 @@ def check(rules: Rules, conversation: m.Conversation, post: m.Message,
     report, as of `at`)."""
     at = at or utcnow()
     why: list[str] = []
+    unsafe: list[str] = []
+
+    def never(reason: str) -> None:
+        why.append(reason)
+        unsafe.append(reason)
+
     seen = [x for x in thread if x.created_at is None or x.created_at <= at]
     inbound = [x for x in seen if x.direction == Direction.inbound]
     account = conversation.channel_account
     adapter = registry.get(account.kind) if account else None
     if post.direction != Direction.inbound or not post.public:
-        why.append("not a public post")
+        never("not a public post")
     if adapter is None or not adapter.policy.public_replies:
         why.append("this channel cannot answer in public")
     route = triage_value(post, "route", corrections, at)
@@ -132,24 +139,24 @@ def check(rules: Rules, conversation: m.Conversation, post: m.Message,
         current = state(conversation)
         route = route if route != Route.community else current.route
         if current.escalated:
-            why.append("escalated to staff")
+            never("escalated to staff")
     if route != Route.community:
-        why.append(f"routed to {route or 'nobody'}, not the community")
+        never(f"routed to {route or 'nobody'}, not the community")
     if inbound and inbound[-1].id != post.id:
         why.append("the customer wrote again: answer the newest post")
     if any(not x.public for x in inbound):
-        why.append("private messages in this conversation")
+        never("private messages in this conversation")
     for name, reason in (("pii", "private data in the thread"), ("anger", "angry"),
                          ("technical", "needs a technical expert")):
         if any(flagged(triage_value(x, name, corrections, at)) for x in inbound):
-            why.append(reason)
+            never(reason)
     handle = ((conversation.identity.handle if conversation.identity else "") or "") \
         .lower().lstrip("@")
     if (conversation.customer is not None and conversation.customer.vip) or \
             (handle and handle in rules.vip_handles):
-        why.append("VIP customer")
+        never("VIP customer")
     if handle and handle in rules.staff_only:
-        why.append("a staff-only account")
+        never("a staff-only account")
     for x in seen:
         if (x.direction == Direction.outbound and x.id > post.id and x.kind != "note"
                 and x.status in ANSWERING):
@@ -161,7 +168,7 @@ def check(rules: Rules, conversation: m.Conversation, post: m.Message,
         why.append("another answer is waiting for review or published")
     if live and conversation.status != "open":
         why.append("the case is closed")
-    return Verdict(why)
+    return Verdict(why, unsafe)
 
 
 # --- loading a case ----------------------------------------------------------------------------

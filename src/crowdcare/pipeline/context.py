@@ -29,11 +29,20 @@ def _rules(session: Session, workspace_id: int) -> list:
     return db.once(session, ("routing_rules", workspace_id), load)
 
 
+def _has_advocates(session: Session, workspace_id: int) -> bool:
+    """Whether anyone can answer community mentions: an active advocate who has signed up."""
+    return db.once(session, ("advocates", workspace_id), lambda: session.scalar(
+        select(m.Agent.id).where(m.Agent.workspace_id == workspace_id,
+                                 m.Agent.role == "advocate", m.Agent.active.is_(True),
+                                 m.Agent.password_hash.is_not(None)).limit(1)) is not None)
+
+
 def prefetch(session: Session, workspace_id: int) -> None:
     """Read the workspace's settings and rules before a batch creates any rows (a read after
     that would flush them early)."""
     _settings(session, workspace_id)
     _rules(session, workspace_id)
+    _has_advocates(session, workspace_id)
 
 
 def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:
@@ -55,8 +64,9 @@ def for_triage(session: Session, conversation: m.Conversation,
     )
 
 
-# The FAQ bot and the community portal are not built yet: their routes fall back to the staff
-# queues (RouteDecision.fallback_from says so) until those subsystems add themselves here.
+# The FAQ bot is not built yet: its route falls back to the staff queues
+# (RouteDecision.fallback_from says so) until it adds itself here. The community route is
+# real once the workspace has an advocate (community/, docs/community.md).
 STAFF_ROUTES = frozenset({"tier1", "tier2", "escalation", "ignore"})
 
 
@@ -68,5 +78,6 @@ def for_route(session: Session, conversation: m.Conversation, event: InboundMess
         campaign=campaign.ref if campaign else None,
         vip=is_vip(session, conversation, event) if vip is None else vip,
         text=event.text or "", rules=_rules(session, conversation.workspace_id),
-        available=set(STAFF_ROUTES),
+        available=set(STAFF_ROUTES) | ({"community"} if _has_advocates(
+            session, conversation.workspace_id) else set()),
     )

@@ -167,3 +167,26 @@ def do_record_alerts(session: Session, advocate: m.Advocate, posts: list[m.Messa
                                      agent_id=advocate.agent_id, message_id=post.id,
                                      sent_at=sent_at))
     session.flush()
+
+
+# --- the workspace's community settings ------------------------------------------------------
+
+def check_settings(workspace: m.Workspace, changes: dict) -> community_settings.CommunitySettings:
+    from pydantic import ValidationError
+
+    current = community_settings.of(workspace).model_dump()
+    trust_changes = changes.pop("trust", {}) or {}
+    try:
+        return community_settings.CommunitySettings.model_validate(
+            {**current, **changes, "trust": {**current["trust"], **trust_changes}})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise Invalid(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}",
+                      field=str(first["loc"][0])) from None
+
+
+def do_settings(session: Session, workspace: m.Workspace,
+                settings: community_settings.CommunitySettings) -> None:
+    workspace.settings = {**(workspace.settings or {}), "community": settings.model_dump()}
+    session.flush()
+    emit(session, workspace.id, names.COMMUNITY_ADVOCATE, {"event": "settings"})

@@ -70,13 +70,24 @@ def current(request: Request, session: Session = Depends(get_session)) -> Princi
     return principal
 
 
-def staff(principal: Principal = Depends(current)) -> Principal:
+def staff(request: Request, principal: Principal = Depends(current)) -> Principal:
     if not principal.is_staff:
-        raise HTTPException(403, "advocates cannot use the staff API")
+        if request.path_params:   # a conversation, customer, order... by id: as if missing
+            raise HTTPException(404, "not found")
+        raise HTTPException(403, "advocates cannot use the staff API: see /api/v1/community")
     return principal
 
 
-def admin(principal: Principal = Depends(current)) -> Principal:
+def advocate(principal: Principal = Depends(current)) -> Principal:
+    if principal.role != Role.advocate:
+        raise HTTPException(403, "this is the community advocates' API (staff: "
+                                 "/api/v1/community/review)")
+    return principal
+
+
+def admin(request: Request, principal: Principal = Depends(current)) -> Principal:
+    if principal.role == Role.advocate and request.path_params:
+        raise HTTPException(404, "not found")
     if principal.role != Role.admin:
         raise HTTPException(403, "this needs an admin")
     return principal

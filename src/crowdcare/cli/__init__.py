@@ -7,6 +7,7 @@ from crowdcare.cli import (
     bench,
     campaigns,
     channels,
+    community,
     deliveries,
     mentions,
     messenger,
@@ -25,3 +26,5 @@ messenger.register(app)       # messenger profile/handover, fake-graph
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
 app.add_typer(mentions.app, name="mentions", help="Import mentions from a listening tool's export.")
+app.add_typer(community.app, name="community",
+              help="Community care: the report, advocates, their trust, the periodic round.")

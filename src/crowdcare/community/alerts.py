@@ -88,3 +88,15 @@ def send(msg: EmailMessage) -> None:
         if parts.username:
             smtp.login(unquote(parts.username), unquote(parts.password or ""))
         smtp.send_message(msg)
+
+
+def invitation(email: str, name: str, workspace: m.Workspace, link: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = f"Join the {workspace.name} community"
+    msg["From"] = get_settings().mail_from
+    msg["To"] = email
+    msg.set_content(f"Hi {name.split()[0] if name else 'there'},\n\n{workspace.name} invites you "
+                    "to answer other customers' public questions with them, from the brand's "
+                    f"account.\n\nChoose your password here (the link works for 14 days):\n"
+                    f"{link}\n")
+    return msg

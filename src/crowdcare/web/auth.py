@@ -71,8 +71,8 @@ def do_login_succeeded(agent: m.Agent, password: str) -> None:
 def login_page(request: Request, next: str | None = None,
                session: Session = Depends(get_session)):
     principal = principal_from_session(session, request)
-    if principal is not None and principal.is_staff:
-        return back(_safe_next(next))
+    if principal is not None:
+        return back(_landing(principal.role, next))
     return render(request, "login.html", {"next": _safe_next(next), "error": None, "email": ""})
 
 
@@ -81,9 +81,6 @@ async def login(request: Request, email: str = Form(..., max_length=320),
                 password: str = Form(..., max_length=1000), next: str = Form("/inbox"),
                 session: Session = Depends(get_session)):
     agent, error = await run_in_threadpool(check_login, session, email, password)
-    if error is None and agent.role == Role.advocate:
-        error = ("The agent console is for staff. Community advocates answer public mentions "
-                 "in the advocate portal.")
     if error is not None:
         if agent is not None and error == GENERIC:
             do_login_failed(agent)
@@ -96,7 +93,15 @@ async def login(request: Request, email: str = Form(..., max_length=320),
     request.session.clear()   # a fresh session: no fixation, a new CSRF token
     request.session["agent_id"] = agent.id
     request.session[CSRF_KEY] = secrets.token_urlsafe(32)
-    return back(_safe_next(next))
+    return back(_landing(agent.role, next))
+
+
+def _landing(role: str, target: str | None) -> str:
+    """Staff go where they were going; advocates to the community portal."""
+    target = _safe_next(target)
+    if role == Role.advocate and not target.startswith("/community"):
+        return "/community"
+    return target
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])

@@ -102,7 +102,9 @@ def context(session: Session, conversation: m.Conversation, principal: Principal
                                         reply_to=public_post)
         if public_post else None,
         "canned": [(c, fill(c.body, values)) for c in canned],
-        "agents": agents, "agent_names": {a.id: a.name for a in agents}, "teams": teams,
+        "agents": agents, "teams": teams,
+        "agent_names": dict(session.execute(select(m.Agent.id, m.Agent.name).where(
+            m.Agent.workspace_id == principal.workspace_id)).all()),   # advocates too
         "team_names": {t.id: t.name for t in teams}, "campaign": campaign,
         "identities": identities,
     }

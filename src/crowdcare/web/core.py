@@ -66,8 +66,10 @@ def console_user(request: Request, session: Session = Depends(get_session)) -> P
     if principal is None:
         raise LoginRequired()
     if not principal.is_staff:
+        if request.path_params:   # a conversation, a message... by id: as if it did not exist
+            raise Refused(404, "No such page.")
         raise Refused(403, "The agent console is for staff. Community advocates answer public "
-                           "mentions in the advocate portal.")
+                           "mentions in the advocate portal, at /community.")
     return principal
 
 

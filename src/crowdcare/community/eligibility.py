@@ -100,13 +100,15 @@ class Rules:
 
     vip_handles: frozenset[str] = frozenset()
     staff_only: frozenset[str] = frozenset()
+    max_influence: float = 0.9
 
     @classmethod
     def of(cls, workspace: m.Workspace) -> Rules:
         def handles(items) -> frozenset[str]:
             return frozenset(h.lower().lstrip("@") for h in items if isinstance(h, str))
+        settings = community_settings.of(workspace)
         return cls(handles((workspace.settings or {}).get("vip_handles", [])),
-                   handles(community_settings.of(workspace).staff_only_handles))
+                   handles(settings.staff_only_handles), settings.max_influence)
 
 
 def check(rules: Rules, conversation: m.Conversation, post: m.Message,
@@ -150,6 +152,9 @@ def check(rules: Rules, conversation: m.Conversation, post: m.Message,
                          ("technical", "needs a technical expert")):
         if any(flagged(triage_value(x, name, corrections, at)) for x in inbound):
             never(reason)
+    if "needs a technical expert" not in why and any(
+            triage_value(x, "intent", corrections, at) == "technical" for x in inbound):
+        never("needs a technical expert")   # the intent says so even where the signal did not
     handle = ((conversation.identity.handle if conversation.identity else "") or "") \
         .lower().lstrip("@")
     if (conversation.customer is not None and conversation.customer.vip) or \
@@ -157,6 +162,9 @@ def check(rules: Rules, conversation: m.Conversation, post: m.Message,
         never("VIP customer")
     if handle and handle in rules.staff_only:
         never("a staff-only account")
+    influence = triage_value(post, "influence", corrections, at)
+    if isinstance(influence, int | float) and influence > rules.max_influence:
+        never(f"an influential account (influence {influence:.2f}): staff answer")
     for x in seen:
         if (x.direction == Direction.outbound and x.id > post.id and x.kind != "note"
                 and x.status in ANSWERING):

@@ -39,6 +39,8 @@ class CommunitySettings(BaseModel):
     banned_words: list[str] = Field(default_factory=list, max_length=500)
     forbidden_promises: list[str] = Field(default_factory=lambda: list(PROMISES), max_length=500)
     staff_only_handles: list[str] = Field(default_factory=list, max_length=1000)
+    max_influence: float = Field(0.9, ge=0, le=1, description="more influential senders "
+                                                              "(triage 0..1) stay with staff")
     snippets: list[Snippet] = Field(default_factory=list, max_length=100)
     alert_after_minutes: float = Field(30, gt=0, le=10080)
     max_alerts_per_day: int = Field(3, ge=0, le=100)

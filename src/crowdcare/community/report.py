@@ -39,7 +39,7 @@ def build(session: Session, workspace_id: int, since: datetime, until: datetime)
     M = m.Message
     posts = [p for p in session.scalars(select(M).where(
         M.workspace_id == workspace_id, M.direction == Direction.inbound, M.public.is_(True),
-        M.created_at >= since, M.created_at < until).order_by(M.id))
+        M.created_at >= since, M.created_at <= until).order_by(M.id))
         if eligibility.triage_value(p, "route") == Route.community or p.route == Route.community]
     answered = {"advocates": 0, "staff": 0, "unanswered": 0}
     minutes: dict[str, list[float]] = {"advocates": [], "staff": []}
@@ -65,13 +65,13 @@ def build(session: Session, workspace_id: int, since: datetime, until: datetime)
     A = m.CommunityAnswer
     rows = session.scalars(select(A).where(A.workspace_id == workspace_id,
                                            A.submitted_at >= since,
-                                           A.submitted_at < until)).all()
+                                           A.submitted_at <= until)).all()
     answers = [a for a in rows if a.kind == "answer"]
     reviewed_first = [a for a in answers if a.trust == "new" and a.reviewed_at is not None]
     approved = [a for a in reviewed_first if a.status in ("published", "retracted")]
     rejected = [a for a in reviewed_first if a.status == "rejected"]
     retractions = session.scalars(select(A).where(
-        A.workspace_id == workspace_id, A.retracted_at >= since, A.retracted_at < until)).all()
+        A.workspace_id == workspace_id, A.retracted_at >= since, A.retracted_at <= until)).all()
     leaks = _leaks(session, workspace_id, since, until)
     return {
         "workspace_id": workspace_id, "since": since.isoformat(), "until": until.isoformat(),
@@ -104,9 +104,9 @@ def _leaks(session: Session, workspace_id: int, since: datetime, until: datetime
     E, A = m.CommunityExposure, m.CommunityAnswer
     moments: list[tuple[str, int, int, datetime]] = [
         ("shown", e.agent_id, e.message_id, e.shown_at) for e in session.scalars(select(E).where(
-            E.workspace_id == workspace_id, E.shown_at >= since, E.shown_at < until))]
+            E.workspace_id == workspace_id, E.shown_at >= since, E.shown_at <= until))]
     for a in session.scalars(select(A).where(A.workspace_id == workspace_id, A.kind == "answer",
-                                             A.submitted_at >= since, A.submitted_at < until)):
+                                             A.submitted_at >= since, A.submitted_at <= until)):
         moments.append(("answered", a.agent_id, a.message_id, a.submitted_at))
         if a.published_at is not None:
             moments.append(("published", a.agent_id, a.message_id, a.published_at))

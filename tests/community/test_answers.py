@@ -264,6 +264,15 @@ def test_retraction_calls_the_platform_and_takes_the_points_back(community):
     timeline = community.client.get(f"/api/v1/conversations/{conversation}",
                                     headers=community.ws.agent).json()["messages"]
     assert timeline[-1]["metadata"]["retracted"]["result"] == "deleted on x"
+    assert timeline[-1]["status"] == "retracted"
+    # the post goes to staff, who may now answer it in public (the retracted reply is gone)
+    detail = community.client.get(f"/api/v1/conversations/{conversation}",
+                                  headers=community.ws.agent).json()
+    assert detail["route"] == "tier1"
+    r = community.client.post(f"/api/v1/conversations/{conversation}/replies",
+                              json={"text": "Sorry: 7-10 days this month.", "public": True},
+                              headers=community.ws.agent)
+    assert r.status_code == 201, r.text
 
 
 def test_a_platform_that_refuses_the_delete_is_recorded(community):

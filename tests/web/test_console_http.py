@@ -167,9 +167,11 @@ def test_a_token_from_another_session_does_not_work(client, shop):
 # --- roles ------------------------------------------------------------------------------------
 
 def test_advocates_never_enter_the_console(client, shop):
-    r = login(client, "sam@acme-apparel.test")
+    r = login(client, "sam@acme-apparel.test")   # they sign in, and land in their portal
+    assert r.status_code == 303 and r.headers["location"] == "/community"
+    r = client.get("/inbox", follow_redirects=False)
     assert r.status_code == 403 and "advocate portal" in r.text
-    assert client.get("/inbox", follow_redirects=False).status_code == 303
+    assert client.get("/community").status_code == 200
 
 
 def test_a_session_whose_agent_became_an_advocate_is_refused(client, shop, db):
@@ -183,11 +185,14 @@ def test_a_session_whose_agent_became_an_advocate_is_refused(client, shop, db):
     with store_db.session_scope() as session:
         session.scalar(select(m.Agent).where(m.Agent.email == "ana@acme-apparel.test")).role = \
             "advocate"
-    for path in ("/inbox", f"/c/{cid}", f"/c/{cid}/header", "/admin/channels"):
+    for path in ("/inbox", "/admin/channels"):
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 403 and "advocate portal" in r.text, path
+    for path in (f"/c/{cid}", f"/c/{cid}/header"):   # anything by id: as if it did not exist
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 404 and "Hi" not in r.text, path
     r = client.post(f"/c/{cid}/reply", data={"text": "x", "csrf_token": good})
-    assert r.status_code == 403
+    assert r.status_code == 404
 
 
 def test_a_deactivated_agent_is_signed_out(client, shop, db):

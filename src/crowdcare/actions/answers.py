@@ -390,14 +390,14 @@ def _record_retract(workspace_id: int, answer_id: int, reviewer_id: int, reason:
         answer.status, answer.reason, answer.retract_result = "retracted", reason, result
         answer.retracted_at, answer.retracted_by_id = now, reviewer_id
         msg = session.get(m.Message, answer.reply_message_id) if answer.reply_message_id else None
-        if msg is not None:
-            if msg.status == "queued":     # never sent: it must not go out now
-                msg.status, msg.error, msg.next_attempt_at = "blocked", "retracted", None
+        if msg is not None:   # a queued one must not go out now; a sent one no longer answers
+            msg.status, msg.error, msg.next_attempt_at = "retracted", reason, None
             msg.meta = {**(msg.meta or {}), "retracted": {"at": now.isoformat(),
                                                           "by": reviewer_id, "result": result}}
             from crowdcare.actions import serialize
 
             emit(session, msg.workspace_id, names.MESSAGE_UPDATED, serialize.message(msg))
+        route_to_staff(session, answer.conversation, Route.tier1)   # staff answer it now
         session.flush()
         award(session, answer, "retracted")
         _staff(session, answer)

@@ -74,10 +74,13 @@ def list_(workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     with unit_of_work() as session:
         ws = workspaces.find(session, workspace)
         rows = stats.advocates(session, ws.id)
+    def pct(x) -> str:
+        return "–" if x is None else f"{x:g} %"
+
     out({"items": rows}, as_json, [
         f"{r['agent_id']}\t{r['email']}\t{r['trust']}{' (locked)' if r['trust_locked'] else ''}"
-        f"\t{r['points']} pts\t{r['answers']} answers, approved {r['approval_pct']} %, edited "
-        f"{r['edit_pct']} %, {r['handovers']} hand-overs" for r in rows])
+        f"\t{r['points']} pts\t{r['answers']} answers, approved {pct(r['approval_pct'])}, "
+        f"edited {pct(r['edit_pct'])}, {r['handovers']} hand-overs" for r in rows])
 
 
 @app.command()

@@ -78,6 +78,7 @@ def mention(item: Case, me: int, names: dict[int, str] | None = None,
 def answer(row: m.CommunityAnswer) -> dict[str, Any]:
     """An advocate's own answer, with what became of it and why."""
     return {"id": row.id, "conversation_id": row.conversation_id, "kind": row.kind,
+            "to": author_handle(row.conversation) if row.conversation is not None else None,
             "text": row.text, "published_text": row.published_text, "status": row.status,
             "reason": row.reason, "edited": row.edited, "trust": row.trust,
             "submitted_at": iso(row.submitted_at), "published_at": iso(row.published_at),

@@ -6,7 +6,7 @@ import contextlib
 
 import uvicorn
 
-from crowdcare.demo import messenger
+from crowdcare.demo import community, messenger
 from crowdcare.demo.seed import ADMIN_EMAIL, PASSWORD, seed
 from crowdcare.demo.traffic import simulate
 
@@ -20,6 +20,9 @@ crowdcare demo: Northwind Threads, a small online clothing store
   API docs  {base}/docs       bearer token: {demo.agent_token}
   traffic   ~{rate} simulated customer messages/s through {base}/webhooks/api/{demo.api_account_id}
   messenger a Facebook page on a local fake Graph API: customers write through signed webhooks
+  community {base}/community  advocates sam@ (new), priya@ (trusted), lee@ (lead)
+            @community.example / {PASSWORD}; @northwind on a local fake X API gets mentions live;
+            staff review at {base}/review
 Ctrl-C stops.
 """, flush=True)
     asyncio.run(_serve(host, port, rate, demo, base))
@@ -36,10 +39,15 @@ async def _serve(host, port, rate, demo, base) -> None:
     traffic = asyncio.create_task(simulate(base, demo, rate, stop))
     page, fake_graph = await messenger.start(demo.workspace_id, base)   # a fake Graph API
     chats = asyncio.create_task(messenger.simulate(page, base, rate, stop))
+    x_demo, fake_x = await community.start(demo.workspace_id, base)   # a fake X API
+    mentions = asyncio.create_task(community.simulate(x_demo, demo.workspace_id, rate, stop))
     with contextlib.suppress(asyncio.CancelledError):
         await serving          # uvicorn handles Ctrl-C and returns
     stop.set()
     await traffic
     await chats
+    await mentions
+    x_demo.fake.server.should_exit = True
+    await fake_x
     page.fake.server.should_exit = True
     await fake_graph

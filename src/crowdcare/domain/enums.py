@@ -30,6 +30,7 @@ class MessageStatus(StrEnum):
     failed = "failed"          # the platform refused it, or retries ran out; `error` says why
     blocked = "blocked"        # the policy gate refused it; `error` says why
     note = "note"              # internal note, never sent
+    retracted = "retracted"    # a public reply we deleted again (a community retraction)
 
 
 class TicketStatus(StrEnum):

@@ -12,7 +12,8 @@ POSTs them to crowdcare's webhook.
 Control endpoints (under /_fake):
     GET/DELETE /_fake/requests      what crowdcare sent (and clear it)
     POST /_fake/fail {kind, times}  rate_limit | server_error | unauthorized | duplicate
-    POST /_fake/mention {text, tweet_id?, user_id?, handle?, followers?, verified?, reply_to?}
+    POST /_fake/mention {text, tweet_id?, user_id?, handle?, followers?, verified?, reply_to?,
+                         minutes_ago?}
                                     a customer tweets at the brand: the signed Account
                                     Activity webhook goes to `webhook_url`
 """
@@ -22,7 +23,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -161,9 +162,10 @@ class FakeX:
             return JSONResponse({"error": "no webhook_url: set FakeX.webhook_url"}, 422)
         user = {k: data[k] for k in ("user_id", "handle", "followers", "verified", "name")
                 if data.get(k) is not None}
+        at = clock.now() - timedelta(minutes=float(data.get("minutes_ago") or 0))
         payload = self.mention(str(data["text"]), str(data.get("tweet_id") or
                                                       next(self._mentions)),
-                               reply_to=data.get("reply_to"), at=clock.now(), **user)
+                               reply_to=data.get("reply_to"), at=at, **user)
         body, headers = self.signed(payload)
         async with httpx.AsyncClient(timeout=10) as http:
             try:

@@ -4,7 +4,7 @@ Staff (and lead advocates, for new advocates' answers): review, samples, retract
 the report. Every advocate-facing shape comes from community/visible.py."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 import httpx
@@ -308,6 +308,5 @@ def report(since: datetime | None = Query(None, description="default: 7 days ago
            principal: Principal = Depends(staff),
            session: Session = Depends(get_session)) -> dict[str, Any]:
     now = utcnow()
-    start = since or now - timedelta(days=7)
-    start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    return community_report.build(session, principal.workspace_id, start, now)
+    return community_report.build(session, principal.workspace_id,
+                                  community_report.since(since, now), now)

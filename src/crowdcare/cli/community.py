@@ -1,8 +1,6 @@
 """`crowdcare community ...`: the report, invitations, advocates and their trust, the round."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import typer
 from sqlalchemy import select
 
@@ -10,18 +8,6 @@ from crowdcare.cli.common import JsonOpt, fail, out, unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="id or slug (default: the only one)")
-
-
-def _since(value: str | None) -> datetime:
-    from crowdcare.store.types import utcnow
-
-    if value is None:
-        return utcnow() - timedelta(days=7)
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"--since {value!r} is not a date (YYYY-MM-DD or an ISO 8601 time)")
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @app.command()
@@ -33,7 +19,10 @@ def report(since: str = typer.Option(None, "--since", help="from this date or ti
     from crowdcare.community import report as community_report
     from crowdcare.store.types import utcnow
 
-    start = _since(since)
+    try:
+        start = community_report.since(since, utcnow())
+    except ValueError:
+        fail(f"--since {since!r} is not a date (YYYY-MM-DD or an ISO 8601 time)")
     with unit_of_work() as session:
         ws = workspaces.find(session, workspace)
         data = community_report.build(session, ws.id, start, utcnow())

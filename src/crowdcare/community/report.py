@@ -6,7 +6,7 @@ moment, from the stored records (triage, staff corrections made by then, the thr
 one that was unsafe for a volunteer (private data, anger, a VIP...) is a leak."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -20,8 +20,20 @@ from crowdcare.store import models as m
 EXPECTATION_MINUTES = 120   # half of the people asking on social media expect an answer by then
 
 
-def _pct(part: int, whole: int) -> float | None:
+DEFAULT_DAYS = 7
+
+
+def pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+def since(value: str | datetime | None, now: datetime) -> datetime:
+    """The period's start: an ISO date or time (UTC when it names no zone), default a week
+    ago. ValueError for anything else."""
+    if value is None or value == "":
+        return now - timedelta(days=DEFAULT_DAYS)
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _timing(minutes: list[float]) -> dict[str, Any]:
@@ -31,15 +43,15 @@ def _timing(minutes: list[float]) -> dict[str, Any]:
     p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
     return {"n": len(ordered), "median_minutes": round(median(ordered), 1),
             "p90_minutes": round(p90, 1),
-            "within_2h_pct": _pct(sum(1 for x in ordered if x <= EXPECTATION_MINUTES),
+            "within_2h_pct": pct(sum(1 for x in ordered if x <= EXPECTATION_MINUTES),
                                   len(ordered))}
 
 
-def build(session: Session, workspace_id: int, since: datetime, until: datetime) -> dict:
+def build(session: Session, workspace_id: int, start: datetime, until: datetime) -> dict:
     M = m.Message
     posts = [p for p in session.scalars(select(M).where(
         M.workspace_id == workspace_id, M.direction == Direction.inbound, M.public.is_(True),
-        M.created_at >= since, M.created_at <= until).order_by(M.id))
+        M.created_at >= start, M.created_at <= until).order_by(M.id))
         if eligibility.triage_value(p, "route") == Route.community or p.route == Route.community]
     answered = {"advocates": 0, "staff": 0, "unanswered": 0}
     minutes: dict[str, list[float]] = {"advocates": [], "staff": []}
@@ -64,28 +76,28 @@ def build(session: Session, workspace_id: int, since: datetime, until: datetime)
             minutes[kind].append((public.sent_at - post.sent_at).total_seconds() / 60)
     A = m.CommunityAnswer
     rows = session.scalars(select(A).where(A.workspace_id == workspace_id,
-                                           A.submitted_at >= since,
+                                           A.submitted_at >= start,
                                            A.submitted_at <= until)).all()
     answers = [a for a in rows if a.kind == "answer"]
     reviewed_first = [a for a in answers if a.trust == "new" and a.reviewed_at is not None]
     approved = [a for a in reviewed_first if a.status in ("published", "retracted")]
     rejected = [a for a in reviewed_first if a.status == "rejected"]
     retractions = session.scalars(select(A).where(
-        A.workspace_id == workspace_id, A.retracted_at >= since, A.retracted_at <= until)).all()
-    leaks = _leaks(session, workspace_id, since, until)
+        A.workspace_id == workspace_id, A.retracted_at >= start, A.retracted_at <= until)).all()
+    leaks = _leaks(session, workspace_id, start, until)
     return {
-        "workspace_id": workspace_id, "since": since.isoformat(), "until": until.isoformat(),
+        "workspace_id": workspace_id, "since": start.isoformat(), "until": until.isoformat(),
         "mentions": len(posts),
-        "answered": {k: {"count": v, "pct": _pct(v, len(posts))} for k, v in answered.items()},
+        "answered": {k: {"count": v, "pct": pct(v, len(posts))} for k, v in answered.items()},
         "first_public_answer": {k: _timing(v) for k, v in minutes.items()},
         "expectation_minutes": EXPECTATION_MINUTES,
         "answers": {
             "submitted": len(answers),
             "reviewed_before_publishing": len(reviewed_first),
             "approved": len(approved),
-            "approval_pct": _pct(len(approved), len(approved) + len(rejected)),
+            "approval_pct": pct(len(approved), len(approved) + len(rejected)),
             "edited": sum(a.edited for a in approved),
-            "edit_pct": _pct(sum(a.edited for a in approved), len(approved)),
+            "edit_pct": pct(sum(a.edited for a in approved), len(approved)),
             "rejected": len(rejected),
             "published_without_review": sum(1 for a in answers if a.trust != "new"
                                             and a.published_at is not None),
@@ -99,14 +111,14 @@ def build(session: Session, workspace_id: int, since: datetime, until: datetime)
     }
 
 
-def _leaks(session: Session, workspace_id: int, since: datetime, until: datetime) -> list[dict]:
+def _leaks(session: Session, workspace_id: int, start: datetime, until: datetime) -> list[dict]:
     """Each post an advocate was shown, answered or published, judged as of that moment."""
     E, A = m.CommunityExposure, m.CommunityAnswer
     moments: list[tuple[str, int, int, datetime]] = [
         ("shown", e.agent_id, e.message_id, e.shown_at) for e in session.scalars(select(E).where(
-            E.workspace_id == workspace_id, E.shown_at >= since, E.shown_at <= until))]
+            E.workspace_id == workspace_id, E.shown_at >= start, E.shown_at <= until))]
     for a in session.scalars(select(A).where(A.workspace_id == workspace_id, A.kind == "answer",
-                                             A.submitted_at >= since, A.submitted_at <= until)):
+                                             A.submitted_at >= start, A.submitted_at <= until)):
         moments.append(("answered", a.agent_id, a.message_id, a.submitted_at))
         if a.published_at is not None:
             moments.append(("published", a.agent_id, a.message_id, a.published_at))

@@ -8,11 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from crowdcare.community import points
+from crowdcare.community.report import pct as _pct
 from crowdcare.store import models as m
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 def advocates(session: Session, workspace_id: int) -> list[dict]:

@@ -22,7 +22,7 @@ from crowdcare.store import models as m
 USER_ID, HANDLE = "4200000042", "northwind"
 ACCESS_TOKEN, CONSUMER_SECRET = "demo-x-access-token", "demo-x-consumer-secret"
 ADVOCATES = [  # email, name, level
-    ("sam@community.example", "Sam (community)", "new"),
+    ("sam@community.example", "Sam Rivera", "new"),
     ("priya@community.example", "Priya Das", "trusted"),
     ("lee@community.example", "Lee Wong", "lead"),
 ]

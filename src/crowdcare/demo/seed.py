@@ -58,7 +58,7 @@ def seed() -> Demo:
                                       PASSWORD)
             people.do_create_team(session, ws.id, "Tier 1", [ana, admin])
             people.do_create_team(session, ws.id, "Tier 2", [raj])
-            people.do_add_agent(session, ws, "sam@community.example", "advocate", "Sam (community)",
+            people.do_add_agent(session, ws, "sam@community.example", "advocate", "Sam Rivera",
                                 PASSWORD)
             people.do_create_token(session, admin, "demo")
             for sku, title, price in PRODUCTS:

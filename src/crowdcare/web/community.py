@@ -5,14 +5,12 @@ the live feed. Every page renders from community/visible.py and 404s what an adv
 not see."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
 
-import orjson
-from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Form, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +20,7 @@ from crowdcare.api.deps import Principal, get_session, principal_from_session, s
 from crowdcare.community import eligibility, points, review, visible
 from crowdcare.community import settings as community_settings
 from crowdcare.domain import Role
-from crowdcare.events import fanout, names, outbox
+from crowdcare.events import names
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -36,9 +34,9 @@ from crowdcare.web.core import (
     is_htmx,
     render,
 )
+from crowdcare.web.live import serve_feed
 
 router = APIRouter(prefix="/community", include_in_schema=False)
-POLL_SECONDS = 1.0
 # staff events that can change what a queue holds: they reach advocates as a bare "queue"
 QUEUE_EVENTS = {names.MESSAGE_CREATED, names.MESSAGE_UPDATED, names.CONVERSATION_UPDATED,
                 names.TICKET_CREATED, names.TICKET_UPDATED, names.COMMUNITY_QUEUE,
@@ -60,23 +58,18 @@ def _page(request: Request, name: str, principal: Principal, session: Session, *
     agent = session.get(m.Agent, principal.agent_id)
     profile = advocates.profile(session, agent)
     ws = session.get(m.Workspace, principal.workspace_id)
-    return render(request, name, {"profile": profile, "brand": ws.name, **ctx},
+    brand = community_settings.of(ws).brand or ws.name
+    return render(request, name, {"profile": profile, "brand": brand, **ctx},
                   principal=principal, session=session)
 
 
 def _error(request: Request, exc: ActionError, url: str):
     if is_htmx(request):
-        return HTMLResponse(f'<div class="flash error" role="alert">{_esc(exc.reason)}</div>',
+        return HTMLResponse(f'<div class="flash error" role="alert">{escape(exc.reason)}</div>',
                             status_code=200, headers={"HX-Retarget": "#flash",
                                                       "HX-Reswap": "innerHTML"})
     flash(request, exc.reason, "error")
     return back(url)
-
-
-def _esc(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))
 
 
 # --- the queue -------------------------------------------------------------------------------
@@ -167,7 +160,7 @@ def renew(conversation_id: int, principal: Principal = Depends(advocate_user),
         row = answers.do_renew(session, session.get(m.Agent, principal.agent_id),
                                conversation_id)
     except ActionError as exc:
-        return HTMLResponse(_esc(exc.reason), status_code=exc.status)
+        return HTMLResponse(escape(exc.reason), status_code=exc.status)
     return {"expires_at": row.expires_at.isoformat()}
 
 
@@ -401,39 +394,5 @@ async def live(websocket: WebSocket) -> None:
         await websocket.close(code=1008, reason="sign in to the community portal")
         return
     await websocket.accept()
-    allowed = frozenset({names.STAFF, names.ADVOCATES, names.agent(principal.agent_id)})
-    feed = fanout.Feed(principal.workspace_id, allowed, shape)
-    hub = fanout.hub()
-    hub.add(feed)
-    cursor = outbox.Cursor(await run_in_threadpool(outbox.head, principal.workspace_id))
-
-    async def read() -> None:
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                await websocket.receive_text()
-
-    async def send(items: list[dict]) -> None:
-        fresh = cursor.fresh(items)
-        if fresh:
-            await websocket.send_text(orjson.dumps(fresh).decode())
-
-    reader = asyncio.create_task(read())
-    try:
-        while not reader.done():
-            waiter = asyncio.ensure_future(feed.wake.wait())
-            await asyncio.wait({waiter, reader}, timeout=POLL_SECONDS,
-                               return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            if feed.wake.is_set():
-                await send(feed.take())
-            elif not reader.done():   # quiet: what other processes wrote to the outbox
-                rows = await run_in_threadpool(outbox.since, principal.workspace_id,
-                                               cursor.last, allowed)
-                await send([s for s in map(shape, rows) if s is not None])
-                if rows:
-                    cursor.last = max(cursor.last, rows[-1]["id"])
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    finally:
-        hub.remove(feed)
-        reader.cancel()
+    await serve_feed(websocket, principal.workspace_id, frozenset(
+        {names.STAFF, names.ADVOCATES, names.agent(principal.agent_id)}), shape)

@@ -155,7 +155,7 @@ def _when(value) -> str:
 
 
 def _initials(name: str | None) -> str:
-    parts = (name or "?").split()
+    parts = [p for p in (name or "?").split() if p[0].isalnum()] or ["?"]
     return "".join(p[0] for p in parts[:2]).upper()
 
 

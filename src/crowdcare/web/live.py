@@ -64,7 +64,15 @@ async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
         await websocket.close(code=1008, reason="sign in to the console")
         return
     await websocket.accept()
-    console = fanout.Feed(principal.workspace_id, audiences(principal), compact)
+    await serve_feed(websocket, principal.workspace_id, audiences(principal), compact,
+                     last_event_id)
+
+
+async def serve_feed(websocket: WebSocket, workspace_id: int, allowed: frozenset[str],
+                     shape, last_event_id: int | None = None) -> None:
+    """Send an accepted socket the workspace's events for `allowed` audiences, shaped by
+    `shape` (None: not sent), until it disconnects (the community portal's feed too)."""
+    console = fanout.Feed(workspace_id, allowed, shape)
     feed = fanout.hub()
     feed.add(console)   # subscribe before reading the backlog: nothing falls between
     pong = False
@@ -84,16 +92,16 @@ async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
 
     async def catch_up() -> None:
         while True:
-            rows = await run_in_threadpool(outbox.since, principal.workspace_id, cursor.last,
+            rows = await run_in_threadpool(outbox.since, workspace_id, cursor.last,
                                            console.allowed)
-            await send([c for c in map(compact, rows) if c is not None])
+            await send([c for c in map(shape, rows) if c is not None])
             if len(rows) < BATCH:
                 return
             cursor.last = max(cursor.last, rows[-1]["id"])   # skipped (irrelevant) events too
 
     reader = asyncio.create_task(read())
     cursor = outbox.Cursor(last_event_id if last_event_id is not None else
-                           await run_in_threadpool(outbox.head, principal.workspace_id))
+                           await run_in_threadpool(outbox.head, workspace_id))
     try:
         await catch_up()
         while not reader.done():

@@ -4,8 +4,6 @@ published answers, what advocates published (retract: the platform's delete call
 /admin/community: advocates with their figures and trust, invitations, settings, the report."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import httpx
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
@@ -112,10 +110,11 @@ def admin_page(request: Request, since: str | None = None,
     ws = session.get(m.Workspace, principal.workspace_id)
     now = utcnow()
     try:
-        start = datetime.fromisoformat(since) if since else now - timedelta(days=7)
+        start = community_report.since(since, now)
     except ValueError:
-        start = now - timedelta(days=7)
-    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        flash(request, f"{since!r} is not a date: showing the last "
+                       f"{community_report.DEFAULT_DAYS} days.", "error")
+        start = community_report.since(None, now)
     data = community_report.build(session, ws.id, start, now)
     return render(request, "admin/community.html", {
         "section": "community", "advocates": stats.advocates(session, ws.id),

@@ -155,6 +155,8 @@ def test_the_portal_over_http_claim_check_submit_and_the_staff_review_page(commu
     login(community.client, "ana@acme-outdoor.test")
     review = community.client.get("/review")
     assert GOOD in review.text and CALM in review.text
+    assert "An answer by Sam Rivera (community) waits for review" in \
+        community.client.get(f"/c/{conversation}").text
     answer_id = community.client.get("/api/v1/community/review",
                                      headers=community.ws.agent).json()["items"][0]["id"]
     r = community.client.post(f"/review/{answer_id}", data={

@@ -39,6 +39,23 @@ def published(session: Session, workspace_id: int) -> list[m.CommunityAnswer]:
         :PUBLISHED_PAGE]
 
 
+def console_note(session: Session, conversation: m.Conversation) -> str | None:
+    """What staff see above the composer while the community is on this conversation."""
+    claim = eligibility.claim_of(session, conversation.id)
+    if claim is not None:
+        who = session.get(m.Agent, claim.agent_id)
+        return (f"{who.name} (community) is answering this mention, held until "
+                f"{claim.expires_at:%H:%M} UTC. A staff answer now takes precedence: theirs "
+                "will not be published.")
+    waiting = session.scalar(select(m.CommunityAnswer).where(
+        m.CommunityAnswer.conversation_id == conversation.id,
+        m.CommunityAnswer.status == "pending").limit(1))
+    if waiting is not None:
+        return (f"An answer by {waiting.agent.name} (community) waits for review in "
+                "Community. A staff answer now takes precedence: theirs will not be published.")
+    return None
+
+
 def item(session: Session, answer: m.CommunityAnswer, staff: bool = True) -> dict[str, Any]:
     """A review card. Staff see the conversation's id (to open it in the console) and, for a
     pending answer, whether publishing would go ahead now and why not."""

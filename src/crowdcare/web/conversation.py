@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import ActionError, replies, tickets
 from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
+from crowdcare.community import review as community_review
 from crowdcare.domain import Author
 from crowdcare.store import models as m
 from crowdcare.store import queries
@@ -107,6 +108,7 @@ def context(session: Session, conversation: m.Conversation, principal: Principal
             m.Agent.workspace_id == principal.workspace_id)).all()),   # advocates too
         "team_names": {t.id: t.name for t in teams}, "campaign": campaign,
         "identities": identities,
+        "community_note": community_review.console_note(session, conversation),
     }
 
 

@@ -28,23 +28,6 @@ def _agent(session: Session, principal: Principal) -> m.Agent:
     return session.get(m.Agent, principal.agent_id)
 
 
-def me(session: Session, agent: m.Agent) -> dict[str, Any]:
-    profile = advocates.profile(session, agent)
-    total = points.total(session, agent.id)
-    number, name, nxt = points.level(total)
-    badges = session.scalars(select(m.CommunityBadge).where(
-        m.CommunityBadge.agent_id == agent.id).order_by(m.CommunityBadge.granted_at)).all()
-    return {"id": agent.id, "name": agent.name, "trust": profile.trust,
-            "trust_since": iso(profile.trust_since), "trust_locked": profile.trust_locked,
-            "trust_reasons": profile.trust_reasons, "languages": profile.languages,
-            "topics": profile.topics, "timezone": profile.timezone,
-            "quiet_start": profile.quiet_start, "quiet_end": profile.quiet_end,
-            "email_alerts": profile.email_alerts, "on_leaderboard": profile.on_leaderboard,
-            "points": total, "level": {"number": number, "name": name, "next_at": nxt},
-            "badges": [{"badge": b.badge, "name": points.BADGES.get(b.badge, b.badge),
-                        "granted_at": iso(b.granted_at)} for b in badges]}
-
-
 # --- advocates ---------------------------------------------------------------------------------
 
 @router.get("/queue")
@@ -137,7 +120,7 @@ def my_answers(principal: Principal = Depends(advocate),
 @router.get("/me")
 def get_me(principal: Principal = Depends(advocate),
            session: Session = Depends(get_session)) -> dict[str, Any]:
-    return me(session, _agent(session, principal))
+    return visible.profile(session, _agent(session, principal))
 
 
 class Profile(BaseModel):
@@ -164,7 +147,7 @@ def patch_me(body: Profile, principal: Principal = Depends(advocate),
         if given.get(flag) is not None:
             changes[flag] = given[flag]
     advocates.do_profile(session, profile, changes)
-    return me(session, agent)
+    return visible.profile(session, agent)
 
 
 @router.get("/leaderboard")

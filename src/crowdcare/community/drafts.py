@@ -44,16 +44,20 @@ def _words(items: list[str], text: str) -> list[str]:
         r"(?<!\w)" + re.escape(w.strip().lower()), low)]
 
 
+def limit(channel: str) -> int:
+    return LIMITS.get(channel, DEFAULT_LIMIT)
+
+
 def check(text: str, settings: CommunitySettings, channel: str, signature: str) -> list[Problem]:
     problems: list[Problem] = []
     body = text.strip()
     if not body:
         return [Problem("empty", "Write an answer first.")]
-    limit = LIMITS.get(channel, DEFAULT_LIMIT)
+    most = limit(channel)
     total = len(body) + (len(signature) + 1 if signature else 0)
-    if total > limit:
+    if total > most:
         problems.append(Problem("length", f"{total} characters with the signature: {channel} "
-                                          f"allows {limit}."))
+                                          f"allows {most}."))
     found = pii.analyze(body).value or []
     if found:
         kinds = ", ".join(PII_NAMES.get(k, k) for k in found)

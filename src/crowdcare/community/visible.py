@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions.serialize import iso
-from crowdcare.community.eligibility import ANSWERING, Case, triage_value
+from crowdcare.community.eligibility import ANSWERING, Case
 from crowdcare.domain import Direction
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -85,5 +85,22 @@ def answer(row: m.CommunityAnswer) -> dict[str, Any]:
             "retracted_at": iso(row.retracted_at), "outcome": row.outcome}
 
 
-def topic_of(msg: m.Message) -> str | None:
-    return triage_value(msg, "intent")
+def profile(session: Session, agent: m.Agent) -> dict[str, Any]:
+    """An advocate's own profile: trust level and why, points, level, badges, preferences."""
+    from crowdcare.actions import advocates
+    from crowdcare.community import points
+
+    row = advocates.profile(session, agent)
+    total = points.total(session, agent.id)
+    number, name, nxt = points.level(total)
+    badges = session.scalars(select(m.CommunityBadge).where(
+        m.CommunityBadge.agent_id == agent.id).order_by(m.CommunityBadge.granted_at)).all()
+    return {"id": agent.id, "name": agent.name, "trust": row.trust,
+            "trust_since": iso(row.trust_since), "trust_locked": row.trust_locked,
+            "trust_reasons": row.trust_reasons, "languages": row.languages,
+            "topics": row.topics, "timezone": row.timezone,
+            "quiet_start": row.quiet_start, "quiet_end": row.quiet_end,
+            "email_alerts": row.email_alerts, "on_leaderboard": row.on_leaderboard,
+            "points": total, "level": {"number": number, "name": name, "next_at": nxt},
+            "badges": [{"badge": b.badge, "name": points.BADGES.get(b.badge, b.badge),
+                        "granted_at": iso(b.granted_at)} for b in badges]}

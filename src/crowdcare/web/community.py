@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from crowdcare import actions
 from crowdcare.actions import ActionError, advocates, answers
 from crowdcare.api.deps import Principal, get_session, principal_from_session, same_origin
-from crowdcare.community import eligibility, points, review, visible
+from crowdcare.community import drafts, eligibility, points, review, visible
 from crowdcare.community import settings as community_settings
 from crowdcare.domain import Role
 from crowdcare.events import names
@@ -109,13 +109,10 @@ def _mention_ctx(session: Session, principal: Principal, conversation_id: int) -
     answers.do_record_exposures(session, agent, [case.post])
     ws = session.get(m.Workspace, agent.workspace_id)
     settings = community_settings.of(ws)
-    from crowdcare.community import drafts
-
     return {"item": visible.mention(case, agent.id, visible.advocate_names(
                 session, agent.workspace_id), visible.public_messages(session, case.conversation)),
             "signature": community_settings.signature(settings, ws, agent.name),
-            "limit": drafts.LIMITS.get(case.conversation.channel_account.kind,
-                                       drafts.DEFAULT_LIMIT),
+            "limit": drafts.limit(case.conversation.channel_account.kind),
             "snippets": settings.snippets, "lease_minutes": settings.lease_minutes}
 
 
@@ -185,8 +182,7 @@ def check(conversation_id: int, request: Request, text: str = Form("", max_lengt
     published, problems = answers.check_draft(session, agent, case.conversation, text)
     return render(request, "community/_checks.html", {
         "problems": problems if text.strip() else [], "published": published,
-        "length": len(published), "limit": _mention_ctx(session, principal,
-                                                        conversation_id)["limit"],
+        "length": len(published), "limit": drafts.limit(case.conversation.channel_account.kind),
         "empty": not text.strip()}, principal=principal)
 
 
@@ -246,11 +242,9 @@ def my_answers(request: Request, principal: Principal = Depends(advocate_user),
 @router.get("/profile")
 def profile_page(request: Request, principal: Principal = Depends(advocate_user),
                  session: Session = Depends(get_session)):
-    from crowdcare.api.community import me
-
     agent = session.get(m.Agent, principal.agent_id)
     return _page(request, "community/profile.html", principal, session, section="profile",
-                 me_=me(session, agent), topics=advocates.TOPICS, badges=points.BADGES)
+                 me_=visible.profile(session, agent), topics=advocates.TOPICS)
 
 
 @router.post("/profile", dependencies=[Depends(check_csrf)])

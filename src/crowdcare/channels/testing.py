@@ -42,6 +42,19 @@ def serve_in_thread(app, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+async def serve_here(app) -> tuple[uvicorn.Server, asyncio.Task, str]:
+    """Serve `app` on a free loopback port in the running event loop (the demo's fake
+    platforms): (server, its task, base URL). The caller's server owns Ctrl-C."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    server.install_signal_handlers = lambda: None
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.05)
+    return server, task, f"http://127.0.0.1:{port}"
+
+
 class CallbackReceiver:
     """A business's endpoint for API-channel callbacks: records what arrives, can be told to
     answer with errors for the next N calls."""

@@ -9,7 +9,6 @@ import random
 from dataclasses import dataclass
 
 import httpx
-import uvicorn
 from sqlalchemy import select
 
 from crowdcare.actions import advocates, answers, people, replies, workspaces
@@ -87,18 +86,11 @@ def ensure(workspace_id: int, api_base: str) -> int:
 
 
 async def start(workspace_id: int, crowdcare_base: str) -> tuple[CommunityDemo, asyncio.Task]:
-    from crowdcare.channels.testing import free_port
+    from crowdcare.channels.testing import serve_here
 
-    port = free_port()
     fake = FakeX(access_token=ACCESS_TOKEN, consumer_secret=CONSUMER_SECRET, user_id=USER_ID,
                  handle=HANDLE)
-    server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    server.install_signal_handlers = lambda: None      # the crowdcare server owns Ctrl-C
-    task = asyncio.create_task(server.serve())
-    while not server.started and not task.done():
-        await asyncio.sleep(0.05)
-    fake.base = f"http://127.0.0.1:{port}"
+    server, task, fake.base = await serve_here(fake.app)
     account_id = await asyncio.to_thread(ensure, workspace_id, fake.base)
     fake.webhook_url = f"{crowdcare_base}/webhooks/x/{account_id}"
     fake.server = server

@@ -8,7 +8,6 @@ import random
 from dataclasses import dataclass
 
 import httpx
-import uvicorn
 from sqlalchemy import select
 
 from crowdcare.actions import campaigns, workspaces
@@ -62,18 +61,11 @@ def ensure_page(workspace_id: int, graph_base: str) -> int:
 
 async def start(workspace_id: int, crowdcare_base: str) -> tuple[MessengerDemo, asyncio.Task]:
     """Serve the fake Graph API on a free port in this event loop and connect the page to it."""
-    from crowdcare.channels.testing import free_port
+    from crowdcare.channels.testing import serve_here
 
-    port = free_port()
     fake = FakeGraph(page_id=PAGE_ID, page_token=PAGE_TOKEN, app_secret=APP_SECRET,
                      app_id=APP_ID, echo=True)
-    server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    server.install_signal_handlers = lambda: None      # the crowdcare server owns Ctrl-C
-    task = asyncio.create_task(server.serve())
-    while not server.started and not task.done():
-        await asyncio.sleep(0.05)
-    fake.base = f"http://127.0.0.1:{port}"
+    server, task, fake.base = await serve_here(fake.app)
     account_id = await asyncio.to_thread(ensure_page, workspace_id, fake.base)
     fake.webhook_url = f"{crowdcare_base}/webhooks/messenger/{account_id}"
     fake.server = server

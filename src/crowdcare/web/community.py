@@ -72,6 +72,20 @@ def _error(request: Request, exc: ActionError, url: str):
     return back(url)
 
 
+def _attempt(request: Request, session: Session, url: str, work):
+    """Run one action and commit: (its result, None), or (None, the page to answer with):
+    404 for what the advocate may not see, the reason as a flash for any other refusal."""
+    try:
+        result = work()
+        session.commit()
+        return result, None
+    except actions.NotFound as exc:
+        raise Refused(404, exc.reason) from None
+    except ActionError as exc:
+        session.rollback()
+        return None, _error(request, exc, url)
+
+
 # --- the queue -------------------------------------------------------------------------------
 
 def _queue(session: Session, principal: Principal) -> list[dict]:
@@ -138,16 +152,9 @@ def claim(conversation_id: int, request: Request, principal: Principal = Depends
           session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
     url = f"/community/m/{conversation_id}"
-    try:
-        case = answers.visible_case(session, agent, conversation_id)
-        answers.do_claim(session, agent, case)
-        session.commit()
-    except actions.NotFound:
-        raise Refused(404, answers.GONE) from None
-    except ActionError as exc:
-        session.rollback()
-        return _error(request, exc, url)
-    return back(url)
+    _, refused = _attempt(request, session, url, lambda: answers.do_claim(
+        session, agent, answers.visible_case(session, agent, conversation_id)))
+    return refused or back(url)
 
 
 @router.post("/m/{conversation_id}/renew", dependencies=[Depends(check_csrf)])
@@ -190,16 +197,13 @@ def check(conversation_id: int, request: Request, text: str = Form("", max_lengt
 def submit(conversation_id: int, request: Request, text: str = Form("", max_length=10000),
            principal: Principal = Depends(advocate_user), session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
-    url = f"/community/m/{conversation_id}"
-    try:
+    def work():
         case, published = answers.check_submit(session, agent, conversation_id, text)
-        row = answers.do_submit(session, agent, case, text, published)
-        session.commit()
-    except actions.NotFound:
-        raise Refused(404, answers.GONE) from None
-    except ActionError as exc:
-        session.rollback()
-        return _error(request, exc, url)
+        return answers.do_submit(session, agent, case, text, published)
+
+    row, refused = _attempt(request, session, f"/community/m/{conversation_id}", work)
+    if refused:
+        return refused
     flash(request, {"published": "Published: thank you!",
                     "pending": "Thanks! Your answer waits for a reviewer; you will see the "
                                "outcome under My answers.",
@@ -213,16 +217,11 @@ def handover(conversation_id: int, request: Request, reason: str = Form("", max_
              principal: Principal = Depends(advocate_user),
              session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
-    url = f"/community/m/{conversation_id}"
-    try:
-        case = answers.visible_case(session, agent, conversation_id)
-        answers.do_handover(session, agent, case, answers.check_reason(reason))
-        session.commit()
-    except actions.NotFound:
-        raise Refused(404, answers.GONE) from None
-    except ActionError as exc:
-        session.rollback()
-        return _error(request, exc, url)
+    _, refused = _attempt(request, session, f"/community/m/{conversation_id}",
+                          lambda: answers.do_handover(session, agent, answers.visible_case(
+                              session, agent, conversation_id), answers.check_reason(reason)))
+    if refused:
+        return refused
     flash(request, "Handed over to staff with your reason. Thank you!")
     return back("/community")
 
@@ -310,19 +309,19 @@ def lead_decide(answer_id: int, request: Request, decision: str = Form(...),
                 principal: Principal = Depends(advocate_user),
                 session: Session = Depends(get_session)):
     agent = _lead(session, principal)
-    try:
+
+    def work():
         row = answers.get_answer(session, agent.workspace_id, answer_id)
         answers.check_review(session, agent, row)
         if decision == "reject":
             answers.do_reject(session, agent, row, answers.check_reason(reason))
         else:
             answers.do_approve(session, agent, row, text or None)
-        session.commit()
-    except actions.NotFound:
-        raise Refused(404, "No such answer.") from None
-    except ActionError as exc:
-        session.rollback()
-        return _error(request, exc, "/community/review")
+        return row
+
+    row, refused = _attempt(request, session, "/community/review", work)
+    if refused:
+        return refused
     flash(request, f"Answer #{answer_id}: {row.status}.")
     return back("/community/review")
 

@@ -98,11 +98,12 @@ async def start(workspace_id: int, crowdcare_base: str) -> tuple[CommunityDemo, 
 
 
 async def _tweet(http: httpx.AsyncClient, fake: FakeX, text: str, who: tuple[str, str],
-                 n: int, minutes_ago: float = 0) -> str | None:
+                 minutes_ago: float = 0) -> str | None:
     try:
         r = await http.post(f"{fake.base}/_fake/mention", json={
-            "text": text, "handle": who[0], "name": who[1], "user_id": str(7100 + n),
-            "followers": 80 + 37 * n, "minutes_ago": minutes_ago})
+            "text": text, "handle": who[0], "name": who[1],
+            "user_id": str(7100 + PEOPLE.index(who)),   # one person, one X account
+            "followers": 80 + 37 * PEOPLE.index(who), "minutes_ago": minutes_ago})
         return r.json().get("tweet_id") if r.status_code == 200 else None
     except httpx.HTTPError:
         return None
@@ -155,7 +156,7 @@ async def seed_answers(demo: CommunityDemo, workspace_id: int) -> None:
     if await asyncio.to_thread(_seeded, workspace_id):
         return
     async with httpx.AsyncClient(timeout=10) as http:
-        tweets = [await _tweet(http, demo.fake, SAFE[i], PEOPLE[i], i, 95 - 12 * i)
+        tweets = [await _tweet(http, demo.fake, SAFE[i], PEOPLE[i], 95 - 12 * i)
                   for i in range(7)]
         conversations: list[int | None] = []
         for tweet_id in tweets:
@@ -207,7 +208,7 @@ async def seed_answers(demo: CommunityDemo, workspace_id: int) -> None:
             except Exception:  # noqa: BLE001 - the demo goes on without this one
                 pass
         for n, text in enumerate(STAFF_ONLY):   # and a few that stay with staff
-            await _tweet(http, demo.fake, text, PEOPLE[7 + n % 2], 20 + n)
+            await _tweet(http, demo.fake, text, PEOPLE[7 + n % 2])
 
 
 async def simulate(demo: CommunityDemo, workspace_id: int, rate: float, stop: asyncio.Event,
@@ -217,14 +218,12 @@ async def simulate(demo: CommunityDemo, workspace_id: int, rate: float, stop: as
     rng = random.Random(seed)
     sent = 0
     async with httpx.AsyncClient(timeout=10) as http:
-        n = 100
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), timeout=rng.expovariate(rate / 10))
                 break
             except TimeoutError:
                 pass
-            n += 1
             text = rng.choice(SAFE) if rng.random() < 0.8 else rng.choice(STAFF_ONLY)
-            sent += bool(await _tweet(http, demo.fake, text, rng.choice(PEOPLE), n))
+            sent += bool(await _tweet(http, demo.fake, text, rng.choice(PEOPLE)))
     return sent

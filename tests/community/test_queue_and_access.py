@@ -39,6 +39,7 @@ def test_without_advocates_the_community_route_falls_back_to_staff(community):
                             "size 42?", {}),
     ("VIP handle", CALM, {"handle": "bigstar"}),
     ("VIP by followers", CALM, {"followers": 2_500_000}),
+    ("a staff-only account", CALM, {"handle": "partnerco"}),
     ("technical", "@acme how do I exchange the sneakers for a size 42? the app crashes when I "
                   "log in", {}),
     ("technical: checkout", "@acme the app crashes at checkout when I log in on android", {}),
@@ -54,7 +55,8 @@ def test_angry_private_data_vip_and_technical_mentions_never_reach_the_queue(
     with db.session_scope() as session:   # the workspace's VIP list; service words, so that
         ws = session.get(m.Workspace, community.ws.id)    # only the case itself keeps it out
         ws.settings = {**(ws.settings or {}), "vip_handles": ["bigstar"],
-                       "keywords": {"service": ["ship", "exchange", "sneakers"]}}
+                       "keywords": {"service": ["ship", "exchange", "sneakers"]},
+                       "community": {"staff_only_handles": ["@PartnerCo"]}}
     community.mention(CALM, handle="calm", user_id="7007")   # the control: it does arrive
     assert [i["author"] for i in community.queue("sam@fans.test")] == ["@calm"]
     tweet = community.mention(text, **extra)

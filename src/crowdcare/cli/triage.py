@@ -120,8 +120,15 @@ def train(
                                      help="JSONL of {text, field, value} corrections"),
     use_db: bool = typer.Option(True, "--db/--no-db",
                                 help="also use the agents' corrections stored in the database"),
+    source: Path = typer.Option(None, "--source",
+                                help="corpora folder holding social/train (default "
+                                     "$CROWDCARE_CORPORA or ../shared/corpora)"),
+    extra: list[Path] = typer.Option(None, "--extra", exists=True, dir_okay=False,
+                                     help="more labelled files (the eval format) this "
+                                          "workspace may train on; repeatable"),
 ) -> None:
-    """Rebuild the model from data/ (+ corrections). Same inputs → same bytes."""
+    """Rebuild the model from the trainable sources in data/SOURCES.md (+ corrections,
+    + --extra files). Same inputs → same bytes."""
     from crowdcare.pipeline.triage import train as train_mod
     from crowdcare.pipeline.triage.model import DEFAULT_PATH
 
@@ -142,7 +149,8 @@ def train(
             merged.write_text("".join(f if f.endswith("\n") or not f else f + "\n"
                                       for f in files), encoding="utf-8")
         try:
-            train_mod.train(out, seed=seed, cap=cap, corrections=merged, log=typer.echo)
+            train_mod.train(out, seed=seed, cap=cap, corrections=merged, source=source,
+                            extra=list(extra or []), log=typer.echo)
         except (ValueError, FileNotFoundError) as e:
             fail(str(e))
 

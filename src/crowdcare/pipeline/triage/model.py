@@ -21,7 +21,8 @@ from crowdcare.pipeline.triage.text import char_grams, normalize, tokens, word_g
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_PATH = DATA_DIR / "model.json.gz"
-FORMAT = 2   # 2: per-occurrence idf over one norm per block (see sparse_features)
+FORMAT = 3   # 2: per-occurrence idf over one norm per block (see sparse_features); 3: + anger,
+             # language heads, CJK character grams
 DENSE = ("vader_compound", "vader_pos", "vader_neg", "vader_neu")
 TOKEN_CACHE = 200_000   # distinct tokens remembered (11 MB of float32 rows)
 
@@ -90,6 +91,8 @@ class Vector:
 
     words: list[int]        # word feature ids, one per occurrence (top_words reads them)
     word_norm: float
+    tokens: list[str]       # the tokens whose character pulls end `rows` (top_words)
+    char_norm: float
     rows: list[int]
     coef: list[float]
     table: np.ndarray
@@ -187,11 +190,13 @@ class Model:
         index, table, _ = cache
         word_chars, word_sq = self._word_chars, self._word_char_sq
         crows: list[int] = []
+        ctoks: list[str] = []
         extra = None
         sq = 0.0
         for t, j in zip(toks, unigrams, strict=True):
             if j is not None:   # a vocabulary word: its pull was summed at load
                 crows.append(word_chars + j)
+                ctoks.append(t)
                 sq += word_sq[j]
                 continue
             e = index.get(t)
@@ -201,16 +206,18 @@ class Model:
                     extra = pull if extra is None else extra + pull
                 else:
                     crows.append(row)
+                    ctoks.append(t)
             else:
                 row, s = e
                 crows.append(row)
+                ctoks.append(t)
             sq += s
         idf2 = self._idf2
         word_norm = math.sqrt(sum([idf2[j] for j in wids])) or 1.0
         char_norm = math.sqrt(sq) or 1.0
         if extra is not None:
             extra = extra / np.float32(char_norm)
-        return Vector(wids, word_norm, wids + self._dense_rows + crows,
+        return Vector(wids, word_norm, ctoks, char_norm, wids + self._dense_rows + crows,
                       [1.0 / word_norm] * len(wids) + list(dense)
                       + [1.0 / char_norm] * len(crows), table, extra)
 
@@ -234,22 +241,27 @@ class Model:
         return {c: x / total for c, x in zip(h["classes"], e, strict=True)}
 
     def top_words(self, v: Vector, head: str, cls, k: int = 3) -> list[str]:
-        """The words that pushed `head` towards `cls` the most (for the reasons)."""
-        if not v.words:
+        """The words that pushed `head` towards `cls` the most (for the reasons): word
+        features, and whole tokens by their character n-grams (what carries unsegmented
+        scripts and misspellings)."""
+        if not v.words and not v.tokens:
             return []
         h = self.heads[head]
         col = h["start"] + (0 if h["width"] == 1 else h["classes"].index(cls))
         sign = -1.0 if h["width"] == 1 and cls == h["classes"][0] else 1.0
         rows = v.gathered if v.gathered is not None else v.table[v.rows]
-        pulls = rows[:len(v.words), col].tolist()   # word rows lead `rows`
-        total: dict[int, float] = {}
-        for j, x in zip(v.words, pulls, strict=True):   # a repeated word pulls once per use
-            total[j] = total.get(j, 0.0) + x
-        floor = 0.02 * v.word_norm   # a share of the logit under 0.02 explains nothing
-        out: list[str] = []
-        for _, j in sorted([(-y, j) for j, x in total.items() if (y := sign * x) > floor]):
+        pulls = rows[:, col].tolist()   # word rows lead `rows`, token rows end it
+        total: dict[str, float] = {}
+        for j, x in zip(v.words, pulls, strict=False):   # a repeated word pulls once per use
             w = self.words[j].replace("<s> ", "")
-            if w not in out:
+            total[w] = total.get(w, 0.0) + x / v.word_norm
+        if v.tokens:
+            for t, x in zip(v.tokens, pulls[len(pulls) - len(v.tokens):], strict=True):
+                total[t] = total.get(t, 0.0) + x / v.char_norm
+        floor = 0.03   # a share of the logit under 0.03 explains nothing
+        out: list[str] = []
+        for _, w in sorted([(-y, w) for w, x in total.items() if (y := sign * x) > floor]):
+            if w not in ("atuser", "httpurl") and not any(w in o.split() for o in out):
                 out.append(w)
                 if len(out) == k:
                     break

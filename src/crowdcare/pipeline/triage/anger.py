@@ -80,7 +80,7 @@ def analyze(text: str, sentiment: Signal, vader_compound: float,
                                        or (language == "unknown" and text.isascii()))
     if trained:
         if p_model >= 0.35:
-            top = words() if words else []
+            top = words() if words and p_model >= 0.5 else []
             add(p_model, f"anger model p={p_model:.2f}"
                 + (f" (words: {', '.join(top)})" if top else ""))
     elif sentiment.value == "negative" and (sentiment.confidence >= 0.8

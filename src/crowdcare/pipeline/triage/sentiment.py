@@ -52,7 +52,8 @@ def analyze(text: str, language: str, model, vec, logits, dense) -> Signal:
         value = max(probs, key=probs.get)
         conf = probs[value]
         reasons = [f"model p={conf:.2f}", f"vader compound {compound:+.2f}"]
-        words = model.top_words(vec, "sentiment", value)
+        # the words that made a negative or positive call (neutral is what no word pushed)
+        words = model.top_words(vec, "sentiment", value) if value != "neutral" else []
         if words:
             reasons.append("words: " + ", ".join(words))
         if language == "unknown":

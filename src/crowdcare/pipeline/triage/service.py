@@ -62,7 +62,7 @@ class Platform(NamedTuple):
 
 
 def _greeting_only(text: str) -> bool:
-    if len(text) > 80:
+    if len(text) > 80 or text.count(" ") > 5:
         return False
     words = [w for w in GREETING_WORD.findall(text.lower()) if not w.startswith("@")]
     return bool(words) and len(words) <= 5 and all(w in GREETINGS for w in words)
@@ -82,8 +82,10 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
         what = {"postback": "a button press (postback)", "quick_reply": "a quick-reply tap",
                 "greeting": "only a greeting"}[kind]
         return Signal(False, 0.85, reasons + [f"{what}: not a request by itself"])
+    tech = keyword_pattern(keywords, "technical")   # the workspace's own products' words
     cues = sorted({m.group(0).lower() for m in SERVICE_CUES.finditer(text)}
-                  | {m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)})
+                  | {m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)}
+                  | ({m.group(0).lower() for m in tech.finditer(text)} if tech else set()))
     # topic words of a service intent ("crashing", "refund", "tracking") are weaker cues: the
     # head learned from questions, and social posts often state the problem instead
     praise = (sentiment is not None and not cues and sentiment.value == "positive"

@@ -64,6 +64,8 @@ def banking77(src: Path) -> Iterator[Row]:
     for text, label in corpora.banking77(DATA_DIR / "banking77_train.csv.gz"):
         yield Row("service_related", text, True, 0.1, "banking77")
         yield Row("intent", text, map_intent(label), 1.0, "banking77")
+        if _bucket(text, 4):   # English as customers type it to a company, not only tweets
+            yield Row("language", text, "en", 1.0, "banking77")
 
 
 def clinc150(src: Path) -> Iterator[Row]:
@@ -75,6 +77,8 @@ def clinc150(src: Path) -> Iterator[Row]:
         else:
             yield Row("service_related", text, True, 0.1, "clinc150")
             yield Row("intent", text, map_intent(label), 0.5, "clinc150")
+        if _bucket(text, 4):
+            yield Row("language", text, "en", 1.0, "clinc150")
 
 
 def vader_tweets(src: Path) -> Iterator[Row]:
@@ -118,6 +122,9 @@ def ibm_customer_care(src: Path) -> Iterator[Row]:
         if r["role"] == "client" and not report_part(r["conversation_id"]):
             yield Row("service_related", r["text"], True, 3.0, "ibm_customer_care")
             yield Row("language", r["text"], "en", 1.0, "ibm_customer_care")
+            # most care requests are a problem told calmly: the anger head must see that a
+            # negative request is not an angry one (emotion's only negatives are sad tweets)
+            yield Row("anger", r["text"], False, 0.3, "ibm_customer_care")
 
 
 def _validation_texts(src: Path) -> set[str]:

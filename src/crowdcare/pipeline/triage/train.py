@@ -44,7 +44,7 @@ C = {"sentiment": 1.0, "service_related": 2.0, "intent": 4.0, "anger": 1.0, "lan
 # Log-prior shifts added to the sentiment head's intercepts after balanced training (which
 # makes every class equally likely a priori): none so far.
 SENTIMENT_OFFSETS = {"negative": 0.0, "neutral": 0.0, "positive": 0.0}
-MAX_WORDS, MAX_CHARS, MIN_DF = 60000, 90000, 2
+MAX_WORDS, MAX_CHARS, MIN_DF = 50000, 75000, 2
 # Which rows are balanced together (each class of a group weighs the same in total): the
 # sentiment sources have their own class mixes (SemEval is 16 % negative, real complaints far
 # more), anger is balanced per language, the other heads over all their rows.

@@ -239,7 +239,7 @@ def test_triage_hears_what_messenger_says(client, page):
         by_kind[x.external_id] = x
     reasons = {k: " ".join(x.triage["service_related"]["reasons"]) for k, x in by_kind.items()}
     started = next(x for x in by_kind.values() if x.kind == "postback")
-    assert started.triage["service_related"]["value"] is False and started.route == "ignore"
+    assert started.triage["service_related"]["value"] is False and started.route == "tier1"
     assert "button press" in reasons[started.external_id]
     qr = next(x for x in by_kind.values() if x.meta.get("quick_reply_payload"))
     assert qr.triage["service_related"]["value"] is False

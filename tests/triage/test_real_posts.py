@@ -97,7 +97,10 @@ def test_button_presses_and_greetings_are_not_requests_by_themselves(text, kind)
     result, decision = decide(text, DM, kind=kind)
     assert result.service_related.value is False
     assert any("not a request by itself" in r for r in result.service_related.reasons)
-    assert decision.route == "ignore"
+    # not surely noise either: in a private thread a person (or the bot) still sees it
+    assert decision.route in ("tier1", "bot") and result.service_related.confidence < 0.8
+    _, public = decide(text, MENTION, kind=kind)
+    assert public.route == "ignore"
 
 
 @pytest.mark.parametrize("text, words", [

@@ -42,6 +42,7 @@ SERVICE_TOPICS = ("order_status", "shipping", "returns", "billing", "account", "
 # Message kinds that are not a request by themselves (Messenger's Get Started and other
 # postbacks, quick-reply taps): the conversation they open or continue is what matters.
 NOT_REQUESTS = frozenset({"postback", "quick_reply", "greeting"})
+NOT_REQUEST_CONFIDENCE = 0.6
 GREETINGS = frozenset(
     "hi hii hiii hello helo hey heya hiya yo hola buenas bonjour salut coucou hallo moin servus "
     "ciao salve olá ola oi namaste namaskar good morning afternoon evening day there team all "
@@ -81,7 +82,10 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
     if kind in NOT_REQUESTS:
         what = {"postback": "a button press (postback)", "quick_reply": "a quick-reply tap",
                 "greeting": "only a greeting"}[kind]
-        return Signal(False, 0.85, reasons + [f"{what}: not a request by itself"])
+        # not a request, yet not surely noise: in a private thread someone still looks (the
+        # route ignores only what is noise for sure), in public it is let be
+        return Signal(False, NOT_REQUEST_CONFIDENCE,
+                      reasons + [f"{what}: not a request by itself"])
     tech = keyword_pattern(keywords, "technical")   # the workspace's own products' words
     cues = sorted({m.group(0).lower() for m in SERVICE_CUES.finditer(text)}
                   | {m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)}

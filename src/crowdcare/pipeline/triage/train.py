@@ -94,10 +94,11 @@ def load_data(source: Path | None = None, seed: int = 0, cap: int | None = None,
         raise FileNotFoundError(f"training data missing under {src}: {', '.join(gone[:3])}"
                                 f"{' ...' if len(gone) > 3 else ''} (use --source DIR)")
     d = Data()
+    extras = [(path, read_extra(path)) for path in extra or []]   # a bad file fails first
     for r in _capped(sources.rows(src), cap, seed):
         d.add(r.head, r.text, r.label, r.weight, r.source)
-    for path in extra or []:
-        for head, text, label in read_extra(path):
+    for path, rows in extras:
+        for head, text, label in rows:
             d.add(head, text, label, 1.0, f"extra:{path.name}")
     if corrections:
         for head, text, label in read_corrections(corrections):

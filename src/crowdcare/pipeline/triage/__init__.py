@@ -67,17 +67,18 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     dense = sentiment.vader_dense(text)
     vec = m.vectorize(text, dense)
     logits = m.logits(vec)
-    lang = language.detect(text, m.probs(logits, "language"))
+    probs = m.all_probs(logits)
+    lang = language.detect(text, probs["language"])
 
-    sent = sentiment.analyze(text, lang.value, m, vec, logits, dense)
+    sent = sentiment.analyze(text, lang.value, m, vec, probs["sentiment"], dense)
     hits = intent.lexicon_hits(text)
-    svc = service.analyze(text, lang.value, m.probs(logits, "service_related"), ctx.keywords,
+    svc = service.analyze(text, lang.value, probs["service_related"], ctx.keywords,
                           hits, sent, service.Platform(ctx.addressed, ctx.direct,
                                                        ctx.brand_thread, ctx.kind))
-    intent_probs = m.probs(logits, "intent")
+    intent_probs = probs["intent"]
     topic = intent.analyze(text, intent_probs, bool(svc.value), lang.value, hits)
     angry = anger.analyze(text, sent, dense[0], ctx.keywords, lang.value,
-                          m.probs(logits, "anger")[True], lambda: m.top_words(vec, "anger", True))
+                          probs["anger"][True], lambda: m.top_words(vec, "anger", True))
     tech = technical.analyze(text, intent_probs, ctx.keywords)
     private = pii.analyze(text)
     if not svc.value:

@@ -91,8 +91,9 @@ class Vector:
 
     words: list[int]        # word feature ids, one per occurrence (top_words reads them)
     word_norm: float
-    tokens: list[str]       # the tokens whose character pulls end `rows` (top_words)
-    char_norm: float
+    tokens: list[tuple[int, str]]   # (its character row among the last n_chars, token) for
+    char_norm: float                # tokens outside the word vocabulary (top_words)
+    n_chars: int
     rows: list[int]
     coef: list[float]
     table: np.ndarray
@@ -201,13 +202,12 @@ class Model:
         index, table, _ = cache
         word_chars, word_sq = self._word_chars, self._word_char_sq
         crows: list[int] = []
-        ctoks: list[str] = []
+        ctoks: list[tuple[int, str]] = []
         extra = None
         sq = 0.0
         for t, j in zip(toks, unigrams, strict=True):
             if j is not None:   # a vocabulary word: its pull was summed at load
                 crows.append(word_chars + j)
-                ctoks.append(t)
                 sq += word_sq[j]
                 continue
             e = index.get(t)
@@ -216,19 +216,20 @@ class Model:
                 if row is None:
                     extra = pull if extra is None else extra + pull
                 else:
+                    ctoks.append((len(crows), t))
                     crows.append(row)
-                    ctoks.append(t)
             else:
                 row, s = e
+                ctoks.append((len(crows), t))
                 crows.append(row)
-                ctoks.append(t)
             sq += s
         idf2 = self._idf2
         word_norm = math.sqrt(sum([idf2[j] for j in wids])) or 1.0
         char_norm = math.sqrt(sq) or 1.0
         if extra is not None:
             extra = extra / np.float32(char_norm)
-        return Vector(wids, word_norm, ctoks, char_norm, wids + self._dense_rows + crows,
+        return Vector(wids, word_norm, ctoks, char_norm, len(crows),
+                      wids + self._dense_rows + crows,
                       [1.0 / word_norm] * len(wids) + list(dense)
                       + [1.0 / char_norm] * len(crows), table, extra)
 
@@ -251,10 +252,26 @@ class Model:
         total = sum(e)
         return {c: x / total for c, x in zip(classes, e, strict=True)}
 
+    def all_probs(self, logits: list[float]) -> dict[str, dict]:
+        """{head: {class: probability}} for every head, in one pass."""
+        exp = math.exp
+        out = {}
+        for name, (start, width, classes) in self._spans.items():
+            if width == 1:
+                p = 1.0 / (1.0 + exp(-logits[start]))
+                out[name] = {classes[0]: 1.0 - p, classes[1]: p}
+                continue
+            z = logits[start:start + width]
+            top = max(z)
+            e = [exp(x - top) for x in z]
+            total = sum(e)
+            out[name] = {c: x / total for c, x in zip(classes, e, strict=True)}
+        return out
+
     def top_words(self, v: Vector, head: str, cls, k: int = 3) -> list[str]:
         """The words that pushed `head` towards `cls` the most (for the reasons): word
-        features, and whole tokens by their character n-grams (what carries unsegmented
-        scripts and misspellings)."""
+        features, and tokens outside the vocabulary by their character n-grams (what carries
+        unsegmented scripts and misspellings)."""
         if not v.words and not v.tokens:
             return []
         h = self.heads[head]
@@ -262,7 +279,6 @@ class Model:
         sign = -1.0 if h["width"] == 1 and cls == h["classes"][0] else 1.0
         rows = v.gathered if v.gathered is not None else v.table[v.rows]
         pulls = rows[:, col].tolist()   # one read; word rows lead `rows`, token rows end it
-        n_tokens = len(v.tokens)
         floor = 0.03   # a share of the logit under 0.03 explains nothing
         total: dict[str, float] = {}
         wscale, cscale = sign / v.word_norm, sign / v.char_norm
@@ -271,10 +287,11 @@ class Model:
             if x * wscale > floor:
                 w = words[j]
                 total[w] = total.get(w, 0.0) + x * wscale
-        if n_tokens:
-            for t, x in zip(v.tokens, pulls[len(pulls) - n_tokens:], strict=True):
-                if x * cscale > floor:
-                    total[t] = total.get(t, 0.0) + x * cscale
+        first = len(pulls) - v.n_chars   # a word's own character pull is in its word row's
+        for i, t in v.tokens:             # company: only new tokens are read here
+            x = pulls[first + i] * cscale
+            if x > floor:
+                total[t] = total.get(t, 0.0) + x
         out: list[str] = []
         for _, w in sorted([(-y, w.replace("<s> ", "")) for w, y in total.items()]):
             if w not in ("atuser", "httpurl") and not any(w in o.split() for o in out):

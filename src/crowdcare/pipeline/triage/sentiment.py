@@ -45,10 +45,10 @@ MODEL_LANGUAGES = frozenset({"en", "es", "fr", "de", "it", "pt", "hi", "ar", "ko
 UNSURE = 0.4   # below this top probability (of three) the head does not know: `unknown`
 
 
-def analyze(text: str, language: str, model, vec, logits, dense) -> Signal:
+def analyze(text: str, language: str, model, vec, probs: dict, dense) -> Signal:
+    """`probs`: the sentiment head's probabilities for this text."""
     compound = dense[0]
     if language in MODEL_LANGUAGES or (language == "unknown" and text.isascii()):
-        probs = model.probs(logits, "sentiment")
         value = max(probs, key=probs.get)
         conf = probs[value]
         reasons = [f"model p={conf:.2f}", f"vader compound {compound:+.2f}"]

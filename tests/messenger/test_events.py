@@ -146,7 +146,8 @@ def test_standby_is_recorded_and_never_answered(client, page):
 
 def test_delivery_and_read_move_states_forward_and_a_replay_changes_nothing(client, page, cli):
     now = int(time.time() * 1000)
-    page.post(client, body(event("psid-1", {"message": {"mid": "m_in", "text": "hi"}}, ts=now)))
+    page.post(client, body(event("psid-1", {"message": {"mid": "m_in",
+                                                       "text": "hi, my order is late"}}, ts=now)))
     drain()
     conv = client.get("/api/v1/conversations", headers=page.ws.agent).json()["items"][0]
     client.post(f"/api/v1/conversations/{conv['id']}/replies", json={"text": "On it"},
@@ -224,3 +225,28 @@ def test_agent_answers_a_comment_in_public_and_in_private(client, page):
     assert private["endpoint"] == "/me/messages"
     assert private["body"]["recipient"] == {"comment_id": "55_9001"}
     assert [x.status for x in rows(m.Message, m.Message.direction == "outbound")] == ["sent"] * 2
+
+
+def test_triage_hears_what_messenger_says(client, page):
+    """A message to the page is a private message to the brand; a reply answers the page;
+    Get Started and quick-reply taps are not requests by themselves (issue #11)."""
+    for name in ("postback__get_started_with_referral", "message__quick_reply",
+                 "message__reply_to", "feed__comment"):
+        page.post(client, (FIXTURES / f"{name}.json").read_bytes())
+    drain()
+    by_kind = {}
+    for x in rows(m.Message, m.Message.direction == "inbound"):
+        by_kind[x.external_id] = x
+    reasons = {k: " ".join(x.triage["service_related"]["reasons"]) for k, x in by_kind.items()}
+    started = next(x for x in by_kind.values() if x.kind == "postback")
+    assert started.triage["service_related"]["value"] is False and started.route == "tier1"
+    assert "button press" in reasons[started.external_id]
+    qr = next(x for x in by_kind.values() if x.meta.get("quick_reply_payload"))
+    assert qr.triage["service_related"]["value"] is False
+    assert "quick-reply tap" in reasons[qr.external_id]
+    reply = by_kind["m_reply_1"]
+    assert reply.triage["service_related"]["value"] is True and reply.route != "ignore"
+    assert "a private message to the brand" in reasons["m_reply_1"]
+    assert "a reply in a thread where the brand spoke" in reasons["m_reply_1"]
+    comment = next(x for x in by_kind.values() if x.kind == "comment")
+    assert "addressed to the brand" in reasons[comment.external_id]

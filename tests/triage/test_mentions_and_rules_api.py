@@ -145,3 +145,18 @@ def test_rules_and_keywords_route_real_messages(client, workspace):
     assert got["join our sweepstakes now"].route == "ignore"
     assert client.get("/api/v1/triage/settings", headers=workspace.agent).json()[
         "keywords"]["noise"] == ["sweepstakes"]
+
+
+def test_a_mention_of_the_brands_own_handle_is_addressed_to_it(client, workspace):
+    r = client.put("/api/v1/triage/settings", headers=workspace.admin,
+                   json={"handles": ["@AcmeHelp"]})
+    assert r.status_code == 200 and r.json()["handles"] == ["acmehelp"]
+    mentions = [{"platform": "x", "id": "501", "author": "ren", "text": "@acmehelp any news?"},
+                {"platform": "x", "id": "502", "author": "ren", "text": "@pal any news?"}]
+    assert client.post("/api/v1/mentions", json=mentions,
+                       headers=workspace.agent).status_code == 202
+    drain()
+    msgs = {x.external_id: x for x in rows(m.Message)}
+    ours, theirs = msgs["x:501"].triage, msgs["x:502"].triage
+    assert "addressed to the brand" in " ".join(ours["service_related"]["reasons"])
+    assert "addressed to the brand" not in " ".join(theirs["service_related"]["reasons"])

@@ -33,9 +33,21 @@ def test_intent(text, intent):
     assert triage(text).intent.value == intent
 
 
-def test_non_english_sentiment_is_honest():
-    assert triage("배송이 너무 늦어요").sentiment.value == "unknown"
-    emoji = triage("최고예요 😍😍")
+@pytest.mark.parametrize("text, sentiment", [
+    ("배송이 일주일째 안 와요, 너무 실망이에요", "negative"),
+    ("快递太慢了，客服也不理人", "negative"),
+    ("Pésimo servicio, nunca más compro aquí", "negative"),
+    ("Super Service, vielen Dank!", "positive"),
+])
+def test_sentiment_in_the_languages_it_was_trained_on(text, sentiment):
+    r = triage(text)
+    assert r.sentiment.value == sentiment, r.sentiment
+    assert any(x.startswith("words:") for x in r.sentiment.reasons)
+
+
+def test_sentiment_without_a_model_is_honest():
+    assert triage("いつ届きますか").sentiment.value == "unknown"        # Japanese: no model
+    emoji = triage("Спасибо 😍😍")
     assert emoji.sentiment.value == "positive" and emoji.sentiment.confidence <= 0.6
     assert any("emoji" in r for r in emoji.sentiment.reasons)
 

@@ -21,9 +21,9 @@ def run(*args):
 
 
 @pytest.fixture(scope="module")
-def small_model(tmp_path_factory):
+def small_model(tmp_path_factory, shared_corpora):
     path = tmp_path_factory.mktemp("model") / "a.json.gz"
-    train.train(path, cap=CAP, log=lambda *a: None)
+    train.train(path, cap=CAP, source=shared_corpora, log=lambda *a: None)
     return path
 
 
@@ -32,18 +32,27 @@ def p_service(path, text):
     return mod.probs(mod.logits(mod.vectorize(text, vader_dense(text))), "service_related")[True]
 
 
-def test_training_is_deterministic(small_model, tmp_path):
+def test_training_is_deterministic(small_model, tmp_path, shared_corpora):
     again = tmp_path / "b.json.gz"
-    r = run("triage", "train", "--cap", CAP, "--out", again, "--no-db")
+    r = run("triage", "train", "--cap", CAP, "--out", again, "--no-db", "--source",
+            shared_corpora)
     assert r.exit_code == 0, r.output
     assert "held-out" in r.output and "wrote" in r.output
     assert again.read_bytes() == small_model.read_bytes()
     doc = json.loads(gzip.decompress(again.read_bytes()))
     assert doc["info"]["cap"] == CAP and doc["info"]["corrections"] is False
+    assert set(doc["heads"]) == {"sentiment", "service_related", "intent", "anger", "language"}
+
+
+def test_training_says_what_is_missing(tmp_path):
+    r = run("triage", "train", "--cap", CAP, "--out", tmp_path / "m.json.gz", "--no-db",
+            "--source", tmp_path)
+    assert r.exit_code == 2 and "training data missing under" in r.output
+    assert "--source DIR" in r.output
 
 
 def test_agents_corrections_feed_the_next_training(cli, workspace, client, small_model,
-                                                   tmp_path):
+                                                   tmp_path, shared_corpora):
     r = client.post(workspace.webhook, json={"id": "m1", "customer": {"id": "c1"},
                                              "text": CORRECTED}, headers=workspace.inbound)
     assert r.status_code == 200, r.text
@@ -75,7 +84,7 @@ def test_agents_corrections_feed_the_next_training(cli, workspace, client, small
     assert shown["intent"]["corrected"]["value"] == "shipping"
 
     out = tmp_path / "corrected.json.gz"
-    r = cli("triage", "train", "--cap", CAP, "--out", out)
+    r = cli("triage", "train", "--cap", CAP, "--out", out, "--source", shared_corpora)
     assert "2 stored corrections" in r.output
     doc = json.loads(gzip.decompress(out.read_bytes()))
     assert doc["info"]["corrections"] is True
@@ -147,3 +156,33 @@ def test_explain_uses_the_workspace_rules_keywords_and_vips(cli, workspace, clie
                     "--public", "--handle", "bigfan")
     assert data["route"]["team"] == "Hardware" and data["route"]["route"] == "tier2"
     assert data["triage"]["influence"]["value"] >= 0.9      # the VIP list
+
+
+def test_eval_reads_anger_and_language_and_breaks_scores_down_by_language(tmp_path):
+    f = tmp_path / "gold.jsonl"
+    rows = [
+        {"text": "you useless idiots lost my bag AGAIN!!!", "anger": True, "language": "en",
+         "sentiment": "negative"},
+        {"text": "what a lovely morning for a walk", "anger": "false", "language": "en"},
+        {"text": "진짜 화나네요 환불해 주세요", "anger": True, "language": "ko"},
+        {"text": "배송이 빨라서 좋아요", "anger": False, "language": "ko",
+         "sentiment": "positive"},
+        {"text": "¿dónde está mi pedido?", "language": "ES"},
+        {"text": "x", "language": "english"},                       # bad: not ISO 639-1
+        {"text": "y", "anger": "sometimes"},                         # bad: not a boolean
+    ]
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    r = run("triage", "eval", f, "--json", "--by", "language")
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout)
+    assert rep["rows"] == 5 and rep["bad_rows"] == 2
+    assert set(rep["anger"]) >= {"precision", "recall", "f1"} and rep["anger"]["n"] == 4
+    assert rep["language"]["n"] == 5 and 0 <= rep["language"]["accuracy"] <= 1
+    by = rep["by_language"]
+    assert set(by) == {"en", "ko", "es"}
+    assert by["en"]["rows"] == 2 and by["en"]["anger"]["n"] == 2
+    assert by["ko"]["anger"]["n"] == 2 and by["ko"]["sentiment"]["n"] == 1
+    assert by["es"]["language"]["n"] == 1 and "anger" not in by["es"]
+    text = run("triage", "eval", f, "--by", "language")
+    assert "== anger" in text.stdout and "== language ko (2 rows)" in text.stdout
+    assert run("triage", "eval", f, "--by", "colour").exit_code == 2

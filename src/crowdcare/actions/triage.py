@@ -1,8 +1,9 @@
 """Triage settings, routing rules and agents' corrections of triage results.
 
 Corrections are stored in `triage_corrections` and read by the next `crowdcare triage train`
-(the trained fields: service_related, sentiment, intent); corrections of other fields (route,
-anger, technical...) are kept for review and for the workspace's own rules.
+(the trained fields: service_related, sentiment, intent, anger, and language for the Latin-script
+languages its head tells apart); corrections of other fields (route, technical...) are kept for
+review and for the workspace's own rules.
 """
 from __future__ import annotations
 
@@ -84,8 +85,16 @@ def do_delete_rule(session: Session, row: m.RoutingRule) -> None:
 
 # --- workspace triage settings -----------------------------------------------------------
 
+def _handles(handles: list[str]) -> list[str]:
+    return sorted({h.strip().lstrip("@").lower() for h in handles
+                   if isinstance(h, str) and h.strip().lstrip("@")})
+
+
 def check_settings(keywords: dict[str, list[str]] | None,
-                   vip_handles: list[str] | None) -> dict[str, Any]:
+                   vip_handles: list[str] | None,
+                   handles: list[str] | None = None) -> dict[str, Any]:
+    """`handles`: the brand's own handles, beyond its accounts' (a listened mention that
+    names one is addressed to the brand)."""
     changes: dict[str, Any] = {}
     if keywords is not None:
         unknown = sorted(set(keywords) - set(KEYWORD_KINDS))
@@ -101,15 +110,16 @@ def check_settings(keywords: dict[str, list[str]] | None,
             clean[kind] = words
         changes["keywords"] = clean
     if vip_handles is not None:
-        changes["vip_handles"] = sorted({h.strip().lstrip("@").lower() for h in vip_handles
-                                         if isinstance(h, str) and h.strip().lstrip("@")})
+        changes["vip_handles"] = _handles(vip_handles)
+    if handles is not None:
+        changes["handles"] = _handles(handles)
     return changes
 
 
 def settings_out(ws: m.Workspace) -> dict[str, Any]:
     s = ws.settings or {}
     return {"keywords": {k: s.get("keywords", {}).get(k, []) for k in KEYWORD_KINDS},
-            "vip_handles": s.get("vip_handles", [])}
+            "vip_handles": s.get("vip_handles", []), "handles": s.get("handles", [])}
 
 
 def do_settings(session: Session, ws: m.Workspace, changes: dict[str, Any]) -> m.Workspace:

@@ -57,6 +57,8 @@ class SettingsIn(BaseModel):
     keywords: dict[str, list[str]] | None = Field(
         None, description="per kind: service, noise, technical, legal")
     vip_handles: list[str] | None = Field(None, max_length=5000)
+    handles: list[str] | None = Field(None, max_length=100,
+                                      description="the brand's own handles")
 
 
 @router.get("/api/v1/triage/settings")
@@ -68,7 +70,7 @@ def get_settings(principal: Principal = Depends(staff),
 @router.put("/api/v1/triage/settings")
 def put_settings(body: SettingsIn, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
-    changes = actions.check_settings(body.keywords, body.vip_handles)
+    changes = actions.check_settings(body.keywords, body.vip_handles, body.handles)
     ws = actions.do_settings(session, session.get(m.Workspace, principal.workspace_id), changes)
     return actions.settings_out(ws)
 

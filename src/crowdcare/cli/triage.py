@@ -36,30 +36,42 @@ def _table(name: str, rep: dict) -> list[str]:
 @app.command("eval")
 def eval_(
     file: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                help="JSONL or CSV: text + service_related/sentiment/intent/route"),
+                                help="JSONL or CSV: text + service_related/sentiment/intent/"
+                                     "route/anger/language"),
     model_path: Path = typer.Option(None, "--model", help="a model file (default: shipped)"),
+    by: str = typer.Option(None, "--by", help="'language': every score per gold language"),
     as_json: bool = JsonOpt,
 ) -> None:
     """Per-label precision/recall/F1, confusion matrices and messages per second."""
-    from crowdcare.pipeline.triage.evaluate import evaluate
+    from crowdcare.pipeline.triage.evaluate import LABELS, evaluate
 
-    report = evaluate(file, on_error=lambda m: typer.echo(m, err=True), model_path=model_path)
+    if by not in (None, "language"):
+        fail(f"--by {by!r}: only 'language' is supported")
+    report = evaluate(file, on_error=lambda m: typer.echo(m, err=True), model_path=model_path,
+                      by_language=by == "language")
     if report["rows"] == 0:
         fail(f"{file}: no usable rows")
     if as_json:
         typer.echo(json.dumps(report))
         return
-    for name in ("service_related", "sentiment", "intent", "route"):
+    for name in LABELS:
         if name in report:
             for line in _table(name, report[name]):
                 typer.echo(line)
+    for lang, rep in report.get("by_language", {}).items():
+        typer.echo(f"== language {lang} ({rep['rows']} rows): " + "; ".join(
+            f"{name} " + (f"F1 {rep[name]['f1']:.3f}" if "f1" in rep[name] else
+                          f"accuracy {rep[name]['accuracy']:.3f}" if name == "language" else
+                          f"macro-F1 {rep[name]['macro_f1']:.3f}")
+            for name in LABELS if name in rep))
     typer.echo(f"rows {report['rows']} (skipped {report['bad_rows']}), "
                f"{report['messages_per_second']:.0f} messages/second")
 
 
 @app.command("corpus")
 def corpus(
-    name: str = typer.Argument(..., help="tweeteval | clinc150 | banking77 | vader"),
+    name: str = typer.Argument(..., help="tweeteval, umsab, nsmc, kote, emotion, care, airline, "
+                                            "chinese, hindi, clinc150, banking77, vader"),
     out: Path = typer.Option(..., "--out", help="the eval JSONL to write"),
     source: Path = typer.Option(None, "--source",
                                 help="corpora folder (default $CROWDCARE_CORPORA or "
@@ -108,8 +120,15 @@ def train(
                                      help="JSONL of {text, field, value} corrections"),
     use_db: bool = typer.Option(True, "--db/--no-db",
                                 help="also use the agents' corrections stored in the database"),
+    source: Path = typer.Option(None, "--source",
+                                help="corpora folder holding social/train (default "
+                                     "$CROWDCARE_CORPORA or ../shared/corpora)"),
+    extra: list[Path] = typer.Option(None, "--extra", exists=True, dir_okay=False,
+                                     help="more labelled files (the eval format) this "
+                                          "workspace may train on; repeatable"),
 ) -> None:
-    """Rebuild the model from data/ (+ corrections). Same inputs → same bytes."""
+    """Rebuild the model from the trainable sources in data/SOURCES.md (+ corrections,
+    + --extra files). Same inputs → same bytes."""
     from crowdcare.pipeline.triage import train as train_mod
     from crowdcare.pipeline.triage.model import DEFAULT_PATH
 
@@ -130,7 +149,8 @@ def train(
             merged.write_text("".join(f if f.endswith("\n") or not f else f + "\n"
                                       for f in files), encoding="utf-8")
         try:
-            train_mod.train(out, seed=seed, cap=cap, corrections=merged, log=typer.echo)
+            train_mod.train(out, seed=seed, cap=cap, corrections=merged, source=source,
+                            extra=list(extra or []), log=typer.echo)
         except (ValueError, FileNotFoundError) as e:
             fail(str(e))
 

@@ -51,6 +51,9 @@ class InboundMessage:
     metadata: dict[str, Any] = field(default_factory=dict)
     standby: bool = False              # seen while another app owns the thread: record, never answer
     referral: Referral | None = None   # a postback/message that carries an entry-point referral
+    # What the platform says about who it is for (triage reads these, pipeline/context.py):
+    addressed: bool = False            # written to the brand: a DM, its page, its post, its @handle
+    reply_to_brand: bool = False       # answers something the brand wrote (its tweet, its message)
 
 
 @dataclass

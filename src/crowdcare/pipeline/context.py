@@ -43,6 +43,7 @@ def prefetch(session: Session, workspace_id: int) -> None:
     _settings(session, workspace_id)
     _rules(session, workspace_id)
     _has_advocates(session, workspace_id)
+    own_handles(session, workspace_id)
 
 
 def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:
@@ -52,15 +53,55 @@ def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage
     return conversation.customer.vip or (bool(handle) and handle in vip_handles)
 
 
+def own_handles(session: Session, workspace_id: int) -> frozenset[str]:
+    """The brand's own handles, lower-case without '@': the workspace's `handles` setting and
+    each of its channel accounts' configured handle (read once per unit of work)."""
+    def load() -> frozenset[str]:
+        handles = set(_settings(session, workspace_id).get("handles", []))
+        for config in session.scalars(select(m.ChannelAccount.config).where(
+                m.ChannelAccount.workspace_id == workspace_id)):
+            if isinstance(config, dict) and config.get("handle"):
+                handles.add(str(config["handle"]))
+        return frozenset(h.lower().lstrip("@") for h in handles if h)
+    return db.once(session, ("own_handles", workspace_id), load)
+
+
+def _mentions(text: str, handles: frozenset[str]) -> bool:
+    return "@" in text and any(f"@{h}" in text.lower() for h in handles)
+
+
+def _brand_spoke_last(conversation: m.Conversation) -> bool:
+    """The brand wrote in this conversation after the customer's last message."""
+    last, inbound = conversation.last_message_at, conversation.last_inbound_at
+    return last is not None and (inbound is None or last > inbound)
+
+
+def _kind(event: InboundMessage) -> str:
+    if event.kind == "postback":
+        return "postback"
+    if "quick_reply_payload" in event.metadata:
+        return "quick_reply"
+    return event.kind
+
+
 def for_triage(session: Session, conversation: m.Conversation,
                event: InboundMessage) -> TriageContext:
+    """Everything triage weighs besides the text, including what the platform says: who the
+    message was written to, whether it answers the brand, what kind of event it is."""
     settings = _settings(session, conversation.workspace_id)
     waiting = (utcnow() - event.sent_at).total_seconds() / 60 if event.sent_at else 0.0
+    text = event.text or ""
+    addressed = event.addressed or (
+        "@" in text and _mentions(text, own_handles(session, conversation.workspace_id)))
     return TriageContext(
         channel=conversation.channel_account.kind, public=event.public,
         followers=event.sender.followers, verified=event.sender.verified,
         vip=is_vip(session, conversation, event), handle=event.sender.handle,
         keywords=settings.get("keywords", {}), waiting_minutes=max(0.0, waiting),
+        addressed=addressed, direct=addressed and not event.public,
+        brand_thread=event.reply_to_brand or (
+            event.reply_to is not None and _brand_spoke_last(conversation)),
+        kind=_kind(event),
     )
 
 

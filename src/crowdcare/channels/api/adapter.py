@@ -109,6 +109,7 @@ class ApiChannelAdapter(ChannelAdapter):
                 attachments=m.attachments,
                 reply_to=m.reply_to,
                 metadata=m.metadata,
+                addressed=True,   # sent to the brand through its own integration
             )
             for m in _batch(payload).messages
         ]

@@ -119,7 +119,9 @@ def messaging_event(ev: dict[str, Any], page_id: str | None, entry_time: Any,
             external_id=mid, sender=sender, text=msg.get("text") or "", sent_at=at,
             kind="message", attachments=_attachments(msg.get("attachments")),
             reply_to=_str(reply_to.get("mid")), metadata=metadata, standby=standby,
-            referral=referral(sender, ref, at) if ref else None)
+            referral=referral(sender, ref, at) if ref else None, addressed=True,
+            # a reply in a one-to-one thread answers the page, unless it quotes itself
+            reply_to_brand=bool(reply_to.get("mid")) and not reply_to.get("is_self_reply"))
 
     if isinstance(ev.get("postback"), dict):
         pb = ev["postback"]
@@ -131,7 +133,8 @@ def messaging_event(ev: dict[str, Any], page_id: str | None, entry_time: Any,
         return InboundMessage(
             external_id=mid, sender=sender, text=pb.get("title") or payload or "", sent_at=at,
             kind="postback", metadata={"payload": payload}, standby=standby,
-            referral=referral(sender, ref, at, new_thread=True) if ref else None)
+            referral=referral(sender, ref, at, new_thread=True) if ref else None,
+            addressed=True)
 
     if isinstance(ev.get("referral"), dict):
         if not sender_id:
@@ -212,14 +215,14 @@ def feed_change(change: dict[str, Any], page_id: str | None) -> ChannelEvent:
             external_id=comment_id, sender=sender, text=text, sent_at=at, kind="comment",
             public=True, attachments=attachments, reply_to=parent,
             url=url or f"https://www.facebook.com/{comment_id}",
-            metadata={"post_id": _str(value.get("post_id"))})
+            metadata={"post_id": _str(value.get("post_id"))}, addressed=True)
     post_id = _str(value.get("post_id"))
     if not post_id:
         return Unsupported(f"feed.{item}", "no post_id")
     return InboundMessage(
         external_id=post_id, sender=sender, text=text, sent_at=at, kind="post", public=True,
         attachments=attachments, url=value.get("permalink_url")
-        or f"https://www.facebook.com/{post_id}", metadata={"item": item})
+        or f"https://www.facebook.com/{post_id}", metadata={"item": item}, addressed=True)
 
 
 def parse(payload: dict[str, Any], page_id: str | None = None) -> list[ChannelEvent]:

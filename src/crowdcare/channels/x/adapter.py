@@ -169,6 +169,8 @@ class XAdapter(ChannelAdapter):
                          if m.get("media_url_https")],
             metadata={"platform": "x", "lang": tweet.get("lang"),
                       "quote": bool(tweet.get("is_quote_status"))},
+            addressed=True,   # only tweets that mention or answer us get here
+            reply_to_brand=str(tweet.get("in_reply_to_user_id_str") or "") == cfg.user_id,
         )
 
     def _dm(self, cfg: XConfig, dm: Mapping[str, Any], users: Mapping[str, Any]) -> ChannelEvent:
@@ -197,6 +199,7 @@ class XAdapter(ChannelAdapter):
         return InboundMessage(
             external_id=dm_id, sender=_user(u), text=data.get("text") or "", sent_at=_when(dm),
             kind="dm", public=False, attachments=attachments, metadata={"platform": "x"},
+            addressed=True,
         )
 
     # -- out -----------------------------------------------------------------------------

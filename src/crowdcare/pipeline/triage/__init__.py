@@ -34,6 +34,11 @@ class TriageContext:
     # per workspace: {"service": [...], "noise": [...], "technical": [...], "legal": [...]}
     keywords: dict[str, list[str]] = field(default_factory=dict)
     waiting_minutes: float = 0.0
+    # What the platform knows (pipeline/context.py); the defaults say nothing: text only.
+    addressed: bool = False      # written to the brand: its @handle, page, post or inbox
+    direct: bool = False         # a private message to the brand (DM, Messenger, API)
+    brand_thread: bool = False   # a reply in a thread where the brand spoke
+    kind: str = "message"        # message | postback | quick_reply | mention | reply | comment...
 
 
 def load() -> None:
@@ -59,18 +64,21 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     ctx = ctx or TriageContext()
     text = text or ""
     m = model.get()
-    lang = language.detect(text)
     dense = sentiment.vader_dense(text)
     vec = m.vectorize(text, dense)
     logits = m.logits(vec)
+    probs = m.all_probs(logits)
+    lang = language.detect(text, probs["language"])
 
-    sent = sentiment.analyze(text, lang.value, m, vec, logits, dense)
+    sent = sentiment.analyze(text, lang.value, m, vec, probs["sentiment"], dense)
     hits = intent.lexicon_hits(text)
-    svc = service.analyze(text, lang.value, m.probs(logits, "service_related"), ctx.keywords,
-                          hits, sent)
-    intent_probs = m.probs(logits, "intent")
+    svc = service.analyze(text, lang.value, probs["service_related"], ctx.keywords,
+                          hits, sent, service.Platform(ctx.addressed, ctx.direct,
+                                                       ctx.brand_thread, ctx.kind))
+    intent_probs = probs["intent"]
     topic = intent.analyze(text, intent_probs, bool(svc.value), lang.value, hits)
-    angry = anger.analyze(text, sent, dense[0], ctx.keywords)
+    angry = anger.analyze(text, sent, dense[0], ctx.keywords, lang.value,
+                          probs["anger"][True], lambda: m.top_words(vec, "anger", True))
     tech = technical.analyze(text, intent_probs, ctx.keywords)
     private = pii.analyze(text)
     if not svc.value:
@@ -80,7 +88,7 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
                else f"a complaint (p={topic.confidence:.2f})"
                if topic.value == "complaint" and topic.confidence >= COMPLAINT_CONFIDENT
                else None)
-        if why:
+        if why and ctx.kind not in service.NOT_REQUESTS:
             svc = Signal(True, 0.7, svc.reasons + [f"overruled: {why}"])
             topic = intent.analyze(text, intent_probs, True, lang.value, hits)
     infl = influence.analyze(ctx.followers, ctx.verified, ctx.vip)

@@ -1,13 +1,15 @@
 """`crowdcare triage eval`: score triage (and routing) against labelled rows.
 
 Input: JSONL or CSV with a `text` column plus any of `service_related`, `sentiment`, `intent`,
-`route`; optional context columns `public`, `followers`, `verified`, `vip`, `channel`.
-Rows that cannot be read are reported one by one and skipped; they never stop the run.
+`route`, `anger` (true/false), `language` (ISO 639-1); optional context columns `public`,
+`followers`, `verified`, `vip`, `channel`. Rows that cannot be read are reported one by one and
+skipped; they never stop the run. `by_language` adds every score per gold language.
 """
 from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +23,11 @@ LABELS = {
     "sentiment": SENTIMENTS,
     "intent": INTENTS,
     "route": tuple(r.value for r in Route),
+    "anger": (False, True),
+    "language": None,   # any ISO 639-1 code
 }
+BINARY = ("service_related", "anger")
+_ISO = re.compile(r"[a-z]{2}")
 _TRUE, _FALSE = {"true", "1", "yes", "y", "t"}, {"false", "0", "no", "n", "f", ""}
 
 
@@ -54,8 +60,10 @@ def _parse(raw: dict) -> Row:
         v = raw.get(name)
         if v is None or v == "":
             continue
-        v = _bool(v) if name == "service_related" else str(v).strip().lower()
-        if v not in allowed:
+        v = _bool(v) if name in BINARY else str(v).strip().lower()
+        if name == "language" and not _ISO.fullmatch(v):
+            raise ValueError(f"`language` is {v!r}; expected an ISO 639-1 code such as 'en'")
+        if allowed is not None and v not in allowed:
             raise ValueError(f"`{name}` is {v!r}; expected one of {', '.join(map(str, allowed))}")
         gold[name] = v
     if not gold:
@@ -118,16 +126,36 @@ def _scores(gold: list, pred: list, labels: tuple, binary: bool) -> dict:
     return out
 
 
-def evaluate(path: Path, on_error=None, model_path: Path | None = None) -> dict:
+def _report(gold: dict[str, list], pred: dict[str, list], vader_pred: list[str]) -> dict:
+    report: dict = {}
+    for k, labels in LABELS.items():
+        if gold[k]:
+            if labels is None:   # language: whatever codes occur
+                labels = tuple(sorted(set(gold[k])))
+            report[k] = _scores(gold[k], pred[k], labels, binary=k in BINARY)
+    if vader_pred and "sentiment" in report:
+        report["sentiment"]["vader_baseline_macro_f1"] = _scores(
+            gold["sentiment"], vader_pred, SENTIMENTS, False)["macro_f1"]
+    return report
+
+
+def evaluate(path: Path, on_error=None, model_path: Path | None = None,
+             by_language: bool = False) -> dict:
     from crowdcare.pipeline.route import RouteContext, route
     from crowdcare.pipeline.triage import TriageContext, load, model, sentiment, triage
 
     if model_path:
         model.use(model_path)
     load()
-    gold: dict[str, list] = {k: [] for k in LABELS}
-    pred: dict[str, list] = {k: [] for k in LABELS}
-    vader_pred: list[str] = []
+    # per group ("all", and each gold language when asked): gold, predictions, VADER's
+    groups: dict[str, tuple[dict, dict, list]] = {}
+
+    def group(name: str) -> tuple[dict, dict, list]:
+        if name not in groups:
+            groups[name] = ({k: [] for k in LABELS}, {k: [] for k in LABELS}, [])
+        return groups[name]
+
+    counts: dict[str, int] = {}
     bad, elapsed, n = 0, 0.0, 0
     for line, row in read_rows(path):
         if isinstance(row, str):
@@ -148,19 +176,25 @@ def evaluate(path: Path, on_error=None, model_path: Path | None = None) -> dict:
         n += 1
         got = {"service_related": result.service_related.value,
                "sentiment": result.sentiment.value, "intent": result.intent.value,
-               "route": decision.route if decision else None}
-        for k, v in row.gold.items():
-            gold[k].append(v)
-            pred[k].append(got[k])
-        if "sentiment" in row.gold:
-            vader_pred.append(sentiment._band(sentiment.vader_dense(row.text)[0], 0.05))
-    report: dict = {}
-    for k, labels in LABELS.items():
-        if gold[k]:
-            report[k] = _scores(gold[k], pred[k], labels, binary=(k == "service_related"))
-    if vader_pred:
-        report["sentiment"]["vader_baseline_macro_f1"] = _scores(
-            gold["sentiment"], vader_pred, SENTIMENTS, False)["macro_f1"]
+               "route": decision.route if decision else None,
+               "anger": result.anger.value, "language": result.language.value}
+        names = ["all"]
+        if by_language:
+            names.append(str(row.gold.get("language", "unlabelled")))
+        vader = (sentiment._band(sentiment.vader_dense(row.text)[0], 0.05)
+                 if "sentiment" in row.gold else None)
+        for name in names:
+            gold, pred, vader_pred = group(name)
+            counts[name] = counts.get(name, 0) + 1
+            for k, v in row.gold.items():
+                gold[k].append(v)
+                pred[k].append(got[k])
+            if vader:
+                vader_pred.append(vader)
+    report = _report(*groups["all"]) if "all" in groups else {}
+    if by_language:
+        report["by_language"] = {name: {**_report(*g), "rows": counts[name]}
+                                 for name, g in sorted(groups.items()) if name != "all"}
     report["rows"] = n
     report["bad_rows"] = bad
     report["messages_per_second"] = round(n / elapsed, 1) if elapsed else 0.0

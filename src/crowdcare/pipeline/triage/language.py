@@ -1,10 +1,14 @@
-"""Language: script fast path, a common-word fast path for short Latin-script posts, then
-lingua (low-accuracy mode, restricted to LANGUAGES) — and `unknown` when unsure.
+"""Language: script first, then the trained language head (character n-grams of real tweets
+in en es fr de it pt and romanised Hindi), a common-word vote for short posts, then lingua
+(low-accuracy mode, restricted to LANGUAGES) — and `unknown` when unsure.
 
 Lingua's low-accuracy mode is fast but guesses wildly on a few words ("thanks!" → Turkish),
-and social posts are short: so Hangul/Devanagari/Kana/Han/Arabic are decided by script, a
-short text made of a language's most common words is decided by those words, and a lingua
-answer below MIN_CONFIDENCE is reported as `unknown` with the guess in the reasons.
+knows Hindi only in Devanagari, and social posts are short and code-mixed: so Hangul/
+Devanagari/Kana/Han/Arabic are decided by script; the head, which read "kya hua yaar" and
+"app crashes when I log in" as the tweets they are, decides when it is sure (it costs nothing:
+its outputs come with the other heads'); a short text made of a language's most common words
+is decided by those words; lingua decides the rest, its answer below MIN_CONFIDENCE reported
+as `unknown` with the guess in the reasons. Romanised Hindi is reported as `hi`.
 """
 from __future__ import annotations
 
@@ -18,10 +22,12 @@ from crowdcare.domain import Signal
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "tr")
 SCRIPT_LANGUAGES = ("ru", "ar", "hi", "ko", "zh", "ja")
 MIN_CONFIDENCE = 0.5
-# ASCII-only text whose words are mostly known English words is English unless lingua is at
-# least this sure of another language ("app crashes when I log in, error 500" is not German).
+# Lingua below this, and the language head leaning to another language: the head's lean wins.
 ENGLISH_OVERRIDE = 0.9
-ENGLISH_SURE = 0.75   # this share of known English words decides without lingua
+# the language head decides from this probability; English, by far the most common language
+# on the channels and lingua's costliest case, from less (the head's classes are balanced, so
+# its English probability does not carry that prior)
+HEAD_SURE, HEAD_SURE_EN = 0.9, 0.75
 
 _SCRIPTS = (  # (language, script name, pattern); kana before Han: Japanese mixes both
     ("ko", "Hangul", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
@@ -54,6 +60,9 @@ COMMON = {
           "quando porque como ainda muito você".split(),
     "nl": "de het een en is niet ik mijn je voor met op dank bedankt hallo bestelling "
           "waar wanneer waarom hoe nog heel".split(),
+    "hi": "hai hain nahi nahin kya kyun kyu mera meri mere tum aap hum yaar bhai kar karo "
+          "raha rahi tha thi ho gaya gayi abhi kab kaise kaha kahan aur bhi ko se ka ki ke "
+          "mein bahut accha acha bhejo paisa".split(),
 }
 _COMMON_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _words in COMMON.items():
@@ -118,31 +127,20 @@ def _by_common_words(words: list[str]) -> Signal | None:
     return None
 
 
-_english: frozenset[str] | None = None
-
-
-def english_words() -> frozenset[str]:
-    """Known English words: the trained model's ASCII unigrams (mostly English corpora) plus
-    COMMON["en"], minus the other languages' common words."""
-    global _english
-    if _english is None:
-        from crowdcare.pipeline.triage import model
-
-        others = {w for lang, ws in COMMON.items() if lang != "en" for w in ws}
-        words = {w for w in model.get().words if " " not in w and w.isascii() and len(w) > 1}
-        _english = frozenset((words | set(COMMON["en"])) - (others - set(COMMON["en"])))
-    return _english
-
-
-def _english_share(words: list[str]) -> float:
-    known = english_words()
-    return len([w for w in words if w in known]) / len(words)
-
-
 _NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+", re.IGNORECASE)
 
 
-def detect(text: str) -> Signal:
+def _by_head(probs: dict | None) -> Signal | None:
+    if not probs:
+        return None
+    best = max(probs, key=probs.get)
+    if probs[best] >= (HEAD_SURE_EN if best == "en" else HEAD_SURE):
+        return Signal(best, round(probs[best], 3), [f"language model {best} {probs[best]:.2f}"])
+    return None
+
+
+def detect(text: str, head: dict | None = None) -> Signal:
+    """`head`: the language head's probabilities for this text (model.probs), if at hand."""
     if "http" in text or "www." in text or "@" in text or "#" in text:
         text = _NOT_LANGUAGE.sub(" ", text)   # links, handles and hashtags are no language
     s = _by_script(text)
@@ -151,28 +149,30 @@ def detect(text: str) -> Signal:
     words = _WORD.findall(text.lower())
     if not words:
         return Signal("unknown", 0.0, ["no letters"])
+    if len(words) >= 3:
+        s = _by_head(head)
+        if s:
+            return s
     if len(words) <= 12:  # long texts: lingua is reliable and more precise than word votes
         s = _by_common_words(words)
         if s:
             return s
-    if len(words) >= 3 and text.isascii():
-        # plain-ASCII text made of known English words: English, without asking lingua
-        # (the common case on an English brand's channels, and lingua's most costly one)
-        share = _english_share(words)
-        if share >= ENGLISH_SURE:
-            return Signal("en", round(min(0.95, 0.5 + share * 0.45), 3),
-                          [f"English words {share:.0%} (ASCII text)"])
+    s = _by_head(head)
+    if s:
+        return s
     if sum(len(w) for w in words) < 4:
         return Signal("unknown", 0.1, ["too short to tell"])
     d = detector()
     values = d.compute_language_confidence_values(text)
     top = values[0]
     code = _CODES[top.language]
-    if code != "en" and top.value < ENGLISH_OVERRIDE and text.isascii():
-        share = _english_share(words)
-        if share >= (0.5 if len(words) <= 3 else 0.6):
-            return Signal("en", round(min(0.9, 0.4 + share / 2), 3),
-                          [f"English words {share:.0%} (ASCII text)",
+    if head and top.value < ENGLISH_OVERRIDE:
+        # lingua unsure and the head leaning elsewhere (romanised Hindi, which lingua cannot
+        # name; plain English that lingua calls German): the head's lean wins
+        best = max(head, key=head.get)
+        if best != code and head[best] >= 0.6:
+            return Signal(best, round(head[best], 3),
+                          [f"language model {best} {head[best]:.2f}",
                            f"lingua guessed {code} {top.value:.2f}: overruled"])
     if top.value < MIN_CONFIDENCE:
         return Signal("unknown", round(top.value, 3),

@@ -21,9 +21,10 @@ from crowdcare.pipeline.triage.text import char_grams, normalize, tokens, word_g
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_PATH = DATA_DIR / "model.json.gz"
-FORMAT = 2   # 2: per-occurrence idf over one norm per block (see sparse_features)
+FORMAT = 3   # 2: per-occurrence idf over one norm per block (see sparse_features); 3: + anger,
+             # language heads, CJK character grams
 DENSE = ("vader_compound", "vader_pos", "vader_neg", "vader_neu")
-TOKEN_CACHE = 200_000   # distinct tokens remembered (11 MB of float32 rows)
+TOKEN_CACHE = 100_000   # distinct tokens remembered (9 MB of float32 rows)
 
 
 def occurrences(text: str, word_vocab: dict[str, int]
@@ -90,6 +91,9 @@ class Vector:
 
     words: list[int]        # word feature ids, one per occurrence (top_words reads them)
     word_norm: float
+    tokens: list[tuple[int, str]]   # (its character row among the last n_chars, token) for
+    char_norm: float                # tokens outside the word vocabulary (top_words)
+    n_chars: int
     rows: list[int]
     coef: list[float]
     table: np.ndarray
@@ -106,12 +110,14 @@ class Model:
             raise ValueError(f"triage model format {doc.get('format')!r}, expected {FORMAT}: "
                              "run `crowdcare triage train`")
         self.words: list[str] = doc["words"]
-        self.chars: list[str] = doc["chars"]
+        chars: list[str] = doc["chars"]   # only their ids are kept
         self.word_vocab = {f: i for i, f in enumerate(self.words)}
         n_words = len(self.words)
-        self.char_vocab = {f: n_words + i for i, f in enumerate(self.chars)}
-        n = n_words + len(self.chars)
+        self.char_vocab = {f: n_words + i for i, f in enumerate(chars)}
+        n = n_words + len(chars)
         self.heads: dict[str, dict] = doc["heads"]
+        self._spans = {name: (h["start"], h["width"], tuple(h["classes"]))
+                       for name, h in self.heads.items()}
         self.k = k = doc["outputs"]
         self.idf = _unb64(doc["idf"], np.float32).astype(np.float32)
         self.idf2 = self.idf * self.idf
@@ -127,30 +133,39 @@ class Model:
         self._word_chars = n_words + len(DENSE)   # row of word j's character pull: + j
         pulls, sq = self._char_pulls(self.words)
         self._word_char_sq = sq
-        self._head = np.vstack([self.scaled[:n_words], self.dense, pulls])
+        head = np.vstack([self.scaled[:n_words], self.dense, pulls])
+        self._head_rows = len(head)
         self._lock = threading.Lock()
-        self._new_token_cache()
+        self._new_token_cache(head)
 
     def _char_pulls(self, tokens_: list[str]) -> tuple[np.ndarray, list[float]]:
-        """Each token's character-gram pull (rows) and sum of squared idf, in one gather."""
-        grams = [char_ids(t, self.char_vocab) if " " not in t else () for t in tokens_]
-        flat = [g for gs in grams for g in gs]
-        idf2 = self._idf2
-        sq = [sum([idf2[g] for g in gs]) for gs in grams]
+        """Each token's character-gram pull (rows) and sum of squared idf, a few thousand
+        tokens at a time (one gather for all 60,000 words would hold ~90 MB at once)."""
         pulls = np.zeros((len(tokens_), self.k), dtype=np.float32)
-        has = [i for i, gs in enumerate(grams) if gs]
-        if has:
-            starts = np.cumsum([0] + [len(grams[i]) for i in has[:-1]])
-            pulls[has] = np.add.reduceat(self.scaled[flat], starts, axis=0)
+        idf2 = self._idf2
+        sq: list[float] = []
+        for lo in range(0, len(tokens_), 4096):
+            grams = [char_ids(t, self.char_vocab) if " " not in t else ()
+                     for t in tokens_[lo:lo + 4096]]
+            sq.extend([sum([idf2[g] for g in gs]) for gs in grams])
+            has = [i for i, gs in enumerate(grams) if gs]
+            if has:
+                flat = np.fromiter((g for i in has for g in grams[i]), dtype=np.int64)
+                starts = np.cumsum([0] + [len(grams[i]) for i in has[:-1]])
+                pulls[[lo + i for i in has]] = np.add.reduceat(self.scaled[flat], starts,
+                                                               axis=0)
         return pulls, sq
 
-    def _new_token_cache(self) -> None:
+    def _new_token_cache(self, head: np.ndarray | None = None) -> None:
         # token → (row, sum of its grams' squared idf) for tokens outside the vocabulary.
         # Rows are written once and never changed; a full table is replaced, not reused, so a
-        # message that took the old one still reads what it expects.
-        table = np.zeros((len(self._head) + TOKEN_CACHE, self.k), dtype=np.float32)
-        table[:len(self._head)] = self._head
-        self._cache = ({}, table, [len(self._head)])
+        # message that took the old one still reads what it expects. The vocabulary's rows
+        # lead every table (copied from the last one: kept once, not twice).
+        if head is None:
+            head = self._cache[1][:self._head_rows]
+        table = np.zeros((self._head_rows + TOKEN_CACHE, self.k), dtype=np.float32)
+        table[:self._head_rows] = head
+        self._cache = ({}, table, [self._head_rows])
 
     def clear_cache(self) -> None:
         with self._lock:
@@ -187,6 +202,7 @@ class Model:
         index, table, _ = cache
         word_chars, word_sq = self._word_chars, self._word_char_sq
         crows: list[int] = []
+        ctoks: list[tuple[int, str]] = []
         extra = None
         sq = 0.0
         for t, j in zip(toks, unigrams, strict=True):
@@ -200,9 +216,11 @@ class Model:
                 if row is None:
                     extra = pull if extra is None else extra + pull
                 else:
+                    ctoks.append((len(crows), t))
                     crows.append(row)
             else:
                 row, s = e
+                ctoks.append((len(crows), t))
                 crows.append(row)
             sq += s
         idf2 = self._idf2
@@ -210,7 +228,8 @@ class Model:
         char_norm = math.sqrt(sq) or 1.0
         if extra is not None:
             extra = extra / np.float32(char_norm)
-        return Vector(wids, word_norm, wids + self._dense_rows + crows,
+        return Vector(wids, word_norm, ctoks, char_norm, len(crows),
+                      wids + self._dense_rows + crows,
                       [1.0 / word_norm] * len(wids) + list(dense)
                       + [1.0 / char_norm] * len(crows), table, extra)
 
@@ -223,33 +242,59 @@ class Model:
 
     def probs(self, logits: list[float], head: str) -> dict:
         """{class: probability} for one head."""
-        h = self.heads[head]
-        z = logits[h["start"]:h["start"] + h["width"]]
-        if h["width"] == 1:  # binary head: one logit for the second class
-            p = 1.0 / (1.0 + math.exp(-z[0]))
-            return {h["classes"][0]: 1.0 - p, h["classes"][1]: p}
+        start, width, classes = self._spans[head]
+        if width == 1:  # binary head: one logit for the second class
+            p = 1.0 / (1.0 + math.exp(-logits[start]))
+            return {classes[0]: 1.0 - p, classes[1]: p}
+        z = logits[start:start + width]
         top = max(z)
         e = [math.exp(x - top) for x in z]
         total = sum(e)
-        return {c: x / total for c, x in zip(h["classes"], e, strict=True)}
+        return {c: x / total for c, x in zip(classes, e, strict=True)}
+
+    def all_probs(self, logits: list[float]) -> dict[str, dict]:
+        """{head: {class: probability}} for every head, in one pass."""
+        exp = math.exp
+        out = {}
+        for name, (start, width, classes) in self._spans.items():
+            if width == 1:
+                p = 1.0 / (1.0 + exp(-logits[start]))
+                out[name] = {classes[0]: 1.0 - p, classes[1]: p}
+                continue
+            z = logits[start:start + width]
+            top = max(z)
+            e = [exp(x - top) for x in z]
+            total = sum(e)
+            out[name] = {c: x / total for c, x in zip(classes, e, strict=True)}
+        return out
 
     def top_words(self, v: Vector, head: str, cls, k: int = 3) -> list[str]:
-        """The words that pushed `head` towards `cls` the most (for the reasons)."""
-        if not v.words:
+        """The words that pushed `head` towards `cls` the most (for the reasons): word
+        features, and tokens outside the vocabulary by their character n-grams (what carries
+        unsegmented scripts and misspellings)."""
+        if not v.words and not v.tokens:
             return []
         h = self.heads[head]
         col = h["start"] + (0 if h["width"] == 1 else h["classes"].index(cls))
         sign = -1.0 if h["width"] == 1 and cls == h["classes"][0] else 1.0
         rows = v.gathered if v.gathered is not None else v.table[v.rows]
-        pulls = rows[:len(v.words), col].tolist()   # word rows lead `rows`
-        total: dict[int, float] = {}
-        for j, x in zip(v.words, pulls, strict=True):   # a repeated word pulls once per use
-            total[j] = total.get(j, 0.0) + x
-        floor = 0.02 * v.word_norm   # a share of the logit under 0.02 explains nothing
+        pulls = rows[:, col].tolist()   # one read; word rows lead `rows`, token rows end it
+        floor = 0.03   # a share of the logit under 0.03 explains nothing
+        total: dict[str, float] = {}
+        wscale, cscale = sign / v.word_norm, sign / v.char_norm
+        words = self.words
+        for j, x in zip(v.words, pulls, strict=False):   # a repeated word pulls once per use
+            if x * wscale > floor:
+                w = words[j]
+                total[w] = total.get(w, 0.0) + x * wscale
+        first = len(pulls) - v.n_chars   # a word's own character pull is in its word row's
+        for i, t in v.tokens:             # company: only new tokens are read here
+            x = pulls[first + i] * cscale
+            if x > floor:
+                total[t] = total.get(t, 0.0) + x
         out: list[str] = []
-        for _, j in sorted([(-y, j) for j, x in total.items() if (y := sign * x) > floor]):
-            w = self.words[j].replace("<s> ", "")
-            if w not in out:
+        for _, w in sorted([(-y, w.replace("<s> ", "")) for w, y in total.items()]):
+            if w not in ("atuser", "httpurl") and not any(w in o.split() for o in out):
                 out.append(w)
                 if len(out) == k:
                     break

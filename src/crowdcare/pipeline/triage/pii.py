@@ -20,7 +20,9 @@ STREET = re.compile(
     r"|\b(?:rue|avenue|boulevard|calle|avenida|via|rua|plaza)\s+(?:[\w'-]+\s+){0,3}\d{0,4}",
     re.UNICODE)
 ORDER = re.compile(
-    r"#\s?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b"   # a hashtag is no order number: needs a digit
+    # "#A12345678", "#NW-1002", "#55123": a code with four digits or more; not a hashtag
+    # ("#seniors2016", "#Decision2016") nor a year alone ("#2016")
+    r"#\s?(?!(?:19|20)\d\d\b)(?-i:[A-Z]{0,4}-?\d{4,}[A-Z0-9-]*)\b"
     r"|\b(?:order|ord|pedido|commande|bestellung|ordine|encomenda|bestelling|invoice|"
     r"tracking|ticket|case|rma)\s*(?:no\.?|number|num|nr\.?|n°|id|#|:)?\s*:?\s*"
     r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b"

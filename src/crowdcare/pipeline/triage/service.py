@@ -1,16 +1,24 @@
 """Service-related: is the writer asking the brand for help (question, problem, complaint,
-request), or is it noise (praise, chatter, news, spam, marketing)?
+request, a follow-up in a thread with the brand), or is it noise (praise, chatter, news, spam,
+marketing, people talking to each other)?
 
-The trained head gives a probability; cue words that almost always mean "help me" nudge it;
+The trained head gives a probability from the words (it learned from real care conversations
+against random tweets); cue words that almost always mean "help me" nudge it; what the platform
+says nudges it too (a private message to the brand, a reply in a thread where the brand spoke,
+a post addressed to its handle); a button press or a bare greeting is not a request by itself;
 the workspace's own keyword lists (ctx.keywords["service"] / ["noise"]) decide outright.
 """
 from __future__ import annotations
 
 import math
+import re
+from typing import NamedTuple
 
 from crowdcare.domain import Signal
 from crowdcare.pipeline.triage.technical import DEFAULT as PROBLEM_WORDS
 from crowdcare.pipeline.triage.text import keyword_pattern, lexicon
+
+GREETING_WORD = re.compile(r"@?\w+")
 
 SERVICE_CUES = lexicon([
     "refund", "tracking", "track my", "my order", "my package", "my parcel", "my delivery",
@@ -31,32 +39,85 @@ SERVICE_CUES = lexicon([
 
 
 SERVICE_TOPICS = ("order_status", "shipping", "returns", "billing", "account", "technical")
+# Message kinds that are not a request by themselves (Messenger's Get Started and other
+# postbacks, quick-reply taps): the conversation they open or continue is what matters.
+NOT_REQUESTS = frozenset({"postback", "quick_reply", "greeting"})
+NOT_REQUEST_CONFIDENCE = 0.6
+GREETINGS = frozenset(
+    "hi hii hiii hello helo hey heya hiya yo hola buenas bonjour salut coucou hallo moin servus "
+    "ciao salve olá ola oi namaste namaskar good morning afternoon evening day there team all "
+    "guys everyone dear sir madam admin please pls thanks thank you".split()
+    + ["안녕하세요", "안녕", "你好", "您好", "嗨", "नमस्ते", "مرحبا", "السلام"])
+# log-odds each platform signal adds (a private message to a brand is almost always for it)
+DIRECT, BRAND_THREAD, ADDRESSED = 1.5, 2.0, 0.5
+# a negative post written to someone (the platform says so, or it opens with an @handle, as a
+# tweet to a company does) is how a complaint reads, sarcasm included
+COMPLAINT = 1.0
+
+
+class Platform(NamedTuple):
+    addressed: bool = False
+    direct: bool = False
+    brand_thread: bool = False
+    kind: str = "message"
+
+
+def _greeting_only(text: str) -> bool:
+    if len(text) > 80 or text.count(" ") > 5:
+        return False
+    words = [w for w in GREETING_WORD.findall(text.lower()) if not w.startswith("@")]
+    return bool(words) and len(words) <= 5 and all(w in GREETINGS for w in words)
+
+
+def _logit(p: float) -> float:
+    return math.log(max(p, 1e-6) / max(1 - p, 1e-6))
 
 
 def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]],
             topic_hits: dict[str, list[str]] | None = None,
-            sentiment: Signal | None = None) -> Signal:
+            sentiment: Signal | None = None, platform: Platform = Platform()) -> Signal:
     p = probs[True]
     reasons = [f"model p={p:.2f}"]
+    kind = "greeting" if platform.kind == "message" and _greeting_only(text) else platform.kind
+    if kind in NOT_REQUESTS:
+        what = {"postback": "a button press (postback)", "quick_reply": "a quick-reply tap",
+                "greeting": "only a greeting"}[kind]
+        # not a request, yet not surely noise: in a private thread someone still looks (the
+        # route ignores only what is noise for sure), in public it is let be
+        return Signal(False, NOT_REQUEST_CONFIDENCE,
+                      reasons + [f"{what}: not a request by itself"])
+    tech = keyword_pattern(keywords, "technical")   # the workspace's own products' words
     cues = sorted({m.group(0).lower() for m in SERVICE_CUES.finditer(text)}
-                  | {m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)})
+                  | {m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)}
+                  | ({m.group(0).lower() for m in tech.finditer(text)} if tech else set()))
     # topic words of a service intent ("crashing", "refund", "tracking") are weaker cues: the
     # head learned from questions, and social posts often state the problem instead
     praise = (sentiment is not None and not cues and sentiment.value == "positive"
               and sentiment.confidence >= 0.7)
     topics = [] if praise else sorted(
         {w for t in SERVICE_TOPICS for w in (topic_hits or {}).get(t, ())} - set(cues))
+    z = _logit(p)
     if cues or topics:
-        z = (math.log(max(p, 1e-6) / max(1 - p, 1e-6)) + 1.5 * min(2, len(cues))
-             + 1.0 * min(2, len(topics)))
-        p = 1 / (1 + math.exp(-z))
+        z += 1.5 * min(2, len(cues)) + 1.0 * min(2, len(topics))
         if cues:
             reasons.append("cue words: " + ", ".join(cues[:4]))
         if topics:
             reasons.append("service topic words: " + ", ".join(topics[:4]))
-    if praise and p >= 0.5:
-        z = math.log(max(p, 1e-6) / max(1 - p, 1e-6)) - 1.0   # praise, not a request
-        p = 1 / (1 + math.exp(-z))
+    for on, points, why in ((platform.direct, DIRECT, "a private message to the brand"),
+                            (platform.brand_thread, BRAND_THREAD,
+                             "a reply in a thread where the brand spoke"),
+                            (platform.addressed and not platform.direct, ADDRESSED,
+                             "addressed to the brand")):
+        if on:
+            z += points
+            reasons.append(f"{why} (+{points:g})")
+    if (sentiment is not None and sentiment.value == "negative" and sentiment.confidence >= 0.6
+            and (platform.addressed or text.lstrip().startswith("@"))):
+        z += COMPLAINT
+        reasons.append(f"negative and addressed to someone: a complaint (+{COMPLAINT:g})")
+    p = 1 / (1 + math.exp(-z))
+    if praise and p >= 0.5 and not platform.brand_thread:
+        p = 1 / (1 + math.exp(-(_logit(p) - 1.0)))   # praise, not a request
         reasons.append(f"positive, no request words (p={p:.2f})")
     conf_cap = 1.0
     if language not in ("en", "unknown") and not cues:

@@ -6,6 +6,7 @@ cannot drift apart.
 """
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -18,7 +19,10 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def normalize(text: str) -> str:
-    """Lower-case; collapse what varies without meaning (links, handles, numbers)."""
+    """Lower-case; collapse what varies without meaning (links, handles, numbers, HTML
+    entities that some exports keep)."""
+    if "&" in text:
+        text = html.unescape(text)
     text = text.lower()
     if "http" in text or "www." in text:   # most posts have no link nor handle: skip those
         text = _URL.sub(" httpurl ", text)
@@ -41,14 +45,29 @@ def word_grams(toks: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+MAX_TOKEN = 60   # characters of one token that make character n-grams (a run of Han text
+                 # is one token: its n-grams stay linear in the text, bounded per token)
+
+
 def char_grams(token: str) -> list[str]:
-    """A token's character 3-5-grams, its edges marked by spaces. Character n-grams carry
-    misspellings, inflections and scripts without spaces (CJK), which a tweet-sized word
-    model misses; a one-character token has none (except CJK)."""
+    """A token's character n-grams, its edges marked by spaces: 3-5-grams in alphabetic
+    scripts; 1-3-grams in Han/Kana text (no spaces between words: a character or two is a
+    word) and 2-4-grams in Hangul (syllables are dense). They carry misspellings, inflections
+    and unsegmented scripts, which a tweet-sized word model misses."""
     if len(token) < 2 and not _CJK.match(token):
         return []
+    token = token[:MAX_TOKEN]
+    if _HAN.match(token):
+        lo, hi = 1, 3
+    elif _HANGUL.match(token):
+        lo, hi = 2, 4
+    else:
+        lo, hi = 3, 5
     w = " " + token + " "
-    return [w[i:i + n] for n in range(3, min(5, len(w)) + 1) for i in range(len(w) - n + 1)]
+    return [g for n in range(lo, min(hi, len(w)) + 1) for i in range(len(w) - n + 1)
+            if (g := w[i:i + n]) != " "]
 
 
 _LEX_TOKEN = re.compile(r"[\w*]+(?:'[\w*]+)*")

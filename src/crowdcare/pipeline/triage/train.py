@@ -1,4 +1,5 @@
-"""`crowdcare triage train`: rebuild model.json.gz from the data shipped in data/.
+"""`crowdcare triage train`: rebuild model.json.gz from the trainable sources (sources.py,
+data/SOURCES.md), the agents' corrections and a workspace's `--extra` files.
 
 Deterministic by construction: inputs are sorted, sampling is by a hash of the text (no RNG),
 the lbfgs solver is deterministic, and the file is written without timestamps. Same data and
@@ -22,8 +23,8 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from crowdcare.pipeline.triage import corpora
-from crowdcare.pipeline.triage.corpora import INTENTS, SENTIMENTS, map_intent, valence_class
+from crowdcare.pipeline.triage import corpora, sources
+from crowdcare.pipeline.triage.corpora import INTENTS, SENTIMENTS
 from crowdcare.pipeline.triage.model import (
     DATA_DIR,
     DENSE,
@@ -34,97 +35,93 @@ from crowdcare.pipeline.triage.model import (
     sparse_features,
 )
 from crowdcare.pipeline.triage.sentiment import vader_dense
-from crowdcare.pipeline.triage.service import SERVICE_CUES
 from crowdcare.pipeline.triage.text import char_grams, normalize, tokens, word_grams
 
-HEADS = {"sentiment": list(SENTIMENTS), "service_related": [False, True], "intent": list(INTENTS)}
-C = {"sentiment": 2.0, "service_related": 4.0, "intent": 4.0}
-SENTIMENT_BAND = 0.5   # VADER tweets: mean valence |v| <= 0.5 is neutral
-# VADER's own lexicon (7,500 words, emoticons and slang with human valence ratings, MIT) as
-# one-word sentiment rows: the head then knows words the 4,200 tweets never used.
-LEXICON_WEIGHT = 0.5
-# Log-prior shifts of the sentiment head (added to its intercepts). The training tweets are
-# more polar than social posts at large; these were chosen on a hash-half of TweetEval val
-# (docs/triage.md reports the other half separately), a one-off choice of two numbers.
-SENTIMENT_OFFSETS = {"negative": -0.75, "neutral": 0.0, "positive": -1.0}
-MAX_WORDS, MAX_CHARS, MIN_DF = 30000, 40000, 2
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "hi")   # the language head: Latin script
+HEADS = {"sentiment": list(SENTIMENTS), "service_related": [False, True], "intent": list(INTENTS),
+         "anger": [False, True], "language": list(LANGUAGES)}
+C = {"sentiment": 1.0, "service_related": 2.0, "intent": 4.0, "anger": 1.0, "language": 2.0}
+# Log-prior shifts added to the sentiment head's intercepts after balanced training (which
+# makes every class equally likely a priori): none so far.
+SENTIMENT_OFFSETS = {"negative": 0.0, "neutral": 0.0, "positive": 0.0}
+MAX_WORDS, MAX_CHARS, MIN_DF = 50000, 75000, 2
+# Which rows are balanced together (each class of a group weighs the same in total): the
+# sentiment sources have their own class mixes (SemEval is 16 % negative, real complaints far
+# more), anger is balanced per language, the other heads over all their rows.
+ANGER_GROUP = {"kote": "ko"}
 
 
 @dataclass
 class Data:
-    """Rows per head: (text, label, weight)."""
+    """Rows per head: (text, label, weight, balancing group)."""
 
-    rows: dict[str, list[tuple[str, object, float]]] = field(
+    rows: dict[str, list[tuple[str, object, float, str]]] = field(
         default_factory=lambda: defaultdict(list))
     corrected: set[str] = field(default_factory=set)   # always trained on, never held out
 
-    def add(self, head: str, text: str, label, weight: float = 1.0) -> None:
+    def add(self, head: str, text: str, label, weight: float = 1.0, source: str = "") -> None:
         if text:
-            self.rows[head].append((text, label, weight))
+            self.rows[head].append((text, label, weight, source))
 
 
 def held_out(text: str, seed: int) -> bool:
     return zlib.crc32(f"{seed}:{text}".encode()) % 10 == 0
 
 
-def _capped(pairs, cap: int | None, seed: int):
-    """At most `cap` texts per label, chosen by hash (stable under file order)."""
-    by_label: dict[str, list[str]] = defaultdict(list)
-    for text, label in pairs:
-        by_label[label].append(text)
-    for label in sorted(by_label):
-        texts = sorted(set(by_label[label]), key=lambda t: (zlib.crc32(f"{seed}|{t}".encode()), t))
-        for text in texts[:cap]:
-            yield text, label
+def _capped(rows, cap: int | None, seed: int):
+    """At most `cap` rows per (source, head, label), chosen by hash (stable under file
+    order): small trainings for tests."""
+    if not cap:
+        yield from rows
+        return
+    by: dict[tuple, list] = defaultdict(list)
+    for r in rows:
+        by[(r.source, r.head, str(r.label))].append(r)
+    for key in sorted(by):
+        chosen = sorted(by[key], key=lambda r: (zlib.crc32(f"{seed}|{r.text}".encode()),
+                                                 r.text))
+        yield from chosen[:cap]
 
 
-def load_data(data_dir: Path = DATA_DIR, seed: int = 0, cap: int | None = None,
-              corrections: Path | None = None, correction_weight: float = 10.0) -> Data:
-    """Assemble the training rows. `cap` limits rows per source label (tests train small)."""
+def load_data(source: Path | None = None, seed: int = 0, cap: int | None = None,
+              corrections: Path | None = None, correction_weight: float = 10.0,
+              extra: list[Path] | None = None) -> Data:
+    """Assemble the training rows: every trainable source (sources.py), the agents'
+    corrections, and a workspace's `extra` labelled files (evaluation format)."""
+    src = corpora.source_dir(source)
+    gone = sources.missing(src)
+    if gone:
+        raise FileNotFoundError(f"training data missing under {src}: {', '.join(gone[:3])}"
+                                f"{' ...' if len(gone) > 3 else ''} (use --source DIR)")
     d = Data()
-    # Banking/CLINC queries: people asking a company for something (service), and intent.
-    for text, label in _capped(corpora.banking77(data_dir / "banking77_train.csv.gz"),
-                               cap or 40, seed):
-        d.add("service_related", text, True)
-        d.add("intent", text, map_intent(label))
-    clinc = list(corpora.clinc150(data_dir / "clinc150_train_val.json.gz",
-                                  ("train", "val", "oos_train", "oos_val")))
-    # every out-of-scope query (200): the only "asks someone, but not us" examples there are
-    capped = list(_capped([r for r in clinc if r[1] != "oos"], cap or 30, seed))
-    capped += list(_capped([r for r in clinc if r[1] == "oos"], cap or None, seed))
-    for text, label in capped:
-        if label == "oos":  # out-of-scope: the nearest thing to "not for us" in question form
-            d.add("service_related", text, False, 2.0)
-            d.add("intent", text, "other", 0.5)
-        else:
-            d.add("service_related", text, True, 0.5)
-            d.add("intent", text, map_intent(label), 0.5)
-    tweets = list(corpora.vader_tweets(data_dir / "vader_tweets_groundtruth.tsv.gz"))
-    if cap:
-        tweets = [t for t in tweets if zlib.crc32(t[0].encode()) % max(1, 4200 // cap) == 0]
-    for text, v in tweets:
-        d.add("sentiment", text, valence_class(v, SENTIMENT_BAND))
-        # Tweets are chatter, praise, news; the few that ask a company for help are dropped
-        # rather than mislabelled as noise.
-        if not SERVICE_CUES.search(text):
-            d.add("service_related", text, False)
-            d.add("intent", text, "praise" if v >= 2 else "complaint" if v <= -2 else "other",
-                  0.3)
-    if LEXICON_WEIGHT:
-        lex = list(corpora.vader_lexicon(data_dir / "vader_lexicon.txt.gz"))
-        if cap:  # small test trainings: a hash-chosen slice of the lexicon
-            lex = [r for r in lex if zlib.crc32(r[0].encode()) % max(1, 7500 // (cap * 10)) == 0]
-        for word, v in lex:
-            d.add("sentiment", word, valence_class(v, SENTIMENT_BAND), LEXICON_WEIGHT)
-    for row in corpora.examples(data_dir / "examples.jsonl"):
-        for head in HEADS:
-            if head in row:
-                d.add(head, row["text"], row[head], 3.0)
+    extras = [(path, read_extra(path)) for path in extra or []]   # a bad file fails first
+    for r in _capped(sources.rows(src), cap, seed):
+        d.add(r.head, r.text, r.label, r.weight, r.source)
+    for path, rows in extras:
+        for head, text, label in rows:
+            d.add(head, text, label, 1.0, f"extra:{path.name}")
     if corrections:
         for head, text, label in read_corrections(corrections):
-            d.add(head, text, label, correction_weight)
+            d.add(head, text, label, correction_weight, "corrections")
             d.corrected.add(text)
     return d
+
+
+def read_extra(path: Path) -> list[tuple[str, str, object]]:
+    """A labelled file in the evaluation format (JSONL or CSV: text + labels): every label
+    that names a trained head becomes a row. A bad line stops with its line number."""
+    from crowdcare.pipeline.triage.evaluate import read_rows
+
+    out = []
+    for n, row in read_rows(path):
+        if isinstance(row, str):
+            raise ValueError(f"{path}:{n}: {row}")
+        for head, value in row.gold.items():
+            if head == "language" and value not in LANGUAGES:
+                continue   # other languages are told by their script or by lingua
+            if head in HEADS:
+                out.append((head, row.text, value))
+    return out
 
 
 def read_corrections(path: Path) -> list[tuple[str, str, object]]:
@@ -140,9 +137,9 @@ def read_corrections(path: Path) -> list[tuple[str, str, object]]:
                 head, text, value = row["field"], row["text"], row["value"]
             except (ValueError, KeyError, TypeError) as e:
                 raise ValueError(f"{path}:{n}: not a correction row ({e})") from None
-            if head not in HEADS:
+            if head not in HEADS or (head == "language" and value not in LANGUAGES):
                 continue
-            if head == "service_related" and isinstance(value, str):
+            if head in ("service_related", "anger") and isinstance(value, str):
                 value = value.strip().lower() in ("true", "1", "yes")
             if value not in HEADS[head]:
                 raise ValueError(f"{path}:{n}: {value!r} is not a {head} value {HEADS[head]}")
@@ -178,13 +175,34 @@ def _matrix(texts, word_vocab, char_vocab, idf, dense) -> sparse.csr_matrix:
                              dtype=np.float64)
 
 
+def _balanced(head: str, rows: list) -> list[float]:
+    """Row weights after balancing: within each group, every class weighs the same in
+    total (so the head's prior is flat and survives a shift in the class mix)."""
+    def group(r) -> str:
+        if head == "sentiment":
+            return r[3]
+        if head == "anger":
+            return ANGER_GROUP.get(r[3], "en")
+        return ""
+    if head == "intent":
+        return [r[2] for r in rows]
+    total: dict[tuple, float] = defaultdict(float)
+    classes: dict[str, set] = defaultdict(set)
+    for r in rows:
+        total[(group(r), str(r[1]))] += r[2]
+        classes[group(r)].add(str(r[1]))
+    size = {g: sum(total[(g, c)] for c in cs) for g, cs in classes.items()}
+    return [r[2] * size[g] / (len(classes[g]) * total[(g, str(r[1]))])
+            for r in rows for g in (group(r),)]
+
+
 def train(out: Path = DATA_DIR / "model.json.gz", seed: int = 0, cap: int | None = None,
           corrections: Path | None = None, correction_weight: float = 10.0,
-          data_dir: Path = DATA_DIR, log=print) -> dict:
-    data = load_data(data_dir, seed, cap, corrections, correction_weight)
+          source: Path | None = None, extra: list[Path] | None = None, log=print) -> dict:
+    data = load_data(source, seed, cap, corrections, correction_weight, extra)
     train_rows, test_rows = {}, {}
     for head, rows in data.rows.items():
-        rows = sorted(rows, key=lambda r: (r[0], str(r[1]), r[2]))
+        rows = sorted(rows, key=lambda r: (r[0], str(r[1]), r[2], r[3]))
         test = [r[0] not in data.corrected and held_out(r[0], seed) for r in rows]
         train_rows[head] = [r for r, t in zip(rows, test, strict=True) if not t]
         test_rows[head] = [r for r, t in zip(rows, test, strict=True) if t]
@@ -197,18 +215,20 @@ def train(out: Path = DATA_DIR / "model.json.gz", seed: int = 0, cap: int | None
     idf = np.array([math.log((1 + n_docs) / (1 + df[f])) + 1 for f in words]
                    + [math.log((1 + n_docs) / (1 + df["\0" + f])) + 1 for f in chars],
                    dtype=np.float32)
-    dense_of = {t: vader_dense(t) for t in texts}
+    all_texts = sorted(set(texts) | {r[0] for rows in test_rows.values() for r in rows})
+    dense_of = {t: vader_dense(t) for t in all_texts}
+    X_all = _matrix(texts, word_vocab, char_vocab, idf, [dense_of[t] for t in texts])
+    index = {t: i for i, t in enumerate(texts)}
     n = len(words) + len(chars)
 
     heads, w_cols, d_cols, biases = {}, [], [], []
     start = 0
     for head, classes in HEADS.items():
-        rows = train_rows[head]
-        X = _matrix([r[0] for r in rows], word_vocab, char_vocab, idf,
-                    [dense_of[r[0]] for r in rows])
+        rows = train_rows.get(head, [])
+        X = X_all[[index[r[0]] for r in rows]]
         y = np.array([classes.index(r[1]) for r in rows])
-        clf = LogisticRegression(C=C[head], max_iter=3000, tol=1e-5, random_state=seed)
-        clf.fit(X, y, sample_weight=np.array([r[2] for r in rows]))
+        clf = LogisticRegression(C=C[head], max_iter=3000, tol=1e-4, random_state=seed)
+        clf.fit(X, y, sample_weight=np.array(_balanced(head, rows)))
         if list(clf.classes_) != list(range(len(classes))):
             raise ValueError(f"{head}: some classes have no training rows: {clf.classes_}")
         coef = clf.coef_  # (1, n+dense) for binary heads, (k, n+dense) otherwise
@@ -221,7 +241,7 @@ def train(out: Path = DATA_DIR / "model.json.gz", seed: int = 0, cap: int | None
         biases.extend(intercepts)
         heads[head] = {"classes": classes, "start": start, "width": coef.shape[0]}
         start += coef.shape[0]
-        log(f"trained {head}: {len(rows)} rows, {Counter(str(r[1]) for r in rows)}")
+        log(f"trained {head}: {len(rows)} rows, {dict(sorted(Counter(str(r[1]) for r in rows).items()))}")
 
     weights = np.hstack(w_cols).astype(np.float16)
     doc = {
@@ -230,8 +250,10 @@ def train(out: Path = DATA_DIR / "model.json.gz", seed: int = 0, cap: int | None
         "dense": [round(float(x), 6) for x in np.hstack(d_cols).ravel()],
         "bias": [round(float(x), 6) for x in biases],
         "info": {"seed": seed, "cap": cap, "corrections": bool(corrections),
-                 "sentiment_band": SENTIMENT_BAND, "lexicon_weight": LEXICON_WEIGHT,
-                 "sentiment_offsets": SENTIMENT_OFFSETS,
+                 "extra": [p.name for p in extra or []],
+                 "sentiment_band": sources.SENTIMENT_BAND,
+                 "lexicon_weight": sources.LEXICON_WEIGHT,
+                 "sentiment_offsets": SENTIMENT_OFFSETS, "C": C,
                  "train_rows": {h: len(r) for h, r in sorted(train_rows.items())},
                  "features": n},
     }
@@ -244,7 +266,8 @@ def train(out: Path = DATA_DIR / "model.json.gz", seed: int = 0, cap: int | None
 
 
 def _held_out_scores(doc: dict, test_rows: dict, out: Path) -> dict[str, float]:
-    """Score the held-out rows with the file as written, then record the scores in it."""
+    """Score the held-out rows with the file as written, then record the scores in it: each
+    head's, and sentiment and anger per source (the languages differ in what they reach)."""
     save(doc, out)
     m = read(out)
     scores = {}
@@ -252,14 +275,28 @@ def _held_out_scores(doc: dict, test_rows: dict, out: Path) -> dict[str, float]:
         if not rows:
             continue
         pred = []
-        for text, _, _ in rows:
+        for text, *_ in rows:
             p = m.probs(m.logits(m.vectorize(text, vader_dense(text))), head)
             pred.append(str(max(p, key=p.get)))
         gold = [str(r[1]) for r in rows]
-        if head == "service_related":
-            scores[f"{head}_f1"] = f1_score(gold, pred, pos_label="True", zero_division=0)
-        else:
-            scores[f"{head}_macro_f1"] = f1_score(gold, pred, average="macro", zero_division=0)
+        binary = head in ("service_related", "anger")
+        name = f"{head}_f1" if binary else f"{head}_macro_f1"
+        scores[name] = _f1(gold, pred, binary)
+        if head in ("sentiment", "anger"):
+            by: dict[str, list[int]] = defaultdict(list)
+            for i, r in enumerate(rows):
+                by[r[3]].append(i)
+            for src, idx in sorted(by.items()):
+                g = [gold[i] for i in idx]
+                if len(idx) >= 50 and len(set(g)) > 1:
+                    scores[f"{name}:{src}"] = _f1(g, [pred[i] for i in idx], binary)
     doc["info"]["held_out"] = {k: round(v, 4) for k, v in scores.items()}
     save(doc, out)
     return scores
+
+
+def _f1(gold: list[str], pred: list[str], binary: bool) -> float:
+    if binary:
+        return float(f1_score(gold, pred, pos_label="True", zero_division=0))
+    return float(f1_score(gold, pred, average="macro", labels=sorted(set(gold)),
+                          zero_division=0))

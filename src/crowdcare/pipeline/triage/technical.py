@@ -5,15 +5,22 @@ from __future__ import annotations
 from crowdcare.domain import Signal
 from crowdcare.pipeline.triage.text import keyword_pattern, lexicon
 
-DEFAULT = lexicon([
+# A problem only an expert can solve: one of these words is enough.
+STRONG = [
+    "error code", "stack trace", "exception", "crash", "crashes", "crashing", "crashed",
+    "firmware", "won't pair", "factory reset", "update failed", "not loading", "timeout",
+    "server error", "bug", "glitch", "Fehler", "erreur", "오류", "에러", "버그", "त्रुटि", "错误",
+    "报错", "崩溃", "固件",
+]
+# Technical topics: two of them (or one with the intent head's belief) make it technical.
+WEAK = [
     "api", "sdk", "webhook", "endpoint", "integration", "oauth", "token", "ssl", "dns",
-    "error code", "stack trace", "exception", "crash", "crashes", "crashing", "firmware",
-    "driver", "bluetooth", "wifi", "wi-fi", "pairing", "won't pair", "sync", "reboot",
-    "factory reset", "install", "installation", "update failed", "not loading", "timeout",
-    "server error", "500", "502", "503", "404", "401", "403", "bug", "glitch", "plugin",
-    "configuration", "config", "router", "port", "ios", "android", "browser", "cache",
-    "Fehler", "erreur", "error", "오류", "에러", "버그", "त्रुटि", "错误", "报错", "崩溃", "固件",
-])
+    "driver", "bluetooth", "wifi", "wi-fi", "pairing", "sync", "reboot", "install",
+    "installation", "500", "502", "503", "404", "401", "403", "plugin", "configuration",
+    "config", "router", "port", "ios", "android", "browser", "cache", "error",
+]
+DEFAULT = lexicon(STRONG + WEAK)   # every technical word (service.py reads them as cues)
+_STRONG = frozenset(w.lower() for w in STRONG)
 
 
 def analyze(text: str, intent_probs: dict, keywords: dict[str, list[str]]) -> Signal:
@@ -28,7 +35,7 @@ def analyze(text: str, intent_probs: dict, keywords: dict[str, list[str]]) -> Si
         reasons.append("workspace technical words: " + ", ".join(hits[:4]))
     words = sorted({m.group(0).lower() for m in DEFAULT.finditer(text)})
     if words:
-        score = min(1.0, score + 0.35 * len(words))
+        score = min(1.0, score + sum(0.5 if w in _STRONG else 0.3 for w in words))
         reasons.append("technical words: " + ", ".join(words[:4]))
     value = score >= 0.5
     return Signal(value, round(score if value else 1 - score, 3), reasons or ["no technical cues"])

@@ -176,7 +176,7 @@ def test_a_session_whose_agent_became_an_advocate_is_refused(client, shop, db):
     from crowdcare.store import db as store_db
     from crowdcare.store import models as m
 
-    say(client, shop, 1, "Hi")
+    say(client, shop, 1, "Hi, where is my parcel?")
     cid = first_conversation(client, shop)
     login(client, "ana@acme-apparel.test")
     good = csrf(client)
@@ -282,7 +282,7 @@ def test_a_message_of_another_customer_is_not_served_as_a_fragment(client, shop)
 def test_presence_socket_refuses_strangers_and_other_workspaces(client, shop, rival):
     from starlette.websockets import WebSocketDisconnect
 
-    say(client, shop, 1, "Hi")
+    say(client, shop, 1, "Hi, where is my parcel?")
     cid = first_conversation(client, shop)
     client.cookies.clear()
     with pytest.raises(WebSocketDisconnect), client.websocket_connect(f"/web/presence/{cid}") as s:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crowdcare.store import models as m
+from crowdcare.store import search
 
 
 @dataclass
@@ -19,7 +20,7 @@ class ConversationFilter:
     language: str | None = None
     route: str | None = None
     customer_id: int | None = None
-    q: str | None = None                 # customer name or message text
+    q: str | None = None                 # full-text: names, handles, messages, tags, orders
     sort: str = "priority"               # priority | recent
     limit: int = 50
     offset: int = 0
@@ -47,12 +48,10 @@ def conversations(session: Session, workspace_id: int,
     if f.customer_id is not None:
         query = query.where(C.customer_id == f.customer_id)
     if f.q:
-        like = f"%{f.q.lower()}%"
-        texts = select(m.Message.conversation_id).where(
-            m.Message.workspace_id == workspace_id, func.lower(m.Message.text).like(like))
-        names = select(m.Customer.id).where(
-            m.Customer.workspace_id == workspace_id, func.lower(m.Customer.name).like(like))
-        query = query.where(or_(C.id.in_(texts), C.customer_id.in_(names)))
+        found = search.conversation_ids(session, workspace_id, f.q)
+        if found is None:
+            return [], 0
+        query = query.where(C.id.in_(found))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     order = (C.priority.desc(), C.last_message_at.desc(), C.id.desc()) if f.sort == "priority" \
         else (C.last_message_at.desc(), C.id.desc())

@@ -1,0 +1,158 @@
+"""Inbox search with the database's own full-text engine: SQLite FTS5, PostgreSQL tsvector
+(GIN). What is searched: message text, customer names and emails, identities' handles and
+display names, ticket tags and order numbers (migration 0004 builds the indexes).
+
+A query is split into words the way both engines split text (at punctuation, so
+"NW-1001" is "nw 1001"); a word mixing letters and digits also matches written together
+("NW1001" finds "NW-1001" and "nw1001"); the last word matches as a prefix, as the agent
+types. `highlight` marks the same matches in what the list shows."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from sqlalchemy import Select, select, text, union
+from sqlalchemy.orm import Session
+
+from crowdcare.store import models as m
+
+# (table, columns): must match migration 0004
+SOURCES = {"messages": ("text",), "customers": ("name", "email"),
+           "identities": ("handle", "display_name"), "tickets": ("tags",),
+           "orders": ("number",)}
+PG_SEPARATORS = "[-_./@#:]"
+MAX_WORDS = 8
+
+
+def outside_models(name: str | None, type_: str, parent_names=None) -> bool:
+    """Alembic's include_name: the search objects live in the migration, not the models."""
+    return not (name or "").startswith(("fts_", "ix_fts_"))
+
+
+@dataclass(frozen=True)
+class Word:
+    parts: tuple[str, ...]      # "NW-1001" → ("nw", "1001")
+    joined: str | None          # "nw1001", when the word mixes letters and digits
+    prefix: bool
+
+
+def words(q: str) -> list[Word]:
+    out = []
+    raw = q.split()[:MAX_WORDS]
+    for n, w in enumerate(raw):
+        runs = re.findall(r"[^\W_]+", w.lower())
+        parts = tuple(p for run in runs for p in re.findall(r"\d+|[^\W\d_]+", run))
+        if not parts:
+            continue
+        joined = "".join(parts) if len(parts) > 1 and any(p.isdigit() for p in parts) else None
+        out.append(Word(parts, joined, prefix=n == len(raw) - 1))
+    return out
+
+
+def _fts5(ws: list[Word]) -> str:
+    def phrase(parts: tuple[str, ...], prefix: bool) -> str:
+        return '"' + " ".join(parts) + '"' + ("*" if prefix else "")
+    terms = []
+    for w in ws:
+        options = [phrase(w.parts, w.prefix)] + ([phrase((w.joined,), w.prefix)] if w.joined else [])
+        terms.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(terms)
+
+
+def _tsquery(ws: list[Word]) -> str:
+    def lexeme(p: str, prefix: bool) -> str:
+        return f"'{p}'" + (":*" if prefix else "")
+    terms = []
+    for w in ws:
+        seq = " <-> ".join(lexeme(p, w.prefix and i == len(w.parts) - 1)
+                           for i, p in enumerate(w.parts))
+        options = [f"({seq})"] + ([lexeme(w.joined, w.prefix)] if w.joined else [])
+        terms.append("(" + " | ".join(options) + ")")
+    return " & ".join(terms)
+
+
+def _pg_document(table: str) -> str:
+    parts = " || ' ' || ".join(f"coalesce({table}.{c}::text, '')" for c in SOURCES[table])
+    return f"to_tsvector('simple', regexp_replace({parts}, '{PG_SEPARATORS}', ' ', 'g'))"
+
+
+def _matching(session: Session, table: str, ws: list[Word]):
+    """Ids of the rows of `table` whose document matches: a statement for IN (...)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return text(f"SELECT rowid FROM fts_{table} WHERE fts_{table} MATCH :fts") \
+            .bindparams(fts=_fts5(ws))
+    return text(f"SELECT id FROM {table} WHERE {_pg_document(table)} @@ "
+                "to_tsquery('simple', :tsq)").bindparams(tsq=_tsquery(ws))
+
+
+def conversation_ids(session: Session, workspace_id: int, q: str) -> Select | None:
+    """The conversations a query finds (None: nothing searchable in it)."""
+    ws = words(q)
+    if not ws:
+        return None
+    C = m.Conversation
+    via_customer = [
+        select(m.Customer.id).where(m.Customer.id.in_(_matching(session, "customers", ws))),
+        select(m.Identity.customer_id).where(
+            m.Identity.id.in_(_matching(session, "identities", ws))),
+        select(m.Order.customer_id).where(m.Order.id.in_(_matching(session, "orders", ws))),
+    ]
+    return union(
+        select(m.Message.conversation_id).where(
+            m.Message.workspace_id == workspace_id,
+            m.Message.id.in_(_matching(session, "messages", ws))),
+        select(m.Ticket.conversation_id).where(
+            m.Ticket.workspace_id == workspace_id,
+            m.Ticket.id.in_(_matching(session, "tickets", ws))),
+        select(C.id).where(C.workspace_id == workspace_id,
+                           C.customer_id.in_(union(*via_customer))),
+    )
+
+
+def matched_messages(session: Session, q: str, conversation_ids: list[int]) -> dict[int, m.Message]:
+    """The newest matching message of each of these conversations (what the list shows)."""
+    ws = words(q)
+    if not ws or not conversation_ids:
+        return {}
+    newest = session.execute(
+        select(m.Message.conversation_id, m.Message.id)
+        .where(m.Message.conversation_id.in_(conversation_ids),
+               m.Message.id.in_(_matching(session, "messages", ws)))
+        .order_by(m.Message.id)).all()
+    ids = dict(newest)
+    rows = session.scalars(select(m.Message).where(m.Message.id.in_(ids.values()))).all()
+    return {row.conversation_id: row for row in rows}
+
+
+def pattern(q: str) -> re.Pattern | None:
+    """The query's words as a regular expression over the original text (for marking)."""
+    ws = words(q)
+    if not ws:
+        return None
+    alternatives = []
+    for w in ws:
+        body = r"[\W_]*".join(re.escape(p) for p in w.parts)
+        alternatives.append(body + (r"\w*" if w.prefix else r"(?![^\W_])"))
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
+
+
+def highlight(value: str | None, q: str | None, around: int | None = None) -> Markup:
+    """`value` escaped, with the query's matches in <mark>; with `around`, only that many
+    characters either side of the first match (a snippet)."""
+    value = value or ""
+    rx = pattern(q) if q else None
+    found = list(rx.finditer(value)) if rx else []
+    if around is not None and found:
+        start = max(0, found[0].start() - around)
+        end = min(len(value), found[0].end() + around * 2)
+        prefix, suffix = ("…" if start else ""), ("…" if end < len(value) else "")
+        value = prefix + value[start:end] + suffix
+        found = list(rx.finditer(value))
+    out, last = [], 0
+    for match in found:
+        out.append(escape(value[last:match.start()]))
+        out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
+        last = match.end()
+    out.append(escape(value[last:]))
+    return Markup("").join(out)

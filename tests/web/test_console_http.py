@@ -11,9 +11,18 @@ from support.fixtures import drain, make_workspace
 PW = "correct-horse-battery"
 
 
+@pytest.fixture(scope="module")
+def callback_url():
+    """The shop's endpoint for API-channel replies (a real local server that acknowledges)."""
+    from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
+
+    with serve_in_thread(CallbackReceiver().app) as base:
+        yield f"{base}/callback"
+
+
 @pytest.fixture
-def shop(cli):
-    ws = make_workspace(cli)
+def shop(cli, callback_url):
+    ws = make_workspace(cli, callback_url=callback_url)
     for email in ("admin@acme-apparel.test", "ana@acme-apparel.test"):
         cli("agent", "password", email, "--password", PW)
     cli("agent", "add", "sam@acme-apparel.test", "--role", "advocate", "-w", "acme-apparel",

@@ -48,9 +48,27 @@ def send_context(session: Session, conversation: m.Conversation, author: str,
     )
 
 
+def undeliverable(account: m.ChannelAccount) -> str | None:
+    """Why nothing sent on this channel account can reach anyone now (None: it can)."""
+    if not account.active:
+        return f"the channel '{account.name}' is disabled: an admin enables it in Admin → Channels"
+    adapter = registry.get(account.kind)
+    if adapter is None:
+        return f"the {account.kind} channel is not installed in this version"
+    try:
+        config = adapter.config_model.model_validate(account.config)
+    except ValueError as exc:
+        return f"the channel's settings are invalid ({exc.__class__.__name__}): fix them in Admin"
+    return adapter.cannot_send(config)
+
+
 def window(session: Session, conversation: m.Conversation, author: str = Author.agent,
            purpose: str = "response", public: bool = False) -> PolicyDecision:
-    """May this author send here now, until when, and if not, why."""
+    """May this author send here now, until when, and if not, why (a channel that cannot
+    deliver at all says so first)."""
+    blocked = undeliverable(conversation.channel_account)
+    if blocked:
+        return PolicyDecision(False, blocked)
     return decide(send_context(session, conversation, author, purpose, public))
 
 
@@ -149,3 +167,23 @@ def do_block(session: Session, conversation: m.Conversation, *, text: str, autho
     session.flush()
     emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
     return row
+
+
+def check_retry(session: Session, message: m.Message) -> None:
+    if message.direction != Direction.outbound or message.status != MessageStatus.failed:
+        raise Conflict(f"message {message.id} is {message.status}: only a failed message can "
+                       "be retried")
+    conversation = session.get(m.Conversation, message.conversation_id)
+    blocked = undeliverable(conversation.channel_account)
+    if blocked:
+        raise Conflict(f"still cannot send: {blocked}")
+
+
+def do_retry(session: Session, message: m.Message) -> m.Message:
+    """Queue a failed message again (the sender asks the gate again, and keeps the order:
+    an older queued message goes before newer ones)."""
+    message.status, message.error = MessageStatus.queued, None
+    message.attempts, message.next_attempt_at = 0, utcnow()
+    session.flush()
+    emit(session, message.workspace_id, names.MESSAGE_UPDATED, serialize.message(message))
+    return message

@@ -1,6 +1,7 @@
 """Agents', bots' and automations' messages out: every one passes the policy gate first."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,12 @@ from crowdcare.events import emit, names
 from crowdcare.outbound.policy import PolicyDecision, SendContext, decide
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
+
+
+# canned-response variables: {{customer.name}} or {customer_name}; one left {{like.this}} in an
+# answer was never filled in
+VARIABLE = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}|\{([a-z_]+)\}")
+UNFILLED = re.compile(r"\{\{\s*[a-z]+\.[a-z_]+\s*\}\}")
 
 
 def send_context(session: Session, conversation: m.Conversation, author: str,
@@ -141,16 +148,26 @@ def answer(session: Session, conversation: m.Conversation, *, text: str, agent_i
     if note and (public or reply_to):
         raise Invalid("a note is stored, never sent: it cannot be public or reply to a post",
                       field="note")
+    unfilled = UNFILLED.search(text or "")
+    if unfilled and not note:
+        raise Invalid(f"fill in {unfilled.group(0)} first: the customer would read it as it is",
+                      field="text")
     if public and reply_to is None:
         reply_to = last_public_post(session, conversation)
         if reply_to is None:
             raise Conflict("no public post in this conversation to answer in public")
     decision = check_reply(session, conversation, Author.agent, note, public=public)
     private_reply = bool(reply_to) and not public and not note
-    return do_reply(session, conversation, text=text, author=Author.agent, agent_id=agent_id,
-                    note=note, decision=decision, attachments=attachments, public=public,
-                    reply_to=reply_to,
-                    extra={"metadata": {"private_reply": True}} if private_reply else None)
+    row = do_reply(session, conversation, text=text, author=Author.agent, agent_id=agent_id,
+                   note=note, decision=decision, attachments=attachments, public=public,
+                   reply_to=reply_to,
+                   extra={"metadata": {"private_reply": True}} if private_reply else None)
+    ticket = session.get(m.Ticket, row.ticket_id) if row.ticket_id else None
+    if not note and agent_id and ticket is not None and ticket.assignee_id is None:
+        # who answers an unassigned ticket takes it
+        tickets.do_update(session, ticket, {"assignee_id": agent_id},
+                          by=tickets.agent_name(session, agent_id))
+    return row
 
 
 def do_block(session: Session, conversation: m.Conversation, *, text: str, author: str,

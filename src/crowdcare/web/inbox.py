@@ -193,7 +193,7 @@ async def bulk(request: Request, principal: Principal = Depends(console_user),
                 flash(request, f"Unknown action {action!r}.", "error")
                 return back(back_to)
             tickets.check_update(session, ticket, changes)
-            tickets.do_update(session, ticket, changes)
+            tickets.do_update(session, ticket, changes, by=principal.name)
             done += 1
         session.commit()
     except ActionError as exc:

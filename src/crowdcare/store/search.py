@@ -156,3 +156,42 @@ def highlight(value: str | None, q: str | None, around: int | None = None) -> Ma
         last = match.end()
     out.append(escape(value[last:]))
     return Markup("").join(out)
+
+
+def found_in(session: Session, q: str, conversations: list[m.Conversation]) -> dict[int, str]:
+    """For a page of results: what matched besides the name and the message text (a handle,
+    an email, a tag, an order number), to show beside the row."""
+    rx = pattern(q)
+    if rx is None or not conversations:
+        return {}
+    customers = {c.customer_id for c in conversations}
+    found: dict[int, list[str]] = {}   # customer id → matching values
+
+    def keep(customer_id: int, value: str | None, label: str = "") -> None:
+        if value and rx.search(value):
+            found.setdefault(customer_id, []).append(label + value)
+
+    for c in conversations:
+        keep(c.customer_id, c.customer.email)
+    for customer_id, handle, name in session.execute(
+            select(m.Identity.customer_id, m.Identity.handle, m.Identity.display_name)
+            .where(m.Identity.customer_id.in_(customers))):
+        keep(customer_id, handle, "@" if handle and not handle.startswith("@") else "")
+        if name and name != handle:
+            keep(customer_id, name)
+    for customer_id, number in session.execute(select(m.Order.customer_id, m.Order.number)
+                                               .where(m.Order.customer_id.in_(customers))):
+        keep(customer_id, number, "order ")
+    tags = {}
+    for conversation_id, values in session.execute(
+            select(m.Ticket.conversation_id, m.Ticket.tags)
+            .where(m.Ticket.conversation_id.in_([c.id for c in conversations]))):
+        for tag in values or []:
+            if rx.search(tag):
+                tags.setdefault(conversation_id, []).append(f"tag {tag}")
+    out = {}
+    for c in conversations:
+        values = tags.get(c.id, []) + found.get(c.customer_id, [])
+        if values:
+            out[c.id] = " · ".join(dict.fromkeys(values))
+    return out

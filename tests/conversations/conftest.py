@@ -3,8 +3,7 @@ receiver, and a Messenger page on the fake Graph API (postbacks, quick replies).
 import pytest
 
 from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
-from messenger.conftest import APP_ID, PAGE_ID, SECRET, TOKEN, VERIFY, Page
-from messenger.conftest import _fake_server, fake  # noqa: F401
+from messenger.conftest import APP_ID, PAGE_ID, SECRET, TOKEN, VERIFY, Page, _fake_server, fake  # noqa: F401 - the fake Graph API fixtures
 from support.fixtures import make_workspace
 
 

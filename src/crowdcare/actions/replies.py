@@ -15,7 +15,6 @@ from crowdcare.outbound.policy import PolicyDecision, SendContext, decide
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 
-
 # canned-response variables: {{customer.name}} or {customer_name}; one left {{like.this}} in an
 # answer was never filled in
 VARIABLE = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}|\{([a-z_]+)\}")

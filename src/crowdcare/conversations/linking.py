@@ -81,10 +81,17 @@ def suggestions(session: Session, customer: m.Customer,
                 add(other, f"same phone ({customer.phone})")
     inbound = [msg for msg in messages if msg.direction == "inbound" and msg.text]
     orders = orders_named(session, customer.workspace_id, (msg.text for msg in inbound))
+    given: dict[int, list[int]] = {}   # order id → the messages that give it
     for msg in inbound:
         for _, _, number in candidates(msg.text):
             order = orders.get(number)
-            if order is not None and order.customer_id != customer.id:
-                add(session.get(C, order.customer_id),
-                    f"gave order {order.number} (message #{msg.id})", order)
+            if order is not None and order.customer_id != customer.id \
+                    and msg.id not in given.setdefault(order.id, []):
+                given[order.id].append(msg.id)
+    for order in orders.values():
+        if given.get(order.id):
+            where = ", ".join(f"#{i}" for i in given[order.id][-3:])
+            add(session.get(C, order.customer_id),
+                f"gave order {order.number} (message{'s' if len(given[order.id]) > 1 else ''} "
+                f"{where})", order)
     return list(found.values())

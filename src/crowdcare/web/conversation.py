@@ -176,6 +176,7 @@ def _message(request: Request, session: Session, conversation: m.Conversation,
     return render(request, "_message.html", {
         "msg": msg, "agent_names": agents, "channels": {other.id: other.channel_account},
         "c": conversation, "customer": conversation.customer,
+        "ticket": _ticket(session, conversation),
         "order_links": linking.orders_named(session, conversation.workspace_id, [msg.text])},
         principal=principal)
 

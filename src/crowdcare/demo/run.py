@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 import uvicorn
 
@@ -10,11 +11,14 @@ from crowdcare.channels.testing import CallbackReceiver, free_port
 from crowdcare.demo import messenger
 from crowdcare.demo.seed import ACCOUNTS, PASSWORD, seed
 from crowdcare.demo.traffic import simulate
+from crowdcare.settings import get_settings
 
 
 def run(host: str = "127.0.0.1", port: int = 8000, rate: float = 0.5) -> None:
-    demo = seed()
     base = f"http://{host}:{port}"
+    os.environ.setdefault("CROWDCARE_PUBLIC_URL", base)   # the webhook URLs the admin shows
+    get_settings.cache_clear()
+    demo = seed()
     shop_port = free_port()
     messenger.connect_callback(demo.api_account_id, f"http://127.0.0.1:{shop_port}/callback")
     accounts = "\n".join(f"            {role:<9} {name:<17} {email} / {PASSWORD}"

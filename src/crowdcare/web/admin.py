@@ -108,7 +108,7 @@ def add_api_channel(request: Request, name: str = Form("", max_length=200),
     return back("/admin/channels")
 
 
-@router.post("/channels/{account_id}", dependencies=[Depends(check_csrf)])
+@router.post("/channels/{account_id:int}", dependencies=[Depends(check_csrf)])
 async def edit_channel(account_id: int, request: Request,
                        principal: Principal = Depends(admin_user),
                        session: Session = Depends(get_session)):
@@ -140,7 +140,7 @@ async def edit_channel(account_id: int, request: Request,
     return back("/admin/channels")
 
 
-@router.post("/channels/{account_id}/active", dependencies=[Depends(check_csrf)])
+@router.post("/channels/{account_id:int}/active", dependencies=[Depends(check_csrf)])
 def channel_active(account_id: int, request: Request, active: str = Form(...),
                    principal: Principal = Depends(admin_user),
                    session: Session = Depends(get_session)):
@@ -153,7 +153,7 @@ def channel_active(account_id: int, request: Request, active: str = Form(...),
     return back("/admin/channels")
 
 
-@router.post("/channels/{account_id}/delete", dependencies=[Depends(check_csrf)])
+@router.post("/channels/{account_id:int}/delete", dependencies=[Depends(check_csrf)])
 def delete_channel(account_id: int, request: Request, principal: Principal = Depends(admin_user),
                    session: Session = Depends(get_session)):
     account = owned(session, m.ChannelAccount, account_id, principal, "channel")
@@ -226,7 +226,7 @@ def add_agent(request: Request, email: str = Form(..., max_length=320),
     return back("/admin/agents")
 
 
-@router.post("/agents/{agent_id}", dependencies=[Depends(check_csrf)])
+@router.post("/agents/{agent_id:int}", dependencies=[Depends(check_csrf)])
 async def edit_agent(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
                      session: Session = Depends(get_session)):
     """Name, role and teams: in effect on the agent's next request."""
@@ -245,7 +245,7 @@ async def edit_agent(agent_id: int, request: Request, principal: Principal = Dep
     return back("/admin/agents")
 
 
-@router.post("/agents/{agent_id}/active", dependencies=[Depends(check_csrf)])
+@router.post("/agents/{agent_id:int}/active", dependencies=[Depends(check_csrf)])
 def agent_active(agent_id: int, request: Request, active: str = Form(...),
                  principal: Principal = Depends(admin_user),
                  session: Session = Depends(get_session)):
@@ -261,7 +261,7 @@ def agent_active(agent_id: int, request: Request, active: str = Form(...),
     return back("/admin/agents")
 
 
-@router.post("/agents/{agent_id}/reset", dependencies=[Depends(check_csrf)])
+@router.post("/agents/{agent_id:int}/reset", dependencies=[Depends(check_csrf)])
 def agent_reset(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
     """A link the agent opens to set a new password (once, within a day); give it to them."""
@@ -288,7 +288,7 @@ def add_team(request: Request, name: str = Form(..., max_length=100),
     return back("/admin/agents")
 
 
-@router.post("/teams/{team_id}/members", dependencies=[Depends(check_csrf)])
+@router.post("/teams/{team_id:int}/members", dependencies=[Depends(check_csrf)])
 def team_member(team_id: int, request: Request, agent_id: int = Form(...),
                 remove: str = Form(""), principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
@@ -316,8 +316,8 @@ def canned(request: Request, principal: Principal = Depends(admin_user),
 
 
 @router.post("/canned", dependencies=[Depends(check_csrf)])
-def add_canned(request: Request, shortcut: str = Form(..., max_length=50),
-               title: str = Form(..., max_length=200), body: str = Form(..., max_length=5000),
+def add_canned(request: Request, shortcut: str = Form("", max_length=50),
+               title: str = Form("", max_length=200), body: str = Form("", max_length=5000),
                principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
     try:
         checked = canned_actions.check(session, principal.workspace_id, shortcut, title, body)
@@ -329,9 +329,9 @@ def add_canned(request: Request, shortcut: str = Form(..., max_length=50),
     return back("/admin/canned")
 
 
-@router.post("/canned/{canned_id}", dependencies=[Depends(check_csrf)])
-def edit_canned(canned_id: int, request: Request, shortcut: str = Form(..., max_length=50),
-                title: str = Form(..., max_length=200), body: str = Form(..., max_length=5000),
+@router.post("/canned/{canned_id:int}", dependencies=[Depends(check_csrf)])
+def edit_canned(canned_id: int, request: Request, shortcut: str = Form("", max_length=50),
+                title: str = Form("", max_length=200), body: str = Form("", max_length=5000),
                 principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
     row = owned(session, m.CannedResponse, canned_id, principal, "canned response")
@@ -346,7 +346,7 @@ def edit_canned(canned_id: int, request: Request, shortcut: str = Form(..., max_
     return back("/admin/canned")
 
 
-@router.post("/canned/{canned_id}/delete", dependencies=[Depends(check_csrf)])
+@router.post("/canned/{canned_id:int}/delete", dependencies=[Depends(check_csrf)])
 def delete_canned(canned_id: int, request: Request, principal: Principal = Depends(admin_user),
                   session: Session = Depends(get_session)):
     row = owned(session, m.CannedResponse, canned_id, principal, "canned response")
@@ -410,7 +410,7 @@ async def add_rule(request: Request, principal: Principal = Depends(admin_user),
     return back("/admin/rules")
 
 
-@router.post("/rules/{rule_id}", dependencies=[Depends(check_csrf)])
+@router.post("/rules/{rule_id:int}", dependencies=[Depends(check_csrf)])
 async def edit_rule(rule_id: int, request: Request, principal: Principal = Depends(admin_user),
                     session: Session = Depends(get_session)):
     row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
@@ -425,7 +425,7 @@ async def edit_rule(rule_id: int, request: Request, principal: Principal = Depen
     return back("/admin/rules")
 
 
-@router.post("/rules/{rule_id}/move", dependencies=[Depends(check_csrf)])
+@router.post("/rules/{rule_id:int}/move", dependencies=[Depends(check_csrf)])
 def move_rule(rule_id: int, request: Request, step: int = Form(..., ge=-1, le=1),
               principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
     row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
@@ -434,7 +434,7 @@ def move_rule(rule_id: int, request: Request, step: int = Form(..., ge=-1, le=1)
     return back("/admin/rules")
 
 
-@router.post("/rules/{rule_id}/delete", dependencies=[Depends(check_csrf)])
+@router.post("/rules/{rule_id:int}/delete", dependencies=[Depends(check_csrf)])
 def delete_rule(rule_id: int, request: Request, principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
     row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")

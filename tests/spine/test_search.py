@@ -60,6 +60,11 @@ def test_search_finds_names_handles_text_tags_and_order_numbers(client, workspac
     assert found(client, ws, "NW2024") == {"Sofia Rossi"}        # the customer's orders
     assert found(client, ws, "late order") == {"Maya Chen"}      # every word
     assert found(client, ws, "nothing-like-this") == set()
+    for sort, field in (("priority", "priority"), ("recent", "last_message_at")):
+        items = client.get("/api/v1/conversations", params={"q": "nw", "sort": sort},
+                           headers=ws.agent).json()["items"]
+        assert len(items) == 2 and [i[field] for i in items] == sorted(
+            (i[field] for i in items), reverse=True)
     assert found(client, ws, "!!! ---") == set()                 # nothing searchable
 
 
@@ -96,19 +101,27 @@ def test_console_search_shows_the_matching_message_and_what_else_matched(client,
 
 
 def test_search_reads_the_full_text_index(db):
-    """The query plan uses FTS5 / the GIN index, not a scan of the message text."""
+    """Each searched table is read through FTS5 / its GIN index, not a scan of the text."""
+    from sqlalchemy import select
+
     from crowdcare.store import db as store_db
+    from crowdcare.store import models as m
     from crowdcare.store import search
 
+    ws = search.words("refund NW1001")
     with store_db.new_session() as session:
-        query = search.conversation_ids(session, 1, "refund NW1001")
-        sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":
             session.execute(text("SET LOCAL enable_seqscan = off"))
-            plan = " ".join(r[0] for r in session.execute(text(f"EXPLAIN {sql}")))
-            assert "ix_fts_messages" in plan and "ix_fts_customers" in plan, plan
-        else:
-            plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
-            assert "VIRTUAL TABLE INDEX" in plan and "fts_messages" in plan, plan
-        assert "LIKE" not in sql.upper()
+        for table, model in [("messages", m.Message), ("customers", m.Customer),
+                             ("identities", m.Identity), ("tickets", m.Ticket),
+                             ("orders", m.Order)]:
+            query = select(model.id).where(model.id.in_(search.matching(session, table, ws)))
+            sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+            assert "LIKE" not in sql.upper()
+            if dialect == "postgresql":
+                plan = " ".join(r[0] for r in session.execute(text(f"EXPLAIN {sql}")))
+                assert f"ix_fts_{table}" in plan, plan
+            else:
+                plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+                assert "VIRTUAL TABLE INDEX" in plan and f"fts_{table}" in plan, plan

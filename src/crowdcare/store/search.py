@@ -4,17 +4,20 @@ display names, ticket tags and order numbers (migration 0004 builds the indexes)
 
 A query is split into words the way both engines split text (at punctuation, so
 "NW-1001" is "nw 1001"); a word mixing letters and digits also matches written together
-("NW1001" finds "NW-1001" and "nw1001"); the last word matches as a prefix, as the agent
-types. `highlight` marks the same matches in what the list shows."""
+("NW1001" finds "NW-1001" and "nw1001"); the last word matches as a prefix as the agent types,
+once it has three letters (numbers and order numbers match whole: "NW100" is not NW-1001).
+`highlight` marks the same matches in what the list shows."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, select, text, union
+from sqlalchemy import func, select, text, union
 from sqlalchemy.orm import Session
 
+from crowdcare.store import db
 from crowdcare.store import models as m
 
 # (table, columns): must match migration 0004
@@ -23,6 +26,7 @@ SOURCES = {"messages": ("text",), "customers": ("name", "email"),
            "orders": ("number",)}
 PG_SEPARATORS = "[-_./@#:]"
 MAX_WORDS = 8
+MIN_PREFIX = 3   # a shorter prefix finds too much to help (and costs the most)
 
 
 def outside_models(name: str | None, type_: str, parent_names=None) -> bool:
@@ -45,8 +49,10 @@ def words(q: str) -> list[Word]:
         parts = tuple(p for run in runs for p in re.findall(r"\d+|[^\W\d_]+", run))
         if not parts:
             continue
-        joined = "".join(parts) if len(parts) > 1 and any(p.isdigit() for p in parts) else None
-        out.append(Word(parts, joined, prefix=n == len(raw) - 1))
+        digits = any(p.isdigit() for p in parts)
+        joined = "".join(parts) if len(parts) > 1 and digits else None
+        out.append(Word(parts, joined, prefix=n == len(raw) - 1 and not digits
+                        and len(parts[-1]) >= MIN_PREFIX))
     return out
 
 
@@ -77,7 +83,7 @@ def _pg_document(table: str) -> str:
     return f"to_tsvector('simple', regexp_replace({parts}, '{PG_SEPARATORS}', ' ', 'g'))"
 
 
-def _matching(session: Session, table: str, ws: list[Word]):
+def matching(session: Session, table: str, ws: list[Word]):
     """Ids of the rows of `table` whose document matches: a statement for IN (...)."""
     if session.get_bind().dialect.name == "sqlite":
         return text(f"SELECT rowid FROM fts_{table} WHERE fts_{table} MATCH :fts") \
@@ -86,45 +92,66 @@ def _matching(session: Session, table: str, ws: list[Word]):
                 "to_tsquery('simple', :tsq)").bindparams(tsq=_tsquery(ws))
 
 
-def conversation_ids(session: Session, workspace_id: int, q: str) -> Select | None:
-    """The conversations a query finds (None: nothing searchable in it)."""
+@dataclass
+class Found:
+    conversation_ids: list[int]
+    newest_message: dict[int, int]   # conversation id → its newest matching message
+
+
+def find(session: Session, workspace_id: int, q: str) -> Found | None:
+    """What a query finds in a workspace (None: nothing searchable in it), read from the
+    matches, so a search costs what it finds rather than what the inbox holds: the customers
+    whose name, email, handle or order matches, then the conversations of those customers or
+    with a matching message or tag. Once per unit of work (the list and its marks share it)."""
     ws = words(q)
     if not ws:
         return None
-    C = m.Conversation
-    via_customer = [
-        select(m.Customer.id).where(m.Customer.id.in_(_matching(session, "customers", ws))),
-        select(m.Identity.customer_id).where(
-            m.Identity.id.in_(_matching(session, "identities", ws))),
-        select(m.Order.customer_id).where(m.Order.id.in_(_matching(session, "orders", ws))),
-    ]
-    return union(
-        select(m.Message.conversation_id).where(
-            m.Message.workspace_id == workspace_id,
-            m.Message.id.in_(_matching(session, "messages", ws))),
-        select(m.Ticket.conversation_id).where(
+
+    def load() -> Found:
+        customers = list(session.scalars(union(
+            select(m.Customer.id).where(m.Customer.workspace_id == workspace_id,
+                                        m.Customer.id.in_(matching(session, "customers", ws))),
+            select(m.Identity.customer_id).where(
+                m.Identity.workspace_id == workspace_id,
+                m.Identity.id.in_(matching(session, "identities", ws))),
+            select(m.Order.customer_id).where(
+                m.Order.workspace_id == workspace_id,
+                m.Order.id.in_(matching(session, "orders", ws))))))
+        newest = dict(session.execute(
+            select(m.Message.conversation_id, func.max(m.Message.id))
+            .where(m.Message.workspace_id == workspace_id,
+                   m.Message.id.in_(matching(session, "messages", ws)))
+            .group_by(m.Message.conversation_id)).all())
+        others = [select(m.Ticket.conversation_id).where(
             m.Ticket.workspace_id == workspace_id,
-            m.Ticket.id.in_(_matching(session, "tickets", ws))),
-        select(C.id).where(C.workspace_id == workspace_id,
-                           C.customer_id.in_(union(*via_customer))),
-    )
+            m.Ticket.id.in_(matching(session, "tickets", ws)))]
+        if customers:
+            others.append(select(m.Conversation.id).where(
+                m.Conversation.customer_id.in_(customers)))
+        ids = set(newest) | set(session.scalars(union(*others)))
+        return Found(sorted(ids), newest)
+    return db.once(session, ("search", workspace_id, q), load)
 
 
-def matched_messages(session: Session, q: str, conversation_ids: list[int]) -> dict[int, m.Message]:
+def conversation_ids(session: Session, workspace_id: int, q: str) -> list[int] | None:
+    found = find(session, workspace_id, q)
+    return None if found is None else found.conversation_ids
+
+
+def matched_messages(session: Session, workspace_id: int, q: str,
+                     conversation_ids: list[int]) -> dict[int, m.Message]:
     """The newest matching message of each of these conversations (what the list shows)."""
-    ws = words(q)
-    if not ws or not conversation_ids:
+    found = find(session, workspace_id, q)
+    if found is None:
         return {}
-    newest = session.execute(
-        select(m.Message.conversation_id, m.Message.id)
-        .where(m.Message.conversation_id.in_(conversation_ids),
-               m.Message.id.in_(_matching(session, "messages", ws)))
-        .order_by(m.Message.id)).all()
-    ids = dict(newest)
-    rows = session.scalars(select(m.Message).where(m.Message.id.in_(ids.values()))).all()
+    ids = [found.newest_message[c] for c in conversation_ids if c in found.newest_message]
+    if not ids:
+        return {}
+    rows = session.scalars(select(m.Message).where(m.Message.id.in_(ids))).all()
     return {row.conversation_id: row for row in rows}
 
 
+@lru_cache(maxsize=256)
 def pattern(q: str) -> re.Pattern | None:
     """The query's words as a regular expression over the original text (for marking)."""
     ws = words(q)

@@ -137,7 +137,8 @@ def inbox(request: Request, iq: InboxQuery = Depends(inbox_query),
            "agents": {a.id: a for a in agents}, "teams": {t.id: t for t in teams},
            "agent_list": agents, "team_list": teams, "matched": {}, "found_in": {}}
     if iq.q and rows:   # show what matched, marked
-        ctx["matched"] = search.matched_messages(session, iq.q, [c.id for c in rows])
+        ctx["matched"] = search.matched_messages(session, principal.workspace_id, iq.q,
+                                                 [c.id for c in rows])
         ctx["found_in"] = search.found_in(session, iq.q, rows)
     if is_htmx(request) and request.headers.get("hx-target") == "inbox-list":
         return render(request, "_inbox_list.html", ctx, principal=principal)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crowdcare.store import models as m
@@ -29,32 +29,30 @@ class ConversationFilter:
 def conversations(session: Session, workspace_id: int,
                   f: ConversationFilter) -> tuple[list[m.Conversation], int]:
     C = m.Conversation
-    query = select(C).where(C.workspace_id == workspace_id)
+    where = [C.workspace_id == workspace_id]
     if f.status:
-        query = query.where(C.status == f.status)
+        where.append(C.status == f.status)
     if f.assignee_id is not None:
-        query = query.where(C.assignee_id == f.assignee_id)
+        where.append(C.assignee_id == f.assignee_id)
     if f.unassigned:
-        query = query.where(C.assignee_id.is_(None))
+        where.append(C.assignee_id.is_(None))
     if f.team_ids is not None:
-        query = query.where(C.team_id.in_(f.team_ids))
+        where.append(C.team_id.in_(f.team_ids))
     if f.channel:
-        query = query.join(m.ChannelAccount, m.ChannelAccount.id == C.channel_account_id) \
-            .where(m.ChannelAccount.kind == f.channel)
+        where.append(C.channel_account_id.in_(select(m.ChannelAccount.id).where(
+            m.ChannelAccount.workspace_id == workspace_id, m.ChannelAccount.kind == f.channel)))
     if f.language:
-        query = query.where(C.language == f.language)
+        where.append(C.language == f.language)
     if f.route:
-        query = query.where(C.route == f.route)
+        where.append(C.route == f.route)
     if f.customer_id is not None:
-        query = query.where(C.customer_id == f.customer_id)
-    if f.q:
-        found = search.conversation_ids(session, workspace_id, f.q)
-        if not found:
-            return [], 0
-        return _page_of(session, query.where(C.id.in_(found)), f)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+        where.append(C.customer_id == f.customer_id)
     order = (C.priority.desc(), C.last_message_at.desc(), C.id.desc()) if f.sort == "priority" \
         else (C.last_message_at.desc(), C.id.desc())
+    if f.q:
+        return _search(session, workspace_id, f, where, order)
+    query = select(C).where(*where)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
         query.options(joinedload(C.customer), joinedload(C.channel_account))
         .order_by(*order).limit(f.limit).offset(f.offset)
@@ -62,23 +60,29 @@ def conversations(session: Session, workspace_id: int,
     return list(rows), total
 
 
-def _page_of(session: Session, query, f: ConversationFilter) -> tuple[list[m.Conversation], int]:
-    """A page of search results: the matches are few next to the inbox, so their sort keys
-    are read in one pass (by primary key) and sorted here, then only the page is loaded."""
+def _search(session: Session, workspace_id: int, f: ConversationFilter, where: list,
+            order: tuple) -> tuple[list[m.Conversation], int]:
+    """A page of search results in one statement driven from the full-text matches (each
+    conversation's newest matching message and the total come along), then the page's rows:
+    a search costs what it finds, not what the inbox holds."""
     C = m.Conversation
-    # the time as the database returns it (an ISO string on SQLite): it sorts the same, and
-    # skipping the type's conversion of a thousand rows is most of the cost
-    at = literal_column("conversations.last_message_at")
-    keys = session.execute(query.with_only_columns(C.id, C.priority, at)).all()
-
-    def key(k):
-        return (k[2] is not None, k[2] or 0) if f.sort == "recent" else (k[1] or 0, k[2] is not None,
-                                                                          k[2] or 0)
-    keys.sort(key=lambda k: (*key(k), k[0]), reverse=True)
-    page = [k[0] for k in keys[f.offset:f.offset + f.limit]]
-    rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_(page)).options(
-        joinedload(C.customer), joinedload(C.channel_account)))} if page else {}
-    return [rows[i] for i in page], len(keys)
+    hits = search.hits(session, workspace_id, f.q)
+    if hits is None:
+        return [], 0
+    found = session.execute(
+        select(C.id, hits.c.message_id, func.count().over())
+        .select_from(hits).join(C, C.id == hits.c.conversation_id)
+        .where(*where).order_by(*order).limit(f.limit).offset(f.offset)).all()
+    if not found:
+        total = 0 if not f.offset else session.scalar(
+            select(func.count()).select_from(hits).join(C, C.id == hits.c.conversation_id)
+            .where(*where))
+        return [], total
+    search.remember_hits(session, workspace_id, f.q, {cid: mid for cid, mid, _ in found})
+    rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_([r[0] for r in found]))
+                                             .options(joinedload(C.customer),
+                                                      joinedload(C.channel_account)))}
+    return [rows[r[0]] for r in found], found[0][2]
 
 
 def messages(session: Session, conversation_id: int, limit: int = 200,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import func, select, text, union
+from sqlalchemy import func, null, select, text, union, union_all
 from sqlalchemy.orm import Session
 
 from crowdcare.store import db
@@ -92,59 +92,44 @@ def matching(session: Session, table: str, ws: list[Word]):
                 "to_tsquery('simple', :tsq)").bindparams(tsq=_tsquery(ws))
 
 
-@dataclass
-class Found:
-    conversation_ids: list[int]
-    newest_message: dict[int, int]   # conversation id → its newest matching message
-
-
-def find(session: Session, workspace_id: int, q: str) -> Found | None:
-    """What a query finds in a workspace (None: nothing searchable in it), read from the
-    matches, so a search costs what it finds rather than what the inbox holds: the customers
-    whose name, email, handle or order matches, then the conversations of those customers or
-    with a matching message or tag. Once per unit of work (the list and its marks share it)."""
+def hits(session: Session, workspace_id: int, q: str):
+    """What a query finds in a workspace, as a subquery of (conversation_id, message_id: its
+    newest matching message, if any), or None when the query has nothing searchable. Built
+    from the matches of each index: messages and tags name their conversations; names,
+    emails, handles and orders name customers, whose conversations match."""
     ws = words(q)
     if not ws:
         return None
-
-    def load() -> Found:
-        customers = list(session.scalars(union(
-            select(m.Customer.id).where(m.Customer.workspace_id == workspace_id,
-                                        m.Customer.id.in_(matching(session, "customers", ws))),
-            select(m.Identity.customer_id).where(
-                m.Identity.workspace_id == workspace_id,
-                m.Identity.id.in_(matching(session, "identities", ws))),
-            select(m.Order.customer_id).where(
-                m.Order.workspace_id == workspace_id,
-                m.Order.id.in_(matching(session, "orders", ws))))))
-        newest = dict(session.execute(
-            select(m.Message.conversation_id, func.max(m.Message.id))
-            .where(m.Message.workspace_id == workspace_id,
-                   m.Message.id.in_(matching(session, "messages", ws)))
-            .group_by(m.Message.conversation_id)).all())
-        others = [select(m.Ticket.conversation_id).where(
+    M, C = m.Message, m.Conversation
+    customers = union(
+        select(m.Customer.id).where(m.Customer.workspace_id == workspace_id,
+                                    m.Customer.id.in_(matching(session, "customers", ws))),
+        select(m.Identity.customer_id).where(
+            m.Identity.workspace_id == workspace_id,
+            m.Identity.id.in_(matching(session, "identities", ws))),
+        select(m.Order.customer_id).where(m.Order.workspace_id == workspace_id,
+                                          m.Order.id.in_(matching(session, "orders", ws))))
+    each = union_all(
+        select(M.conversation_id.label("conversation_id"), M.id.label("message_id"))
+        .where(M.workspace_id == workspace_id, M.id.in_(matching(session, "messages", ws))),
+        select(m.Ticket.conversation_id, null()).where(
             m.Ticket.workspace_id == workspace_id,
-            m.Ticket.id.in_(matching(session, "tickets", ws)))]
-        if customers:
-            others.append(select(m.Conversation.id).where(
-                m.Conversation.customer_id.in_(customers)))
-        ids = set(newest) | set(session.scalars(union(*others)))
-        return Found(sorted(ids), newest)
-    return db.once(session, ("search", workspace_id, q), load)
+            m.Ticket.id.in_(matching(session, "tickets", ws))),
+        select(C.id, null()).where(C.customer_id.in_(customers))).subquery()
+    return select(each.c.conversation_id, func.max(each.c.message_id).label("message_id")) \
+        .group_by(each.c.conversation_id).subquery("hits")
 
 
-def conversation_ids(session: Session, workspace_id: int, q: str) -> list[int] | None:
-    found = find(session, workspace_id, q)
-    return None if found is None else found.conversation_ids
+def remember_hits(session: Session, workspace_id: int, q: str, newest: dict[int, int]) -> None:
+    db.remember(session, ("search hits", workspace_id, q), newest)
 
 
 def matched_messages(session: Session, workspace_id: int, q: str,
                      conversation_ids: list[int]) -> dict[int, m.Message]:
-    """The newest matching message of each of these conversations (what the list shows)."""
-    found = find(session, workspace_id, q)
-    if found is None:
-        return {}
-    ids = [found.newest_message[c] for c in conversation_ids if c in found.newest_message]
+    """The newest matching message of each of these conversations (what the list shows),
+    as the page's search found them."""
+    newest = db.once(session, ("search hits", workspace_id, q), dict)
+    ids = [newest[c] for c in conversation_ids if newest.get(c)]
     if not ids:
         return {}
     rows = session.scalars(select(m.Message).where(m.Message.id.in_(ids))).all()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import func, null, select, text, union, union_all
+from sqlalchemy import func, literal_column, null, select, text, union, union_all
 from sqlalchemy.orm import Session
 
 from crowdcare.store import db
@@ -83,6 +83,20 @@ def _pg_document(table: str) -> str:
     return f"to_tsvector('simple', regexp_replace({parts}, '{PG_SEPARATORS}', ' ', 'g'))"
 
 
+def message_matches(session: Session, workspace_id: int, ws: list[Word]):
+    """(conversation_id, message_id) of the workspace's matching messages. On SQLite the
+    FTS5 table holds both ids: no message row is read."""
+    M = m.Message
+    if session.get_bind().dialect.name == "sqlite":
+        return select(literal_column("conversation_id").label("conversation_id"),
+                      literal_column("rowid").label("message_id")) \
+            .select_from(text("fts_messages")) \
+            .where(text("fts_messages MATCH :fts AND workspace_id = :ws")
+                   .bindparams(fts=_fts5(ws), ws=workspace_id))
+    return select(M.conversation_id.label("conversation_id"), M.id.label("message_id")).where(
+        M.workspace_id == workspace_id, M.id.in_(matching(session, "messages", ws)))
+
+
 def matching(session: Session, table: str, ws: list[Word]):
     """Ids of the rows of `table` whose document matches: a statement for IN (...)."""
     if session.get_bind().dialect.name == "sqlite":
@@ -100,7 +114,7 @@ def hits(session: Session, workspace_id: int, q: str):
     ws = words(q)
     if not ws:
         return None
-    M, C = m.Message, m.Conversation
+    C = m.Conversation
     customers = union(
         select(m.Customer.id).where(m.Customer.workspace_id == workspace_id,
                                     m.Customer.id.in_(matching(session, "customers", ws))),
@@ -110,8 +124,7 @@ def hits(session: Session, workspace_id: int, q: str):
         select(m.Order.customer_id).where(m.Order.workspace_id == workspace_id,
                                           m.Order.id.in_(matching(session, "orders", ws))))
     each = union_all(
-        select(M.conversation_id.label("conversation_id"), M.id.label("message_id"))
-        .where(M.workspace_id == workspace_id, M.id.in_(matching(session, "messages", ws))),
+        message_matches(session, workspace_id, ws),
         select(m.Ticket.conversation_id, null()).where(
             m.Ticket.workspace_id == workspace_id,
             m.Ticket.id.in_(matching(session, "tickets", ws))),

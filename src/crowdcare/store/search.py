@@ -138,15 +138,15 @@ def remember_hits(session: Session, workspace_id: int, q: str, newest: dict[int,
 
 
 def matched_messages(session: Session, workspace_id: int, q: str,
-                     conversation_ids: list[int]) -> dict[int, m.Message]:
-    """The newest matching message of each of these conversations (what the list shows),
-    as the page's search found them."""
+                     conversation_ids: list[int]) -> dict[int, str]:
+    """The text of the newest matching message of each of these conversations (what the
+    list shows), as the page's search found them."""
     newest = db.once(session, ("search hits", workspace_id, q), dict)
     ids = [newest[c] for c in conversation_ids if newest.get(c)]
     if not ids:
         return {}
-    rows = session.scalars(select(m.Message).where(m.Message.id.in_(ids))).all()
-    return {row.conversation_id: row for row in rows}
+    return dict(session.execute(select(m.Message.conversation_id, m.Message.text)
+                                .where(m.Message.id.in_(ids))).all())
 
 
 @lru_cache(maxsize=256)

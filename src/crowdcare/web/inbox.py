@@ -139,7 +139,9 @@ def inbox(request: Request, iq: InboxQuery = Depends(inbox_query),
     if iq.q and rows:   # show what matched, marked
         ctx["matched"] = search.matched_messages(session, principal.workspace_id, iq.q,
                                                  [c.id for c in rows])
-        ctx["found_in"] = search.found_in(session, iq.q, rows)
+        rx = search.pattern(iq.q)   # what else matched, where the name and text do not say
+        ctx["found_in"] = search.found_in(session, iq.q, [
+            c for c in rows if c.id not in ctx["matched"] and not rx.search(c.customer.name or "")])
     if is_htmx(request) and request.headers.get("hx-target") == "inbox-list":
         return render(request, "_inbox_list.html", ctx, principal=principal)
     ctx["counts"] = counts(session, principal)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crowdcare.store import models as m
 from crowdcare.store import search
@@ -54,7 +54,7 @@ def conversations(session: Session, workspace_id: int,
     query = select(C).where(*where)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
-        query.options(joinedload(C.customer), joinedload(C.channel_account))
+        query.options(joinedload(C.customer), selectinload(C.channel_account))
         .order_by(*order).limit(f.limit).offset(f.offset)
     ).all()
     return list(rows), total
@@ -81,7 +81,7 @@ def _search(session: Session, workspace_id: int, f: ConversationFilter, where: l
     search.remember_hits(session, workspace_id, f.q, {cid: mid for cid, mid, _ in found})
     rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_([r[0] for r in found]))
                                              .options(joinedload(C.customer),
-                                                      joinedload(C.channel_account)))}
+                                                      selectinload(C.channel_account)))}
     return [rows[r[0]] for r in found], found[0][2]
 
 

@@ -164,20 +164,22 @@ def pattern(q: str) -> re.Pattern | None:
 
 def highlight(value: str | None, q: str | None, around: int | None = None) -> Markup:
     """`value` escaped, with the query's matches in <mark>; with `around`, only that many
-    characters either side of the first match (a snippet)."""
+    characters before the first match and twice that after it (a snippet)."""
     value = value or ""
     rx = pattern(q) if q else None
-    found = list(rx.finditer(value)) if rx else []
-    if around is not None and found:
-        start = max(0, found[0].start() - around)
-        end = min(len(value), found[0].end() + around * 2)
-        prefix, suffix = ("…" if start else ""), ("…" if end < len(value) else "")
-        value = prefix + value[start:end] + suffix
-        found = list(rx.finditer(value))
+    first = rx.search(value) if rx else None
+    if first is None:
+        return escape(value[:around * 3] if around else value)
+    start = 0
+    if around is not None:
+        start = max(0, first.start() - around)
+        end = min(len(value), first.end() + around * 2)
+        value = ("…" if start else "") + value[start:end] + ("…" if end < len(value) else "")
+        start = 1 if start else 0
     out, last = [], 0
-    for match in found:
+    for match in rx.finditer(value, start):
         out.append(escape(value[last:match.start()]))
-        out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
+        out.append(Markup("<mark>%s</mark>") % match.group(0))
         last = match.end()
     out.append(escape(value[last:]))
     return Markup("").join(out)

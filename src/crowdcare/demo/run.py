@@ -27,7 +27,7 @@ def run(host: str = "127.0.0.1", port: int = 8000, rate: float = 0.5) -> None:
 crowdcare demo: Northwind Threads, a small online clothing store
   console   {base}/           sign in as any of:
 {accounts}
-            (advocates use the community portal, not the agent console)
+            (the advocate is refused by the agent console: it is for staff)
   API docs  {base}/docs       bearer token: {demo.agent_token}
   traffic   ~{rate} simulated customer messages/s through {base}/webhooks/api/{demo.api_account_id}
   web shop  the API channel's replies go to the shop's chat at http://127.0.0.1:{shop_port}/callback

@@ -21,8 +21,7 @@ def run(host: str = "127.0.0.1", port: int = 8000, rate: float = 0.5) -> None:
     demo = seed()
     shop_port = free_port()
     messenger.connect_callback(demo.api_account_id, f"http://127.0.0.1:{shop_port}/callback")
-    accounts = "\n".join(f"            {role:<9} {name:<17} {email} / {PASSWORD}"
-                         for role, name, email in ACCOUNTS)
+    accounts = sign_ins()
     print(f"""
 crowdcare demo: Northwind Threads, a small online clothing store
   console   {base}/           sign in as any of:
@@ -37,6 +36,12 @@ crowdcare demo: Northwind Threads, a small online clothing store
 Ctrl-C stops.
 """, flush=True)
     asyncio.run(_serve(host, port, rate, demo, base, shop_port))
+
+
+def sign_ins() -> str:
+    """Every seeded account's sign-in, one a line (the demo prints them all)."""
+    return "\n".join(f"            {role:<9} {name:<17} {email} / {PASSWORD}"
+                     for role, name, email in ACCOUNTS)
 
 
 async def _serve(host, port, rate, demo, base, shop_port) -> None:

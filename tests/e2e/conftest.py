@@ -74,7 +74,7 @@ class MessengerCustomer:
 
     fake: object
     psid: str = "psid-maya"
-    greeting_name: str = "there"     # Messenger gives no name with a message
+    greeting_name: str | None = None   # Messenger gives no name with a message: the composer asks
     name: str | None = None
 
     def say(self, text: str) -> None:
@@ -151,6 +151,78 @@ def live(cli, database_url):
             else:
                 customer = ApiChannelCustomer(base, ws, receiver)
             yield Live(base, ws, customer, agent_email, admin_email)
+        finally:
+            os.environ["CROWDCARE_RUN_WORKERS"] = "false"
+            os.environ["CROWDCARE_RETRY_BASE_SECONDS"] = "0"
+            get_settings.cache_clear()
+
+
+@dataclass
+class Day:
+    """One workspace with both channels, served with workers: a web shop's chat (the API
+    channel, answering into the same acknowledging receiver the demo runs) and a Messenger
+    page on the fake Graph API, which sends delivery and read receipts back."""
+
+    base: str
+    ws: object
+    shop: ApiChannelCustomer
+    messenger: MessengerCustomer
+    receiver: CallbackReceiver
+    fake: object
+    agent_email: str = "ana@acme-apparel.test"
+
+    def store_customer(self, name: str, email: str, number: str) -> int:
+        """A customer of the shop with an order (as the shop's system made them)."""
+        from crowdcare.actions import orders
+        from crowdcare.store import db
+        from crowdcare.store import models as m
+
+        with db.session_scope() as session:
+            customer = m.Customer(workspace_id=self.ws.id, name=name, email=email)
+            session.add(customer)
+            session.flush()
+            orders.do_create(session, self.ws.id, {
+                "customer_id": customer.id, "number": number, "currency": "USD",
+                "shipping_cost": 0.0, "tax": 0.0,
+                "items": [{"title": "Denim jacket", "quantity": 1, "unit_price": 89.0}]})
+            return customer.id
+
+
+@pytest.fixture
+def day(cli, database_url):
+    from crowdcare.app import create_app
+    from crowdcare.settings import get_settings
+    from crowdcare.store import db
+    from crowdcare.store import models as m
+
+    with ExitStack() as stack:
+        receiver = CallbackReceiver()
+        receiver.url = f"{stack.enter_context(serve_in_thread(receiver.app))}/callback"
+        ws = make_workspace(cli, callback_url=receiver.url)
+        fake = _messenger_fake()
+        fake.echo, fake.receipts, fake.receipt_delay = True, True, 0.2
+        fake.base = stack.enter_context(serve_in_thread(fake.app))
+        account = cli.json("channel", "add", "messenger", "-w", str(ws.id),
+                           "--page-id", PAGE_ID, "--page-token", fake.page_token,
+                           "--app-secret", fake.app_secret, "--verify-token", "e2e-verify",
+                           "--app-id", fake.app_id, "--graph-url", f"{fake.base}/v21.0")
+        cli("agent", "password", "ana@acme-apparel.test", "--password", PASSWORD)
+        with db.session_scope() as session:
+            session.add_all([
+                m.CannedResponse(workspace_id=ws.id, shortcut="returns", title="Returns policy",
+                                 body="Hi {{customer.first_name}}, you can return any unworn "
+                                      "item within 30 days."),
+                m.CannedResponse(workspace_id=ws.id, shortcut="where", title="Where is my order",
+                                 body="Order {{order.number}} left our warehouse today."),
+            ])
+        os.environ["CROWDCARE_RUN_WORKERS"] = "true"
+        os.environ["CROWDCARE_RETRY_BASE_SECONDS"] = "0.05"
+        get_settings.cache_clear()
+        try:
+            base = stack.enter_context(serve_in_thread(create_app()))
+            fake.webhook_url = f"{base}/webhooks/messenger/{account['id']}"
+            yield Day(base, ws, ApiChannelCustomer(base, ws, receiver),
+                      MessengerCustomer(fake), receiver, fake)
         finally:
             os.environ["CROWDCARE_RUN_WORKERS"] = "false"
             os.environ["CROWDCARE_RETRY_BASE_SECONDS"] = "0"

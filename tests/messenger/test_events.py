@@ -102,7 +102,7 @@ def test_batch_processes_every_entry_and_event_in_order(client, page):
 def test_echo_of_our_send_is_matched_and_other_tools_sends_recorded_once(client, live_page):
     page = live_page
     page.fake.echo = True                       # the fake echoes every send back, like Graph
-    page.post(client, body(event("psid-9", {"message": {"mid": "m_in", "text": "hi"}},
+    page.post(client, body(event("psid-9", {"message": {"mid": "m_in", "text": "hi, where is my order?"}},
                                  ts=int(time.time() * 1000))))
     drain()
     conv = client.get("/api/v1/conversations", headers=page.ws.agent).json()["items"][0]
@@ -146,8 +146,7 @@ def test_standby_is_recorded_and_never_answered(client, page):
 
 def test_delivery_and_read_move_states_forward_and_a_replay_changes_nothing(client, page, cli):
     now = int(time.time() * 1000)
-    page.post(client, body(event("psid-1", {"message": {"mid": "m_in",
-                                                       "text": "hi, my order is late"}}, ts=now)))
+    page.post(client, body(event("psid-1", {"message": {"mid": "m_in", "text": "hi, where is my order?"}}, ts=now)))
     drain()
     conv = client.get("/api/v1/conversations", headers=page.ws.agent).json()["items"][0]
     client.post(f"/api/v1/conversations/{conv['id']}/replies", json={"text": "On it"},

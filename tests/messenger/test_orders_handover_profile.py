@@ -85,7 +85,7 @@ def test_shipping_update_inside_the_window(client, page):
 
 
 def test_orders_for_customers_without_a_messenger_thread_send_nothing(client, workspace):
-    client.post(workspace.webhook, json={"id": "a1", "customer": {"id": "c-1"}, "text": "hi"},
+    client.post(workspace.webhook, json={"id": "a1", "customer": {"id": "c-1"}, "text": "hi, where is my order?"},
                 headers=workspace.inbound)
     drain()
     customer_id = client.get("/api/v1/customers", headers=workspace.agent).json()["items"][0]["id"]

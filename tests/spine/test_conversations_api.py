@@ -55,7 +55,7 @@ def test_agent_reply_goes_out_as_a_signed_callback(client, shop, receiver):
 
 def test_callback_is_retried_until_acknowledged_and_permanent_errors_are_recorded(
         client, shop, receiver):
-    say(client, shop, 1, "hello?")
+    say(client, shop, 1, "hello? where is my order?")
     cid = conversation_id(client, shop)
     receiver.fail_next = [500, 503]
     client.post(f"/api/v1/conversations/{cid}/replies", json={"text": "hi"}, headers=shop.agent)
@@ -71,7 +71,7 @@ def test_callback_is_retried_until_acknowledged_and_permanent_errors_are_recorde
 
 
 def test_messages_to_one_customer_go_out_in_order_even_through_retries(client, shop, receiver):
-    say(client, shop, 1, "hello?")
+    say(client, shop, 1, "hello? where is my order?")
     cid = conversation_id(client, shop)
     receiver.fail_next = [503, 503]            # the first reply needs three attempts
     for text in ("first", "second", "third"):
@@ -83,7 +83,7 @@ def test_messages_to_one_customer_go_out_in_order_even_through_retries(client, s
 
 
 def test_internal_note_is_never_sent(client, shop, receiver):
-    say(client, shop, 1, "hello?")
+    say(client, shop, 1, "hello? where is my order?")
     cid = conversation_id(client, shop)
     r = client.post(f"/api/v1/conversations/{cid}/replies", json={"text": "VIP, be nice",
                                                                    "note": True},
@@ -145,7 +145,7 @@ def test_ticket_lifecycle_and_follow_on(client, shop):
 
 
 def test_reply_validation_and_unknown_ids(client, shop):
-    say(client, shop, 1, "hi")
+    say(client, shop, 1, "hi, my parcel is late")
     cid = conversation_id(client, shop)
     r = client.post(f"/api/v1/conversations/{cid}/replies", json={"text": ""}, headers=shop.agent)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "text"]
@@ -157,7 +157,7 @@ def test_reply_validation_and_unknown_ids(client, shop):
 
 
 def test_other_workspaces_data_is_invisible(client, cli, shop):
-    say(client, shop, 1, "hi")
+    say(client, shop, 1, "hi, my parcel is late")
     cid = conversation_id(client, shop)
     other = make_workspace(cli, "Rival Co", prefix="r-")
     assert client.get("/api/v1/conversations", headers=other.agent).json()["total"] == 0

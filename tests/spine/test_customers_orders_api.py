@@ -19,7 +19,7 @@ ORDER = {
 
 
 def test_order_create_update_and_shipping_events(client, workspace):
-    say(client, workspace, 1, "hello")
+    say(client, workspace, 1, "hello, where is my order?")
     customer_id = client.get("/api/v1/customers", headers=workspace.agent).json()["items"][0]["id"]
     r = client.post("/api/v1/orders", json={**ORDER, "customer_id": customer_id},
                     headers=workspace.agent)

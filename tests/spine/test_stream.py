@@ -80,7 +80,7 @@ def test_an_event_committed_late_is_still_delivered_once(client, workspace):
                 "created_at": None}
 
     with client.websocket_connect(f"/api/v1/stream?token={workspace.agent_token}") as ws:
-        post(client, workspace, 1, "hello")
+        post(client, workspace, 1, "hello, where is my parcel?")
         drain()
         start = [ws.receive_json()["id"] for _ in range(3)][-1]
         for event_id in (start + 20, start + 10, start + 20, start + 30):

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from .test_console_http import PW, csrf, login, say, shop  # noqa: F401 - the fixture
+from .test_console_http import PW, callback_url, csrf, login, say, shop  # noqa: F401 - fixtures
 
 
 def ids_in(html: str) -> list[int]:

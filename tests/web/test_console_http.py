@@ -11,9 +11,18 @@ from support.fixtures import drain, make_workspace
 PW = "correct-horse-battery"
 
 
+@pytest.fixture(scope="module")
+def callback_url():
+    """The shop's endpoint for API-channel replies (a real local server that acknowledges)."""
+    from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
+
+    with serve_in_thread(CallbackReceiver().app) as base:
+        yield f"{base}/callback"
+
+
 @pytest.fixture
-def shop(cli):
-    ws = make_workspace(cli)
+def shop(cli, callback_url):
+    ws = make_workspace(cli, callback_url=callback_url)
     for email in ("admin@acme-apparel.test", "ana@acme-apparel.test"):
         cli("agent", "password", email, "--password", PW)
     cli("agent", "add", "sam@acme-apparel.test", "--role", "advocate", "-w", "acme-apparel",
@@ -178,7 +187,7 @@ def test_a_session_whose_agent_became_an_advocate_is_refused(client, shop, db):
     from crowdcare.store import db as store_db
     from crowdcare.store import models as m
 
-    say(client, shop, 1, "Hi")
+    say(client, shop, 1, "Hi, where is my parcel?")
     cid = first_conversation(client, shop)
     login(client, "ana@acme-apparel.test")
     good = csrf(client)
@@ -287,7 +296,7 @@ def test_a_message_of_another_customer_is_not_served_as_a_fragment(client, shop)
 def test_presence_socket_refuses_strangers_and_other_workspaces(client, shop, rival):
     from starlette.websockets import WebSocketDisconnect
 
-    say(client, shop, 1, "Hi")
+    say(client, shop, 1, "Hi, where is my parcel?")
     cid = first_conversation(client, shop)
     client.cookies.clear()
     with pytest.raises(WebSocketDisconnect), client.websocket_connect(f"/web/presence/{cid}") as s:

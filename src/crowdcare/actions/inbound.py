@@ -64,20 +64,9 @@ def do_receive_message(
     if message_exists(session, account.id, msg.external_id):
         return None
     priority = decision.priority if decision.priority is not None else int(result.priority.value)
-    ticket = None
-    if decision.route != "ignore" and not msg.standby:
-        ticket = tickets.open_for_message(session, conversation, priority, decision.route,
-                                          msg.text.strip().splitlines()[0] if msg.text else "")
-        if decision.team:
-            team_id = db.once(session, ("team", account.workspace_id, decision.team),
-                              lambda: session.scalar(select(m.Team.id).where(
-                                  m.Team.workspace_id == account.workspace_id,
-                                  m.Team.name == decision.team)))
-            if team_id is not None:
-                ticket.team_id = conversation.team_id = team_id
     row = m.Message(
         workspace_id=account.workspace_id, conversation=conversation,
-        channel_account_id=account.id, ticket=ticket,
+        channel_account_id=account.id,
         direction=Direction.inbound, author=Author.customer, kind=msg.kind, public=msg.public,
         external_id=msg.external_id, reply_to=msg.reply_to, text=msg.text,
         attachments=msg.attachments, meta={**msg.metadata, **({"standby": True} if msg.standby else {})},
@@ -90,14 +79,21 @@ def do_receive_message(
     )
     session.add(row)
     _recorded(session, account.id, msg.external_id)
+    # a request opens or joins the ticket; its route, priority and escalation follow the
+    # rules of conversations.state (folded at commit, when the message has its id)
+    row.ticket = ticket = tickets.on_customer_message(session, conversation, row, decision.route)
+    if ticket is not None and decision.team:
+        team_id = db.once(session, ("team", account.workspace_id, decision.team),
+                          lambda: session.scalar(select(m.Team.id).where(
+                              m.Team.workspace_id == account.workspace_id,
+                              m.Team.name == decision.team)))
+        if team_id is not None:
+            ticket.team_id = conversation.team_id = team_id
     conversation.last_message_at = msg.sent_at
     conversation.last_inbound_at = max(filter(None, (conversation.last_inbound_at, msg.sent_at)))
     conversation.last_preview = (msg.text or f"[{msg.kind}]")[:200]
     conversation.language = row.language
-    if ticket is not None:
-        conversation.status = "open"
-        conversation.priority = ticket.priority
-        conversation.route = decision.route
+    conversation.status = "open" if ticket is not None else "closed"
     # made at commit, after the one flush that gives the batch's new rows their ids
     emit(session, account.workspace_id, names.MESSAGE_CREATED, lambda: serialize.message(row))
     emit(session, account.workspace_id, names.CONVERSATION_UPDATED,

@@ -6,14 +6,17 @@ import secrets
 
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import Conflict, Invalid
 from crowdcare.domain import Role
+from crowdcare.settings import get_settings
 from crowdcare.store import models as m
 
 hasher = PasswordHasher()
+RESET_HOURS = 24   # a password reset link works this long, and once
 
 
 def hash_token(token: str) -> str:
@@ -75,3 +78,70 @@ def do_create_team(session: Session, workspace_id: int, name: str,
     session.add(team)
     session.flush()
     return team
+
+
+# --- an admin edits people ----------------------------------------------------------------------
+
+def check_update_agent(session: Session, me_id: int, agent: m.Agent, name: str | None,
+                       role: str | None, team_ids: list[int] | None,
+                       active: bool | None = None) -> None:
+    if name is not None and not (1 <= len(name.strip()) <= 200):
+        raise Invalid("a name is 1 to 200 characters", field="name")
+    if role is not None and role not in Role.__members__:
+        raise Invalid(f"role must be one of {', '.join(Role)}", field="role")
+    if agent.id == me_id and ((role is not None and role != agent.role) or active is False):
+        raise Conflict("you cannot change your own role or deactivate yourself: another admin "
+                       "can", field="role")
+    losing_admin = agent.role == Role.admin and agent.active and (
+        (role is not None and role != Role.admin) or active is False)
+    if losing_admin and not session.scalar(select(func.count()).select_from(m.Agent).where(
+            m.Agent.workspace_id == agent.workspace_id, m.Agent.role == Role.admin,
+            m.Agent.active.is_(True), m.Agent.id != agent.id)):
+        raise Conflict("the workspace needs at least one active admin", field="role")
+    if team_ids:
+        found = set(session.scalars(select(m.Team.id).where(
+            m.Team.workspace_id == agent.workspace_id, m.Team.id.in_(team_ids))))
+        if found != set(team_ids):
+            raise Invalid("a team is not in this workspace", field="teams")
+
+
+def do_update_agent(session: Session, agent: m.Agent, name: str | None, role: str | None,
+                    team_ids: list[int] | None, active: bool | None = None) -> m.Agent:
+    """Takes effect at once: every request re-reads the agent (a deactivated agent's session
+    is refused on its next request)."""
+    if name is not None:
+        agent.name = name.strip()
+    if role is not None:
+        agent.role = role
+    if active is not None:
+        agent.active = active
+    if team_ids is not None:
+        agent.teams = list(session.scalars(select(m.Team).where(m.Team.id.in_(team_ids))))
+    session.flush()
+    return agent
+
+
+def _reset_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt="crowdcare.password-reset")
+
+
+def _fingerprint(agent: m.Agent) -> str:
+    """Changes with the password: a link stops working once it has been used."""
+    return hashlib.sha256(f"{agent.id}:{agent.password_hash or ''}".encode()).hexdigest()[:20]
+
+
+def reset_token(agent: m.Agent) -> str:
+    return _reset_signer().dumps({"a": agent.id, "f": _fingerprint(agent)})
+
+
+def check_reset(session: Session, token: str) -> m.Agent:
+    try:
+        data = _reset_signer().loads(token, max_age=RESET_HOURS * 3600)
+    except BadSignature:   # expired, tampered or not ours
+        raise Invalid(f"this reset link is not valid or is older than {RESET_HOURS} hours: "
+                      "ask an admin for a new one") from None
+    agent = session.get(m.Agent, data.get("a")) if isinstance(data, dict) else None
+    if agent is None or not agent.active or data.get("f") != _fingerprint(agent):
+        raise Invalid("this reset link was used already (or the account is inactive): ask an "
+                      "admin for a new one")
+    return agent

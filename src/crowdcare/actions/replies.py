@@ -1,6 +1,7 @@
 """Agents', bots' and automations' messages out: every one passes the policy gate first."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,11 @@ from crowdcare.events import emit, names
 from crowdcare.outbound.policy import PolicyDecision, SendContext, decide
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
+
+# canned-response variables: {{customer.name}} or {customer_name}; one left {{like.this}} in an
+# answer was never filled in
+VARIABLE = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}|\{([a-z_]+)\}")
+UNFILLED = re.compile(r"\{\{\s*[a-z]+\.[a-z_]+\s*\}\}")
 
 
 def send_context(session: Session, conversation: m.Conversation, author: str,
@@ -73,10 +79,28 @@ def _answered_by(session: Session, conversation: m.Conversation, author: str, re
     return "by a community advocate" if first == Author.advocate else "by staff"
 
 
+def undeliverable(account: m.ChannelAccount) -> str | None:
+    """Why nothing sent on this channel account can reach anyone now (None: it can)."""
+    if not account.active:
+        return f"the channel '{account.name}' is disabled: an admin enables it in Admin → Channels"
+    adapter = registry.get(account.kind)
+    if adapter is None:
+        return f"the {account.kind} channel is not installed in this version"
+    try:
+        config = adapter.config_model.model_validate(account.config)
+    except ValueError as exc:
+        return f"the channel's settings are invalid ({exc.__class__.__name__}): fix them in Admin"
+    return adapter.cannot_send(config)
+
+
 def window(session: Session, conversation: m.Conversation, author: str = Author.agent,
            purpose: str = "response", public: bool = False,
            reply_to: str | None = None) -> PolicyDecision:
-    """May this author send here now, until when, and if not, why."""
+    """May this author send here now, until when, and if not, why (a channel that cannot
+    deliver at all says so first)."""
+    blocked = undeliverable(conversation.channel_account)
+    if blocked:
+        return PolicyDecision(False, blocked)
     return decide(send_context(session, conversation, author, purpose, public, reply_to))
 
 
@@ -117,12 +141,18 @@ def do_reply(
     if not note:
         conversation.last_message_at = now
         conversation.last_preview = text[:200]
-        if ticket is not None and author == Author.agent:
+        if ticket is not None and author in (Author.agent, Author.bot):
             ticket.first_response_at = ticket.first_response_at or now
             if ticket.status == "new":
                 ticket.status = "open"
+            # an answer answers every request before it: the ticket's priority falls
+            tickets.on_answer(session, ticket, tickets.agent_name(session, agent_id)
+                              if author == Author.agent else "the bot")
     session.flush()
     emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
+    if not note and ticket is not None:
+        emit(session, conversation.workspace_id, names.CONVERSATION_UPDATED,
+             serialize.conversation(conversation))
     return row
 
 
@@ -144,6 +174,10 @@ def answer(session: Session, conversation: m.Conversation, *, text: str, agent_i
     if note and (public or reply_to):
         raise Invalid("a note is stored, never sent: it cannot be public or reply to a post",
                       field="note")
+    unfilled = UNFILLED.search(text or "")
+    if unfilled and not note:
+        raise Invalid(f"fill in {unfilled.group(0)} first: the customer would read it as it is",
+                      field="text")
     if public and reply_to is None:
         reply_to = last_public_post(session, conversation)
         if reply_to is None:
@@ -151,10 +185,16 @@ def answer(session: Session, conversation: m.Conversation, *, text: str, agent_i
     decision = check_reply(session, conversation, Author.agent, note, public=public,
                            reply_to=reply_to if public else None)
     private_reply = bool(reply_to) and not public and not note
-    return do_reply(session, conversation, text=text, author=Author.agent, agent_id=agent_id,
-                    note=note, decision=decision, attachments=attachments, public=public,
-                    reply_to=reply_to,
-                    extra={"metadata": {"private_reply": True}} if private_reply else None)
+    row = do_reply(session, conversation, text=text, author=Author.agent, agent_id=agent_id,
+                   note=note, decision=decision, attachments=attachments, public=public,
+                   reply_to=reply_to,
+                   extra={"metadata": {"private_reply": True}} if private_reply else None)
+    ticket = session.get(m.Ticket, row.ticket_id) if row.ticket_id else None
+    if not note and agent_id and ticket is not None and ticket.assignee_id is None:
+        # who answers an unassigned ticket takes it
+        tickets.do_update(session, ticket, {"assignee_id": agent_id},
+                          by=tickets.agent_name(session, agent_id))
+    return row
 
 
 def do_block(session: Session, conversation: m.Conversation, *, text: str, author: str,
@@ -171,3 +211,23 @@ def do_block(session: Session, conversation: m.Conversation, *, text: str, autho
     session.flush()
     emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
     return row
+
+
+def check_retry(session: Session, message: m.Message) -> None:
+    if message.direction != Direction.outbound or message.status != MessageStatus.failed:
+        raise Conflict(f"message {message.id} is {message.status}: only a failed message can "
+                       "be retried")
+    conversation = session.get(m.Conversation, message.conversation_id)
+    blocked = undeliverable(conversation.channel_account)
+    if blocked:
+        raise Conflict(f"still cannot send: {blocked}")
+
+
+def do_retry(session: Session, message: m.Message) -> m.Message:
+    """Queue a failed message again (the sender asks the gate again, and keeps the order:
+    an older queued message goes before newer ones)."""
+    message.status, message.error = MessageStatus.queued, None
+    message.attempts, message.next_attempt_at = 0, utcnow()
+    session.flush()
+    emit(session, message.workspace_id, names.MESSAGE_UPDATED, serialize.message(message))
+    return message

@@ -47,6 +47,7 @@ def ticket(row: m.Ticket) -> dict[str, Any]:
         "tags": row.tags, "follows_ticket_id": row.follows_ticket_id,
         "opened_at": iso(row.opened_at), "first_response_at": iso(row.first_response_at),
         "solved_at": iso(row.solved_at), "closed_at": iso(row.closed_at),
+        "state": row.state or {},   # route, priority, escalation and what set them
     }
 
 

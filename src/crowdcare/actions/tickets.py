@@ -1,4 +1,6 @@
-"""Tickets: opened by service messages, worked by agents, linked as follow-ons into a journey."""
+"""Tickets: opened by service requests, worked by agents, linked as follow-ons into a journey.
+Their route, priority and escalation follow the rules of conversations.state: each event is
+folded into `Ticket.state` here and mirrored on the conversation the inbox lists."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import Conflict, Invalid, owned, serialize
+from crowdcare.conversations import state as rules
 from crowdcare.domain import TicketStatus
-from crowdcare.events import emit, names
+from crowdcare.events import at_commit, emit, names
 from crowdcare.settings import get_settings
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -48,17 +51,21 @@ def prefetch(session: Session, conversations: list[m.Conversation]) -> None:
         db.remember(session, ("open ticket", conversation), newest.get(conversation.id))
 
 
-def open_for_message(session: Session, conversation: m.Conversation, priority: int,
-                     route: str | None, subject: str) -> m.Ticket:
+def open_ticket(session: Session, conversation: m.Conversation) -> m.Ticket | None:
+    """The conversation's open ticket, through the unit of work's memo (see `prefetch`)."""
+    return db.once(session, ("open ticket", conversation), lambda: current(
+        session, conversation.id) if conversation.id is not None else None)
+
+
+def open_for_message(session: Session, conversation: m.Conversation, route: str | None,
+                     subject: str) -> m.Ticket:
     """The open ticket of this conversation, or a new one that follows the customer's last
     solved ticket when it was solved recently (the journey reads as one chain)."""
     key = ("open ticket", conversation)
-    ticket = db.once(session, key, lambda: current(session, conversation.id)
-                     if conversation.id is not None else None)
+    ticket = open_ticket(session, conversation)
     if ticket is not None:
         if ticket.status == TicketStatus.pending:   # the customer answered: back to work
             ticket.status = TicketStatus.open
-        ticket.priority = max(ticket.priority, priority)
         return ticket
     customer = conversation.customer
     previous = None
@@ -74,13 +81,95 @@ def open_for_message(session: Session, conversation: m.Conversation, priority: i
         )
     ticket = m.Ticket(
         workspace_id=conversation.workspace_id, conversation=conversation, customer=customer,
-        status=TicketStatus.new, priority=priority, route=route, subject=subject[:200] or None,
+        status=TicketStatus.new, priority=0, route=route, subject=subject[:200] or None,
         follows_ticket_id=previous.id if previous else None,
         assignee_id=conversation.assignee_id, team_id=conversation.team_id,
     )
     session.add(ticket)
     db.remember(session, key, ticket)
     emit(session, ticket.workspace_id, names.TICKET_CREATED, lambda: serialize.ticket(ticket))
+    return ticket
+
+
+# --- the state rules, applied ----------------------------------------------------------------
+
+def state_of(ticket: m.Ticket) -> rules.State:
+    return rules.State.from_dict(ticket.state)
+
+
+def facts(row: m.Message) -> rules.Facts:
+    triage = row.triage or {}
+    meta = row.meta or {}
+    return rules.Facts(
+        message_id=row.id, kind=row.kind, text=row.text or "", route=row.route or "tier1",
+        route_reasons=list(row.route_reasons or []), priority=row.priority or 0,
+        factors=list((triage.get("priority") or {}).get("reasons") or []),
+        sent_at=row.sent_at, quick_reply=meta.get("quick_reply_payload") is not None,
+        standby=bool(meta.get("standby")))
+
+
+def _store(ticket: m.Ticket, new: rules.State, conversation: m.Conversation | None = None) -> None:
+    """Write the state on the ticket, and on its conversation while it is the open one."""
+    ticket.state = new.to_dict()
+    ticket.priority, ticket.route, ticket.waiting_since = new.priority, new.route, \
+        new.waiting_since
+    conversation = conversation or ticket.conversation
+    if ticket.status in OPEN_STATES:
+        conversation.priority, conversation.route = new.priority, new.route
+    elif conversation.status != "open":
+        conversation.priority = 0
+
+
+def on_customer_message(session: Session, conversation: m.Conversation, row: m.Message,
+                        route: str) -> m.Ticket | None:
+    """A customer's message: a request opens (or joins) the ticket; anything else joins the
+    open ticket, if there is one, without opening one. The state is folded at commit, when
+    the message has its id."""
+    if rules.is_request(facts(row)):
+        ticket = open_for_message(session, conversation, route,
+                                  (row.text or "").strip().splitlines()[0] if row.text else "")
+    else:
+        ticket = open_ticket(session, conversation)
+    if ticket is None:
+        return None
+
+    def fold() -> None:
+        _store(ticket, rules.on_customer(state_of(ticket), facts(row), utcnow()), conversation)
+    at_commit(session, fold)
+    return ticket
+
+
+def agent_name(session: Session, agent_id: int | None) -> str:
+    agent = session.get(m.Agent, agent_id) if agent_id else None
+    return agent.name if agent else "an agent"
+
+
+def on_answer(session: Session, ticket: m.Ticket, by: str) -> None:
+    _store(ticket, rules.on_answer(state_of(ticket), by, utcnow()))
+    emit(session, ticket.workspace_id, names.TICKET_UPDATED, serialize.ticket(ticket))
+
+
+def check_escalation(ticket: m.Ticket, action: str) -> None:
+    if ticket.status not in OPEN_STATES:
+        raise Conflict(f"ticket #{ticket.id} is {ticket.status}: nothing to escalate or clear")
+    escalated = state_of(ticket).escalated
+    if action == "clear" and not escalated:
+        raise Conflict(f"ticket #{ticket.id} is not escalated")
+    if action == "escalate" and escalated:
+        raise Conflict(f"ticket #{ticket.id} is escalated already")
+    if action not in ("clear", "escalate"):
+        raise Invalid("action is clear or escalate", field="action")
+
+
+def do_escalation(session: Session, ticket: m.Ticket, action: str, by: str) -> m.Ticket:
+    """An agent escalates the ticket, or clears its escalation (the only way one ends before
+    the ticket is solved)."""
+    change = rules.on_clear_escalation if action == "clear" else rules.on_escalate
+    _store(ticket, change(state_of(ticket), by, utcnow()))
+    session.flush()
+    emit(session, ticket.workspace_id, names.TICKET_UPDATED, serialize.ticket(ticket))
+    emit(session, ticket.workspace_id, names.CONVERSATION_UPDATED,
+         serialize.conversation(ticket.conversation))
     return ticket
 
 
@@ -106,8 +195,11 @@ def check_update(session: Session, ticket: m.Ticket, changes: dict[str, Any]) ->
                           field="follows_ticket_id")
 
 
-def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any]) -> m.Ticket:
+def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any],
+              by: str = "an agent") -> m.Ticket:
     now = utcnow()
+    changes = dict(changes)
+    priority = changes.pop("priority", None)
     for key, value in changes.items():
         setattr(ticket, key, value)
     if changes.get("status") == TicketStatus.solved:
@@ -118,11 +210,18 @@ def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any]) -> m.
     elif changes.get("status") in (TicketStatus.open, TicketStatus.pending):
         ticket.solved_at = None
     conversation = session.get(m.Conversation, ticket.conversation_id)
-    for key in ("assignee_id", "team_id", "priority"):
+    for key in ("assignee_id", "team_id"):
         if key in changes:
             setattr(conversation, key, changes[key])
     session.flush()
     conversation.status = "open" if current(session, conversation.id) else "closed"
+    if "status" in changes or priority is not None:
+        state = state_of(ticket)
+        if changes.get("status") in (TicketStatus.solved, TicketStatus.closed):
+            state = rules.on_solved(state, by, now)
+        if priority is not None:
+            state = rules.on_set_priority(state, priority, by, now)
+        _store(ticket, state, conversation)
     emit(session, ticket.workspace_id, names.TICKET_UPDATED, serialize.ticket(ticket))
     emit(session, ticket.workspace_id, names.CONVERSATION_UPDATED,
          serialize.conversation(conversation))

@@ -77,6 +77,32 @@ def get_rule(session: Session, workspace_id: int, rule_id: int) -> m.RoutingRule
     return owned(session, m.RoutingRule, rule_id, workspace_id, "routing rule")
 
 
+def do_update_rule(session: Session, row: m.RoutingRule, data: dict[str, Any],
+                   enabled: bool | None = None) -> m.RoutingRule:
+    row.name = str(data.get("name") or row.name)[:200]
+    row.rule = {"when": dict(data.get("when") or {}), "then": dict(data.get("then") or {})}
+    if enabled is not None:
+        row.enabled = enabled
+    session.flush()
+    emit(session, row.workspace_id, ROUTING_RULES_UPDATED, {"updated": rule_out(row)})
+    return row
+
+
+def do_move_rule(session: Session, row: m.RoutingRule, step: int) -> None:
+    """Rules run in order: swap this one with its neighbour above (-1) or below (+1)."""
+    rows = list(session.scalars(select(m.RoutingRule).where(
+        m.RoutingRule.workspace_id == row.workspace_id)
+        .order_by(m.RoutingRule.position, m.RoutingRule.id)))
+    i = rows.index(row)
+    j = i + step
+    if 0 <= j < len(rows):
+        rows[i], rows[j] = rows[j], rows[i]
+    for position, r in enumerate(rows):
+        r.position = position
+    session.flush()
+    emit(session, row.workspace_id, ROUTING_RULES_UPDATED, {"moved": row.id})
+
+
 def do_delete_rule(session: Session, row: m.RoutingRule) -> None:
     emit(session, row.workspace_id, ROUTING_RULES_UPDATED, {"deleted": row.id})
     session.delete(row)
@@ -114,6 +140,46 @@ def check_settings(keywords: dict[str, list[str]] | None,
     if handles is not None:
         changes["handles"] = _handles(handles)
     return changes
+
+
+def builtin_words() -> dict[str, list[str]]:
+    """The words triage knows without being told, per keyword kind (shown beside the
+    workspace's own: a workspace list adds to these, it does not replace them)."""
+    from crowdcare.pipeline.triage import anger, service, technical
+
+    def words(lex) -> list[str]:
+        if lex is None:
+            return []
+        phrases = {" ".join(p) for ps in getattr(lex, "phrases", {}).values() for p in ps}
+        return sorted(set(getattr(lex, "single", ())) | phrases | set(getattr(lex, "other", ())))
+    return {"service": words(getattr(service, "SERVICE_CUES", None)), "noise": [],
+            "technical": words(getattr(technical, "DEFAULT", None)),
+            "legal": words(getattr(anger, "LEGAL", None)) + words(getattr(anger, "SAFETY", None))}
+
+
+def try_text(session: Session, workspace_id: int, text: str, channel: str = "api",
+             public: bool = False, extra_rule: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What triage and routing decide for a text in this workspace now (its keywords, VIPs
+    and enabled rules; nothing is stored): the "try it" box beside the rules."""
+    from crowdcare.pipeline import triage as triage_stage
+    from crowdcare.pipeline.context import STAFF_ROUTES
+    from crowdcare.pipeline.route import RouteContext, route
+    from crowdcare.pipeline.triage import TriageContext
+
+    ws = session.get(m.Workspace, workspace_id)
+    keywords = (ws.settings or {}).get("keywords", {})
+    result = triage_stage.triage(text, TriageContext(channel=channel, public=public,
+                                                     keywords=keywords))
+    rules = workspace_rules(session, workspace_id)
+    if extra_rule is not None:
+        rules.append(check_rule(extra_rule))
+    decision = route(result, RouteContext(channel=channel, public=public, text=text,
+                                          rules=rules, available=set(STAFF_ROUTES)))
+    priority = decision.priority if decision.priority is not None else result.priority.value
+    return {"route": decision.route, "reasons": decision.reasons, "team": decision.team,
+            "priority": priority, "priority_reasons": result.priority.reasons,
+            "fallback_from": decision.fallback_from,
+            "signals": {k: v for k, v in result.to_dict().items() if k != "priority"}}
 
 
 def settings_out(ws: m.Workspace) -> dict[str, Any]:

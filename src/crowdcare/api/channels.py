@@ -41,7 +41,8 @@ def add_channel(body: ChannelIn, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     _adapter, config = workspaces.check_channel(body.kind, body.config)
     workspace = session.get(m.Workspace, principal.workspace_id)
-    row = workspaces.do_add_channel(session, workspace, body.kind, config, body.name)
+    name = workspaces.check_channel_name(session, workspace.id, body.name) if body.name else None
+    row = workspaces.do_add_channel(session, workspace, body.kind, config, name)
     # shown once at creation, like a token: the integrator needs the generated secrets
     return {**account_out(row), "secrets": {k: row.config.get(k) for k in
                                             _adapter.secret_fields}}

@@ -69,4 +69,13 @@ def merge(customer_id: int, body: MergeIn, principal: Principal = Depends(staff)
     survivor = owned(session, m.Customer, customer_id, principal, "customer")
     other = owned(session, m.Customer, body.other_customer_id, principal, "customer")
     customers.check_merge(survivor, other)
-    return serialize.customer(customers.do_merge(session, survivor, other))
+    return serialize.customer(customers.do_merge(session, survivor, other, by=principal.name))
+
+
+@router.post("/{customer_id}/unmerge")
+def unmerge(customer_id: int, principal: Principal = Depends(staff),
+            session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Undo the merge of this (merged) customer: what the merge moved goes back."""
+    merged = owned(session, m.Customer, customer_id, principal, "customer")
+    customers.check_unmerge(merged)
+    return serialize.customer(customers.do_unmerge(session, merged))

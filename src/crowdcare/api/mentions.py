@@ -75,7 +75,9 @@ def listening_account(session: Session, workspace_id: int,
     if row is None:
         ws = session.get(m.Workspace, workspace_id)
         _, config = workspaces.check_channel("listening", {})
-        row = workspaces.do_add_channel(session, ws, "listening", config, "Social listening")
+        row = workspaces.do_add_channel(session, ws, "listening", config,
+                                        workspaces.default_name(session, ws.id,
+                                                                "Social listening"))
     return row
 
 

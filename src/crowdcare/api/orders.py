@@ -3,12 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import orders, serialize
 from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.domain.orders import order_key
 from crowdcare.store import models as m
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -69,6 +71,21 @@ def create_order(body: OrderIn, principal: Principal = Depends(staff),
     data["address"] = data["address"] or {}
     orders.check_create(session, principal.workspace_id, data)
     return serialize.order(orders.do_create(session, principal.workspace_id, data))
+
+
+@router.get("")
+def list_orders(number: str | None = Query(None, max_length=64,
+                                           description="as customers type it: NW1001 = NW-1001"),
+                customer_id: int | None = None, limit: int = Query(50, ge=1, le=200),
+                offset: int = Query(0, ge=0), principal: Principal = Depends(staff),
+                session: Session = Depends(get_session)) -> dict[str, Any]:
+    query = select(m.Order).where(m.Order.workspace_id == principal.workspace_id)
+    if number:
+        query = query.where(m.Order.number_key == order_key(number))
+    if customer_id is not None:
+        query = query.where(m.Order.customer_id == customer_id)
+    rows = session.scalars(query.order_by(m.Order.id).limit(limit).offset(offset)).all()
+    return {"items": [serialize.order(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/{order_id}")

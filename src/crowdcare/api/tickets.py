@@ -54,4 +54,17 @@ def update_ticket(ticket_id: int, body: TicketPatch, principal: Principal = Depe
     if "tags" in changes:
         changes["tags"] = sorted({t.strip() for t in changes["tags"] if t.strip()})
     tickets.check_update(session, ticket, changes)
-    return serialize.ticket(tickets.do_update(session, ticket, changes))
+    return serialize.ticket(tickets.do_update(session, ticket, changes, by=principal.name))
+
+
+class EscalationIn(BaseModel):
+    action: Literal["escalate", "clear"] = Field(
+        description="escalate the ticket, or clear its escalation (it holds until cleared)")
+
+
+@router.post("/{ticket_id}/escalation")
+def escalation(ticket_id: int, body: EscalationIn, principal: Principal = Depends(staff),
+               session: Session = Depends(get_session)) -> dict[str, Any]:
+    ticket = owned(session, m.Ticket, ticket_id, principal, "ticket")
+    tickets.check_escalation(ticket, body.action)
+    return serialize.ticket(tickets.do_escalation(session, ticket, body.action, principal.name))

@@ -5,10 +5,10 @@ on). The server is started, an agent of each workspace signs in, and every inbox
 timed for both workspaces in turn, so both share the machine's noise. Reported: the median
 per request for each and their ratio.
 
-Target: the first page of every view's list within 1.5x of the baseline (paged queries read
-a page from an index). Reported beside it, because they grow with the inbox by nature: the
-last page (OFFSET walks the rows before it), the view counts a full page adds (one pass over
-the open conversations) and search (a scan of message text)."""
+Target: the first page of every view's list, and of a search (names, order numbers as typed,
+message text: the database's full-text index), within 1.5x of the baseline. Reported beside
+it, because they grow with the inbox by nature: the last page (OFFSET walks the rows before
+it) and the view counts a full page adds (one pass over the open conversations)."""
 from __future__ import annotations
 
 import contextlib
@@ -27,8 +27,8 @@ BASELINE = 100
 TARGET = 1.5   # a view's list with N conversations vs 100: a page read from an index
 PASSWORD = "bench-inbox-pw"
 TEXTS = [   # routes, languages and priorities vary as they would in a real inbox
-    "Hi, where is my order #{n}? It should have arrived by now.",
-    "This is the third time I ask, you are useless, refund my order #{n} now!!!",
+    "Hi, where is my order NW-{n}? It should have arrived by now.",
+    "This is the third time I ask, you are useless, refund my order NW-{n} now!!!",
     "Can I return the shoes I bought last week? They are too small.",
     "The app crashes with error 500 when I try to pay, tried two browsers.",
     "Hola, ¿dónde está mi pedido #{n}? Todavía no ha llegado.",
@@ -43,7 +43,9 @@ VIEWS = {   # an agent's inbox views and sorts
     "escalations": "/inbox?view=escalations",
     "Spanish": "/inbox?language=es",
     "last page": "/inbox?page={last}",
-    "search": "/inbox?q=canada",
+    "search text": "/inbox?q=canada",
+    "search order number": "/inbox?q=nw1008",   # as typed: finds NW-1008
+    "search name": "/inbox?q=customer+48",
 }
 LIST = {"HX-Request": "true", "HX-Target": "inbox-list"}   # what htmx asks for: the list only
 
@@ -113,7 +115,7 @@ def run(conversations: int = 10000, rounds: int = 30, database_url: str | None =
                 pages[label] = {"baseline_ms": round(small, 2), "ms": round(big, 2),
                                 "ratio": round(big / small, 2)}
     lists = [v["ratio"] for k, v in pages.items() if k.endswith(": list")
-             and not k.startswith(("search", "last page"))]
+             and not k.startswith("last page")]   # search included: a full-text index
     return {"database": "postgresql" if database_url else "sqlite",
             "conversations": conversations, "baseline_conversations": BASELINE,
             "fill_seconds": round(filled, 1), "rounds": rounds, "pages": pages,
@@ -129,7 +131,7 @@ def report(r: dict) -> list[str]:
     for label, p in r["pages"].items():
         lines.append(f"  {label:<26} {p['baseline_ms']:>5.1f} ms {p['ms']:>6.1f} ms   "
                      f"{p['ratio']:.2f}")
-    lines += [f"  worst first-page list ratio {r['worst_list_ratio']:.2f} (target <= "
-              f"{r['target_list_ratio']:g}). Growing by nature: the last page (OFFSET), the "
-              "counts a full page adds (one pass), search (a text scan)"]
+    lines += [f"  worst first-page list ratio, searches included {r['worst_list_ratio']:.2f} "
+              f"(target <= {r['target_list_ratio']:g}). Growing by nature: the last page "
+              "(OFFSET), the counts a full page adds (one pass)"]
     return lines

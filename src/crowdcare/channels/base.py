@@ -77,6 +77,11 @@ class ChannelAdapter(ABC):
         """Deliver one message. Never raises for platform errors: say so in the SendResult."""
 
     # -- optional hooks: a channel that supports one overrides it -----------------------------
+    def cannot_send(self, config: BaseModel) -> str | None:
+        """Why this account cannot deliver anything at all (a missing setting), else None:
+        shown above the composer, and a reply is refused rather than queued to fail."""
+        return None
+
     def entry_link(self, account: AccountRef, ref: str) -> str | None:
         """A link that opens a conversation carrying `ref` (campaigns, QR codes), if any."""
         return None

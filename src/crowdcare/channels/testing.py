@@ -42,10 +42,10 @@ def serve_in_thread(app, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-async def serve_here(app) -> tuple[uvicorn.Server, asyncio.Task, str]:
-    """Serve `app` on a free loopback port in the running event loop (the demo's fake
-    platforms): (server, its task, base URL). The caller's server owns Ctrl-C."""
-    port = free_port()
+async def serve_here(app, port: int | None = None) -> tuple[uvicorn.Server, asyncio.Task, str]:
+    """Serve `app` on a loopback port (a free one by default) in the running event loop (the
+    demo's fake platforms): (server, its task, base URL). The caller's server owns Ctrl-C."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False))
     server.install_signal_handlers = lambda: None

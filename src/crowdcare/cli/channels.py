@@ -49,6 +49,7 @@ def channel_add(
     with unit_of_work() as session:
         ws = workspaces.find(session, workspace)
         adapter, config = workspaces.check_channel(kind, options)
+        name = workspaces.check_channel_name(session, ws.id, name) if name else None
         row = workspaces.do_add_channel(session, ws, kind, config, name)
         data = {**account_out(row),
                 "secrets": {k: row.config.get(k) for k in adapter.secret_fields}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -18,6 +19,8 @@ from crowdcare.store import models as m
 
 PAGE_ID, APP_ID = "100200300400500", "4242"
 PAGE_TOKEN, APP_SECRET, VERIFY_TOKEN = "demo-page-token", "demo-app-secret", "demo-verify"
+# store customers (demo.seed.MESSENGER_SHOPPERS) writing on Messenger: nothing there says who
+# they are until they give their order number, and the console suggests the link
 CUSTOMERS = [("Lena Vogel", "psid-lena"), ("Kofi Mensah", "psid-kofi"), ("Ana Lima", "psid-ana")]
 CAMPAIGN = {"ref": "spring-poster", "name": "Spring poster in the shop window",
             "greeting": "Welcome to Northwind Threads! Want to see the spring collection?",
@@ -59,12 +62,22 @@ def ensure_page(workspace_id: int, graph_base: str) -> int:
         return row.id
 
 
+def connect_callback(api_account_id: int, url: str) -> None:
+    """Point the web shop's API channel at the shop's chat (as an admin does in Admin →
+    Channels): replies reach the customer instead of failing for want of a callback URL."""
+    with db.session_scope() as session:
+        account = session.get(m.ChannelAccount, api_account_id)
+        name, config = workspaces.check_update_channel(session, account, None,
+                                                       {"callback_url": url})
+        workspaces.do_update_channel(session, account, name, config)
+
+
 async def start(workspace_id: int, crowdcare_base: str) -> tuple[MessengerDemo, asyncio.Task]:
     """Serve the fake Graph API on a free port in this event loop and connect the page to it."""
     from crowdcare.channels.testing import serve_here
 
     fake = FakeGraph(page_id=PAGE_ID, page_token=PAGE_TOKEN, app_secret=APP_SECRET,
-                     app_id=APP_ID, echo=True)
+                     app_id=APP_ID, echo=True, receipts=True, receipt_delay=1.5)
     server, task, fake.base = await serve_here(fake.app)
     account_id = await asyncio.to_thread(ensure_page, workspace_id, fake.base)
     fake.webhook_url = f"{crowdcare_base}/webhooks/messenger/{account_id}"
@@ -73,7 +86,7 @@ async def start(workspace_id: int, crowdcare_base: str) -> tuple[MessengerDemo, 
 
 
 async def simulate(demo: MessengerDemo, base_url: str, rate: float, stop: asyncio.Event,
-                   seed: int | None = None) -> int:
+                   orders: dict[str, str] | None = None, seed: int | None = None) -> int:
     """Customers write on Messenger (through the fake, signed like Facebook's webhooks); one of
     them arrives by scanning the poster's QR code."""
     rng = random.Random(seed)
@@ -93,9 +106,11 @@ async def simulate(demo: MessengerDemo, base_url: str, rate: float, stop: asynci
                 kind, data = "postback", {"psid": "psid-poster", "ref": "spring-poster__qr",
                                           "payload": "GET_STARTED"}
                 first = False
-            else:
-                text = rng.choice(texts.SERVICE).format(order="NW-1001")
-                kind, data = "message", {"psid": psid, "text": text}
+            else:   # a fresh id every time: a restarted demo never replays a stored one
+                order = (orders or {}).get(name, "NW-1001")
+                text = rng.choice(texts.SERVICE if rng.random() < 0.8 else texts.MESSENGER)
+                kind, data = "message", {"psid": psid, "text": text.format(order=order),
+                                         "mid": f"m_demo_{uuid.uuid4().hex}"}
             try:
                 r = await http.post(f"{fake.base}/_fake/customer/{kind}", json=data)
                 sent += r.status_code == 200

@@ -7,24 +7,33 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crowdcare.actions import orders, people, workspaces
+from crowdcare.actions import orders, people, triage, workspaces
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 
 SLUG = "northwind-threads"
 ADMIN_EMAIL, PASSWORD = "admin@northwind.example", "demo-password"
+# every seeded account signs in with PASSWORD (the demo prints them all)
+ACCOUNTS = [("admin", "Alex Admin", ADMIN_EMAIL), ("agent", "Ana Silva", "ana@northwind.example"),
+            ("agent", "Raj Patel", "raj@northwind.example"),
+            ("advocate", "Sam Rivera", "sam@community.example")]
 PRODUCTS = [
     ("NW-LIN-SHIRT", "Linen shirt", 49.0), ("NW-DEN-JKT", "Denim jacket", 89.0),
     ("NW-WOOL-COAT", "Wool coat", 189.0), ("NW-MIDI-DRS", "Midi dress", 69.0),
     ("NW-SNK-WHT", "White sneakers", 79.0), ("NW-CHINO", "Slim chinos", 55.0),
     ("NW-TEE-3PK", "Organic tee, 3-pack", 39.0), ("NW-KNIT-BNE", "Knit beanie", 19.0),
 ]
-CUSTOMERS = [
+CUSTOMERS = [   # the web shop's signed-in customers: its chat (the API channel) knows them
     ("Maya Chen", "cust-maya"), ("Arjun Sharma", "cust-arjun"), ("Ji-woo Park", "cust-jiwoo"),
     ("Lucas Martin", "cust-lucas"), ("Sofia Rossi", "cust-sofia"), ("Priya Nair", "cust-priya"),
     ("Tom Becker", "cust-tom"), ("Wei Zhang", "cust-wei"),
 ]
+# store customers who also write on Messenger, where nothing says who they are until they
+# give an order number: the console suggests the link and the agent confirms it
+MESSENGER_SHOPPERS = ["Lena Vogel", "Kofi Mensah", "Ana Lima"]
+RULES = [{"name": "Refunds to Tier 2", "when": {"text": {"contains": "refund"}},
+          "then": {"team": "Tier 2"}}]
 CANNED = [
     ("thanks", "Thanks", "Thanks for reaching out, {customer_name}! Happy to help."),
     ("where", "Where is my order", "Hi {customer_name}, order {order_number} is on its way: "
@@ -42,6 +51,7 @@ class Demo:
     agent_token: str
     customers: list[tuple[str, str]]
     order_numbers: list[str]
+    orders: dict[str, str]          # customer name → their order number
 
 
 def seed() -> Demo:
@@ -51,38 +61,45 @@ def seed() -> Demo:
             ws = workspaces.do_create(session, "Northwind Threads", SLUG)
             ws.settings = {"vip_handles": ["@fashionista_sam"],
                            "keywords": {"technical": ["app", "crash", "login", "checkout"]}}
-            admin = people.do_add_agent(session, ws, ADMIN_EMAIL, "admin", "Alex Admin", PASSWORD)
-            ana = people.do_add_agent(session, ws, "ana@northwind.example", "agent", "Ana Silva",
-                                      PASSWORD)
-            raj = people.do_add_agent(session, ws, "raj@northwind.example", "agent", "Raj Patel",
-                                      PASSWORD)
+            admin, ana, raj, _sam = (people.do_add_agent(session, ws, email, role, name, PASSWORD)
+                                     for role, name, email in ACCOUNTS)
             people.do_create_team(session, ws.id, "Tier 1", [ana, admin])
             people.do_create_team(session, ws.id, "Tier 2", [raj])
-            people.do_add_agent(session, ws, "sam@community.example", "advocate", "Sam Rivera",
-                                PASSWORD)
             people.do_create_token(session, admin, "demo")
+            for rule in RULES:
+                triage.check_rule(rule)
+                triage.do_create_rule(session, ws.id, rule)
             for sku, title, price in PRODUCTS:
                 session.add(m.Product(workspace_id=ws.id, sku=sku, title=title, price=price))
             for shortcut, title, body in CANNED:
                 session.add(m.CannedResponse(workspace_id=ws.id, shortcut=shortcut, title=title,
                                              body=body))
             _, config = workspaces.check_channel("api", {})
-            workspaces.do_add_channel(session, ws, "api", config, "Web shop chat (API)")
-            _customers_and_orders(session, ws)
+            api = workspaces.do_add_channel(session, ws, "api", config, "Web shop chat (API)")
+            _customers_and_orders(session, ws, api)
         account = session.scalar(select(m.ChannelAccount).where(
             m.ChannelAccount.workspace_id == ws.id, m.ChannelAccount.kind == "api"))
         admin = session.scalar(select(m.Agent).where(m.Agent.email == ADMIN_EMAIL))
         token = people.do_create_token(session, admin, "demo-session")
-        numbers = list(session.scalars(select(m.Order.number).where(m.Order.workspace_id == ws.id)))
-        return Demo(ws.id, account.id, account.config["inbound_token"], token, CUSTOMERS, numbers)
+        owned = dict(session.execute(select(m.Customer.name, m.Order.number)
+                                     .join(m.Order, m.Order.customer_id == m.Customer.id)
+                                     .where(m.Order.workspace_id == ws.id)).all())
+        return Demo(ws.id, account.id, account.config["inbound_token"], token, CUSTOMERS,
+                    sorted(owned.values()), owned)
 
 
-def _customers_and_orders(session, ws: m.Workspace) -> None:
+def _customers_and_orders(session, ws: m.Workspace, api: m.ChannelAccount) -> None:
     rng = random.Random(7)
-    for n, (name, _ext) in enumerate(CUSTOMERS):
+    people_ = [(name, ext) for name, ext in CUSTOMERS] + [(n, None) for n in MESSENGER_SHOPPERS]
+    for n, (name, external) in enumerate(people_):
         customer = m.Customer(workspace_id=ws.id, name=name,
-                              email=name.lower().replace(" ", ".") + "@mail.example")
+                              email=name.lower().replace(" ", ".") + "@mail.example",
+                              phone=f"+1 415 555 {100 + n:04d}")
         session.add(customer)
+        if external:   # the shop's chat knows who is signed in: this identity is theirs
+            session.add(m.Identity(workspace_id=ws.id, customer=customer,
+                                   channel_account_id=api.id, external_id=external,
+                                   display_name=name))
         session.flush()
         items = [{"sku": sku, "title": title, "quantity": rng.randint(1, 2), "unit_price": price}
                  for sku, title, price in rng.sample(PRODUCTS, 2)]

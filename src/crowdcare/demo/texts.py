@@ -39,3 +39,8 @@ NOISE = [
     "Win a FREE iPhone!!! click bit.ly/totally-legit now",
     "Thanks, all sorted now 🙏",
 ]
+MESSENGER = [   # on Messenger people say who they are with an order number, or not at all
+    "Hi! It's about order {order}, it still says processing.",
+    "Order {order}: can I still change the size?",
+    "Thanks, all sorted now 🙏",
+]

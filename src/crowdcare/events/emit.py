@@ -18,6 +18,7 @@ from crowdcare.store.models import Event
 from crowdcare.store.types import utcnow
 
 _PENDING = "crowdcare.pending_events"
+_DEFERRED = "crowdcare.deferred_writes"
 
 
 def emit(session: Session, workspace_id: int, name: str,
@@ -25,6 +26,12 @@ def emit(session: Session, workspace_id: int, name: str,
     session.info.setdefault(_PENDING, []).append(
         {"workspace_id": workspace_id, "name": name, "audience": audience, "payload": payload,
          "created_at": utcnow()})
+
+
+def at_commit(session: Session, write: Callable[[], None]) -> None:
+    """Run `write` just before commit, after the flush that gives new rows their ids (a
+    batch still flushes its inserts once); what it emits is published with the rest."""
+    session.info.setdefault(_DEFERRED, []).append(write)
 
 
 FIELDS = ("id", "name", "workspace_id", "audience", "payload", "created_at")
@@ -39,6 +46,11 @@ def event_dict(row: Event | dict) -> dict[str, Any]:
 
 @sa_event.listens_for(Session, "before_commit")
 def _write(session: Session) -> None:
+    deferred = session.info.pop(_DEFERRED, None)
+    if deferred:
+        session.flush()
+        for write in deferred:
+            write()
     # One INSERT for the unit's events (a batch of deliveries writes dozens), not one each.
     rows = [r for r in session.info.get(_PENDING, ()) if "id" not in r]
     if any(callable(r["payload"]) for r in rows):
@@ -63,3 +75,4 @@ def _publish(session: Session) -> None:
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _drop(session: Session, _previous) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_DEFERRED, None)

@@ -50,6 +50,11 @@ def prepare(message_id: int):
     with db.session_scope() as session:
         row = session.get(m.Message, message_id)
         conversation = session.get(m.Conversation, row.conversation_id)
+        cannot = replies.undeliverable(conversation.channel_account)
+        if cannot:   # failed, not blocked: once the channel is fixed, Retry sends it
+            row.status, row.error, row.next_attempt_at = MessageStatus.failed, cannot, None
+            emit(session, row.workspace_id, names.MESSAGE_UPDATED, serialize.message(row))
+            return None
         context = replies.send_context(session, conversation, row.author,
                                        row.purpose or "response", row.public, row.reply_to,
                                        row.id)
@@ -124,8 +129,8 @@ class OutboundWorker:
     async def _wake_on_queued(self) -> None:
         """Whatever queued a message (a reply, a greeting, a receipt) wakes the sender once it
         is committed: no caller has to remember to."""
-        async for ev in bus.current().subscribe():
-            if ev["name"] == names.MESSAGE_CREATED and \
+        async for ev in bus.current().subscribe():   # created, or queued again (Retry)
+            if ev["name"] in (names.MESSAGE_CREATED, names.MESSAGE_UPDATED) and \
                     (ev.get("payload") or {}).get("status") == MessageStatus.queued:
                 self.wake.set()
 

@@ -20,8 +20,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from crowdcare.domain.orders import order_key
 from crowdcare.store.types import BigID, JSONType, UTCDateTime, utcnow
 
 
@@ -110,6 +111,8 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = fk("customers.id", nullable=True, ondelete="SET NULL")
+    # on a merged customer: which rows the merge moved and what it copied, so it can be undone
+    merge_record: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     identities: Mapped[list[Identity]] = relationship(
         back_populates="customer", foreign_keys="Identity.customer_id"
@@ -233,6 +236,10 @@ class Ticket(Base):
     team_id: Mapped[int | None] = fk("teams.id", nullable=True, ondelete="SET NULL")
     tags: Mapped[list[Any]] = mapped_column(default=list)
     follows_ticket_id: Mapped[int | None] = fk("tickets.id", nullable=True, ondelete="SET NULL")
+    # route, priority and escalation with what set them (conversations.state); the oldest
+    # unanswered request's time, while the ticket waits for an answer
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    waiting_since: Mapped[datetime | None] = mapped_column()
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column()
     solved_at: Mapped[datetime | None] = mapped_column()
@@ -255,11 +262,14 @@ class Product(Base):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "number"),
+                      Index("ix_orders_number_key", "workspace_id", "number_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id")
     customer_id: Mapped[int] = fk("customers.id")
     number: Mapped[str] = mapped_column(String(64))
+    # the number as customers type it: "nw1001", "NW 1001" and "NW-1001" are one order
+    number_key: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(30), default="placed")
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     subtotal: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False), default=0)
@@ -276,6 +286,11 @@ class Order(Base):
     shipping_events: Mapped[list[ShippingEvent]] = relationship(
         cascade="all, delete-orphan", order_by="ShippingEvent.occurred_at"
     )
+
+    @validates("number")
+    def _keyed(self, _key: str, number: str) -> str:
+        self.number_key = order_key(number)
+        return number
 
 
 class OrderItem(Base):

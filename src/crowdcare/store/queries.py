@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crowdcare.store import models as m
+from crowdcare.store import search
 
 
 @dataclass
@@ -19,7 +20,7 @@ class ConversationFilter:
     language: str | None = None
     route: str | None = None
     customer_id: int | None = None
-    q: str | None = None                 # customer name or message text
+    q: str | None = None                 # full-text: names, handles, messages, tags, orders
     sort: str = "priority"               # priority | recent
     limit: int = 50
     offset: int = 0
@@ -28,39 +29,60 @@ class ConversationFilter:
 def conversations(session: Session, workspace_id: int,
                   f: ConversationFilter) -> tuple[list[m.Conversation], int]:
     C = m.Conversation
-    query = select(C).where(C.workspace_id == workspace_id)
+    where = [C.workspace_id == workspace_id]
     if f.status:
-        query = query.where(C.status == f.status)
+        where.append(C.status == f.status)
     if f.assignee_id is not None:
-        query = query.where(C.assignee_id == f.assignee_id)
+        where.append(C.assignee_id == f.assignee_id)
     if f.unassigned:
-        query = query.where(C.assignee_id.is_(None))
+        where.append(C.assignee_id.is_(None))
     if f.team_ids is not None:
-        query = query.where(C.team_id.in_(f.team_ids))
+        where.append(C.team_id.in_(f.team_ids))
     if f.channel:
-        query = query.join(m.ChannelAccount, m.ChannelAccount.id == C.channel_account_id) \
-            .where(m.ChannelAccount.kind == f.channel)
+        where.append(C.channel_account_id.in_(select(m.ChannelAccount.id).where(
+            m.ChannelAccount.workspace_id == workspace_id, m.ChannelAccount.kind == f.channel)))
     if f.language:
-        query = query.where(C.language == f.language)
+        where.append(C.language == f.language)
     if f.route:
-        query = query.where(C.route == f.route)
+        where.append(C.route == f.route)
     if f.customer_id is not None:
-        query = query.where(C.customer_id == f.customer_id)
-    if f.q:
-        like = f"%{f.q.lower()}%"
-        texts = select(m.Message.conversation_id).where(
-            m.Message.workspace_id == workspace_id, func.lower(m.Message.text).like(like))
-        names = select(m.Customer.id).where(
-            m.Customer.workspace_id == workspace_id, func.lower(m.Customer.name).like(like))
-        query = query.where(or_(C.id.in_(texts), C.customer_id.in_(names)))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+        where.append(C.customer_id == f.customer_id)
     order = (C.priority.desc(), C.last_message_at.desc(), C.id.desc()) if f.sort == "priority" \
         else (C.last_message_at.desc(), C.id.desc())
+    if f.q:
+        return _search(session, workspace_id, f, where, order)
+    query = select(C).where(*where)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
-        query.options(joinedload(C.customer), joinedload(C.channel_account))
+        query.options(joinedload(C.customer), selectinload(C.channel_account))
         .order_by(*order).limit(f.limit).offset(f.offset)
     ).all()
     return list(rows), total
+
+
+def _search(session: Session, workspace_id: int, f: ConversationFilter, where: list,
+            order: tuple) -> tuple[list[m.Conversation], int]:
+    """A page of search results in one statement driven from the full-text matches (each
+    conversation's newest matching message and the total come along), then the page's rows:
+    a search costs what it finds, not what the inbox holds."""
+    C = m.Conversation
+    hits = search.hits(session, workspace_id, f.q)
+    if hits is None:
+        return [], 0
+    found = session.execute(
+        select(C.id, hits.c.message_id, func.count().over())
+        .select_from(hits).join(C, C.id == hits.c.conversation_id)
+        .where(*where).order_by(*order).limit(f.limit).offset(f.offset)).all()
+    if not found:
+        total = 0 if not f.offset else session.scalar(
+            select(func.count()).select_from(hits).join(C, C.id == hits.c.conversation_id)
+            .where(*where))
+        return [], total
+    search.remember_hits(session, workspace_id, f.q, {cid: mid for cid, mid, _ in found})
+    rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_([r[0] for r in found]))
+                                             .options(joinedload(C.customer),
+                                                      selectinload(C.channel_account)))}
+    return [rows[r[0]] for r in found], found[0][2]
 
 
 def messages(session: Session, conversation_id: int, limit: int = 200,

@@ -7,9 +7,19 @@ from crowdcare.web.core import HERE, install_handlers
 
 def install(app: FastAPI) -> None:
     """Mount the console's routes and static files on the app."""
-    from crowdcare.web import admin, auth, community, conversation, inbox, live, presence, review
+    from crowdcare.web import (
+        admin,
+        auth,
+        community,
+        conversation,
+        inbox,
+        live,
+        orders,
+        presence,
+        review,
+    )
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
-    for module in (auth, inbox, conversation, admin, live, presence, community, review):
+    for module in (auth, inbox, conversation, orders, admin, live, presence, community, review):
         app.include_router(module.router)

@@ -1,16 +1,23 @@
-"""Admin pages: channel accounts, agents and teams, canned responses, campaigns, triage
-keywords and the VIP list. Every page needs an admin of the workspace."""
+"""Admin pages: channel accounts, agents and teams, canned responses, routing rules, campaigns,
+triage keywords and the VIP list. Every page needs an admin of the workspace; every change goes
+through an action's check and do (validation and refusals are the actions')."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
-from sqlalchemy import select
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import ActionError, people, workspaces
+from crowdcare.actions import ActionError, people, replies, workspaces
 from crowdcare.actions import campaigns as campaign_actions
+from crowdcare.actions import canned as canned_actions
 from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.channels import registry
+from crowdcare.settings import get_settings
 from crowdcare.store import models as m
 from crowdcare.web.core import admin_user, back, check_csrf, flash, owned, render
 
@@ -37,19 +44,127 @@ def admin_home():
 
 # --- channels ------------------------------------------------------------------------------
 
+def _field_kind(adapter, name: str, info) -> str:
+    if name in adapter.secret_fields:
+        return "secret"
+    annotation = info.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) or \
+            getattr(annotation, "__origin__", None) in (dict, list):
+        return "json"
+    return "text"
+
+
+def channel_fields(account: m.ChannelAccount) -> list[dict[str, Any]]:
+    """The account's settings as form fields: secrets blank (kept unless typed), nested
+    settings (a Messenger profile) as JSON."""
+    adapter = registry.get(account.kind)
+    if adapter is None:
+        return []
+    out = []
+    for name, info in adapter.config_model.model_fields.items():
+        kind = _field_kind(adapter, name, info)
+        value = account.config.get(name)
+        out.append({"name": name, "kind": kind, "label": name.replace("_", " "),
+                    "set": bool(value), "value": "" if kind == "secret" else
+                    json.dumps(value, indent=2, ensure_ascii=False) if kind == "json"
+                    else ("" if value is None else value)})
+    return out
+
+
 @router.get("/channels")
 def channels(request: Request, principal: Principal = Depends(admin_user),
              session: Session = Depends(get_session)):
     rows = session.scalars(select(m.ChannelAccount).where(
         m.ChannelAccount.workspace_id == principal.workspace_id).order_by(m.ChannelAccount.id)).all()
-    from crowdcare.settings import get_settings
-
+    used = dict(session.execute(select(m.Conversation.channel_account_id, func.count())
+                                .where(m.Conversation.workspace_id == principal.workspace_id)
+                                .group_by(m.Conversation.channel_account_id)).all())
     base = get_settings().public_url
-    accounts = [{"row": r, "config": workspaces.public_config(r) if registry.get(r.kind) else {},
+    accounts = [{"row": r, "fields": channel_fields(r), "conversations": used.get(r.id, 0),
+                 "cannot_send": replies.undeliverable(r) if r.active else None,
                  "webhook": workspaces.webhook_url(base, r)} for r in rows]
     return render(request, "admin/channels.html", {
         "accounts": accounts, "messenger": registry.get("messenger") is not None,
         "fields": MESSENGER_FIELDS, "section": "channels"}, principal=principal, session=session)
+
+
+@router.post("/channels/api", dependencies=[Depends(check_csrf)])
+def add_api_channel(request: Request, name: str = Form("", max_length=200),
+                    callback_url: str = Form("", max_length=1000),
+                    principal: Principal = Depends(admin_user),
+                    session: Session = Depends(get_session)):
+    try:
+        options = {"callback_url": callback_url.strip()} if callback_url.strip() else {}
+        _, config = workspaces.check_channel("api", options)
+        name = workspaces.check_channel_name(session, principal.workspace_id, name) \
+            if name.strip() else None
+        row = workspaces.do_add_channel(session, _ws(session, principal), "api", config, name)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/channels")
+    flash(request, f"API channel {row.name} added: its inbound token is "
+                   f"{row.config['inbound_token']} (shown once; the shop's chat sends it as a "
+                   "bearer token).")
+    return back("/admin/channels")
+
+
+@router.post("/channels/{account_id:int}", dependencies=[Depends(check_csrf)])
+async def edit_channel(account_id: int, request: Request,
+                       principal: Principal = Depends(admin_user),
+                       session: Session = Depends(get_session)):
+    """Name and settings; a secret left blank keeps its value; JSON settings are parsed."""
+    account = owned(session, m.ChannelAccount, account_id, principal, "channel")
+    form = await request.form()
+    try:
+        options: dict[str, Any] = {}
+        for field in channel_fields(account):
+            raw = form.get(f"cfg_{field['name']}")
+            if raw is None:
+                continue
+            raw = str(raw).strip()
+            if field["kind"] == "json":
+                try:
+                    options[field["name"]] = json.loads(raw) if raw else {}
+                except ValueError as exc:
+                    raise ActionError(f"{field['label']}: not valid JSON ({exc})",
+                                      status=422) from None
+            else:
+                options[field["name"]] = raw or None
+        name = str(form.get("name", "")) if "name" in form else None
+        name, config = workspaces.check_update_channel(session, account, name, options)
+        workspaces.do_update_channel(session, account, name, config)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/channels")
+    flash(request, f"Channel {account.name} saved.")
+    return back("/admin/channels")
+
+
+@router.post("/channels/{account_id:int}/active", dependencies=[Depends(check_csrf)])
+def channel_active(account_id: int, request: Request, active: str = Form(...),
+                   principal: Principal = Depends(admin_user),
+                   session: Session = Depends(get_session)):
+    account = owned(session, m.ChannelAccount, account_id, principal, "channel")
+    on = active in ("1", "true", "on")
+    workspaces.do_set_active(session, account, on)
+    session.commit()
+    what = "enabled" if on else "disabled: its webhooks are refused and nothing is sent on it"
+    flash(request, f"Channel {account.name} {what}.")
+    return back("/admin/channels")
+
+
+@router.post("/channels/{account_id:int}/delete", dependencies=[Depends(check_csrf)])
+def delete_channel(account_id: int, request: Request, principal: Principal = Depends(admin_user),
+                   session: Session = Depends(get_session)):
+    account = owned(session, m.ChannelAccount, account_id, principal, "channel")
+    try:
+        workspaces.check_delete_channel(session, account)
+        workspaces.do_delete_channel(session, account)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/channels")
+    flash(request, f"Channel {account.name} deleted.")
+    return back("/admin/channels")
 
 
 @router.post("/channels/messenger", dependencies=[Depends(check_csrf)])
@@ -67,8 +182,10 @@ def connect_messenger(request: Request, name: str = Form("", max_length=200),
         _, config = workspaces.check_channel("messenger", {
             "page_id": page_id.strip(), "page_token": page_token.strip(),
             "app_secret": app_secret.strip(), "verify_token": verify_token.strip()})
+        name = workspaces.check_channel_name(session, principal.workspace_id, name) \
+            if name.strip() else None
         row = workspaces.do_add_channel(session, _ws(session, principal), "messenger", config,
-                                        name.strip() or None)
+                                        name)
         session.commit()
     except ActionError as exc:
         return _fail(request, exc, session, "/admin/channels")
@@ -109,6 +226,55 @@ def add_agent(request: Request, email: str = Form(..., max_length=320),
     return back("/admin/agents")
 
 
+@router.post("/agents/{agent_id:int}", dependencies=[Depends(check_csrf)])
+async def edit_agent(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
+                     session: Session = Depends(get_session)):
+    """Name, role and teams: in effect on the agent's next request."""
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    form = await request.form()
+    try:
+        teams = [int(v) for v in form.getlist("teams") if str(v).isdigit()]
+        name = str(form.get("name", "")) if "name" in form else None
+        role = str(form.get("role")) if "role" in form else None
+        people.check_update_agent(session, principal.agent_id, agent, name, role, teams)
+        people.do_update_agent(session, agent, name, role, teams)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/agents")
+    flash(request, f"{agent.name} saved ({agent.role}).")
+    return back("/admin/agents")
+
+
+@router.post("/agents/{agent_id:int}/active", dependencies=[Depends(check_csrf)])
+def agent_active(agent_id: int, request: Request, active: str = Form(...),
+                 principal: Principal = Depends(admin_user),
+                 session: Session = Depends(get_session)):
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    on = active in ("1", "true", "on")
+    try:
+        people.check_update_agent(session, principal.agent_id, agent, None, None, None, on)
+        people.do_update_agent(session, agent, None, None, None, on)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/agents")
+    flash(request, f"{agent.name} {'reactivated' if on else 'deactivated: signed out now'}.")
+    return back("/admin/agents")
+
+
+@router.post("/agents/{agent_id:int}/reset", dependencies=[Depends(check_csrf)])
+def agent_reset(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
+                session: Session = Depends(get_session)):
+    """A link the agent opens to set a new password (once, within a day); give it to them."""
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    if not agent.active:
+        flash(request, f"{agent.name} is inactive: reactivate them first.", "error")
+        return back("/admin/agents")
+    link = f"{get_settings().public_url.rstrip('/')}/reset/{people.reset_token(agent)}"
+    flash(request, f"Password reset link for {agent.name} (works once, for "
+                   f"{people.RESET_HOURS} hours): {link}")
+    return back("/admin/agents")
+
+
 @router.post("/teams", dependencies=[Depends(check_csrf)])
 def add_team(request: Request, name: str = Form(..., max_length=100),
              principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
@@ -122,7 +288,7 @@ def add_team(request: Request, name: str = Form(..., max_length=100),
     return back("/admin/agents")
 
 
-@router.post("/teams/{team_id}/members", dependencies=[Depends(check_csrf)])
+@router.post("/teams/{team_id:int}/members", dependencies=[Depends(check_csrf)])
 def team_member(team_id: int, request: Request, agent_id: int = Form(...),
                 remove: str = Form(""), principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
@@ -150,33 +316,133 @@ def canned(request: Request, principal: Principal = Depends(admin_user),
 
 
 @router.post("/canned", dependencies=[Depends(check_csrf)])
-def add_canned(request: Request, shortcut: str = Form(..., max_length=50),
-               title: str = Form(..., max_length=200), body: str = Form(..., max_length=5000),
+def add_canned(request: Request, shortcut: str = Form("", max_length=50),
+               title: str = Form("", max_length=200), body: str = Form("", max_length=5000),
                principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    shortcut = shortcut.strip().lower().lstrip("/")
-    if not shortcut or not title.strip() or not body.strip():
-        flash(request, "A canned response needs a shortcut, a title and a body.", "error")
-        return back("/admin/canned")
-    if session.scalar(select(m.CannedResponse.id).where(
-            m.CannedResponse.workspace_id == principal.workspace_id,
-            m.CannedResponse.shortcut == shortcut)):
-        flash(request, f"/{shortcut} already exists.", "error")
-        return back("/admin/canned")
-    session.add(m.CannedResponse(workspace_id=principal.workspace_id, shortcut=shortcut,
-                                 title=title.strip(), body=body.strip()))
-    session.commit()
-    flash(request, f"Canned response /{shortcut} saved.")
+    try:
+        checked = canned_actions.check(session, principal.workspace_id, shortcut, title, body)
+        row = canned_actions.do_save(session, principal.workspace_id, *checked)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/canned")
+    flash(request, f"Canned response /{row.shortcut} saved.")
     return back("/admin/canned")
 
 
-@router.post("/canned/{canned_id}/delete", dependencies=[Depends(check_csrf)])
+@router.post("/canned/{canned_id:int}", dependencies=[Depends(check_csrf)])
+def edit_canned(canned_id: int, request: Request, shortcut: str = Form("", max_length=50),
+                title: str = Form("", max_length=200), body: str = Form("", max_length=5000),
+                principal: Principal = Depends(admin_user),
+                session: Session = Depends(get_session)):
+    row = owned(session, m.CannedResponse, canned_id, principal, "canned response")
+    try:
+        checked = canned_actions.check(session, principal.workspace_id, shortcut, title, body,
+                                       exclude=row.id)
+        canned_actions.do_save(session, principal.workspace_id, *checked, row=row)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/canned")
+    flash(request, f"Canned response /{row.shortcut} saved.")
+    return back("/admin/canned")
+
+
+@router.post("/canned/{canned_id:int}/delete", dependencies=[Depends(check_csrf)])
 def delete_canned(canned_id: int, request: Request, principal: Principal = Depends(admin_user),
                   session: Session = Depends(get_session)):
     row = owned(session, m.CannedResponse, canned_id, principal, "canned response")
-    session.delete(row)
+    canned_actions.do_delete(session, row)
     session.commit()
     flash(request, f"/{row.shortcut} deleted.")
     return back("/admin/canned")
+
+
+# --- routing rules ------------------------------------------------------------------------------
+
+def _rule_form(form) -> dict[str, Any]:
+    """A rule from the form: its name and the when/then objects as JSON (data, as stored)."""
+    data: dict[str, Any] = {"name": str(form.get("name", "")).strip()}
+    if not data["name"]:
+        raise ActionError("a rule needs a name", status=422)
+    for part in ("when", "then"):
+        raw = str(form.get(part, "")).strip() or "{}"
+        try:
+            data[part] = json.loads(raw)
+        except ValueError as exc:
+            raise ActionError(f"{part}: not valid JSON ({exc})", status=422) from None
+        if not isinstance(data[part], dict):
+            raise ActionError(f"{part}: an object, like {{\"intent\": \"billing\"}}",
+                              status=422)
+    triage_actions.check_rule(data)   # pipeline.route.rule_from_dict: fields, tests, routes
+    return data
+
+
+@router.get("/rules")
+def rules(request: Request, text: str | None = Query(None, max_length=2000),
+          channel: str = Query("api", max_length=40), public: str = Query(""),
+          principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
+    rows = session.scalars(select(m.RoutingRule).where(
+        m.RoutingRule.workspace_id == principal.workspace_id)
+        .order_by(m.RoutingRule.position, m.RoutingRule.id)).all()
+    tried = None
+    if text and text.strip():
+        tried = triage_actions.try_text(session, principal.workspace_id, text.strip(),
+                                        channel if channel in registry.adapters() else "api",
+                                        public in ("1", "on", "true"))
+    return render(request, "admin/rules.html", {
+        "rows": [(r, json.dumps(r.rule.get("when", {}), indent=1, ensure_ascii=False),
+                  json.dumps(r.rule.get("then", {}), indent=1, ensure_ascii=False)) for r in rows],
+        "tried": tried, "text": text or "", "channel": channel, "public": public,
+        "channels": sorted(registry.adapters()), "section": "rules"},
+        principal=principal, session=session)
+
+
+@router.post("/rules", dependencies=[Depends(check_csrf)])
+async def add_rule(request: Request, principal: Principal = Depends(admin_user),
+                   session: Session = Depends(get_session)):
+    form = await request.form()
+    try:
+        data = _rule_form(form)
+        triage_actions.do_create_rule(session, principal.workspace_id, data)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/rules")
+    flash(request, f"Rule '{data['name']}' added; new messages use it now.")
+    return back("/admin/rules")
+
+
+@router.post("/rules/{rule_id:int}", dependencies=[Depends(check_csrf)])
+async def edit_rule(rule_id: int, request: Request, principal: Principal = Depends(admin_user),
+                    session: Session = Depends(get_session)):
+    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
+    form = await request.form()
+    try:
+        data = _rule_form(form)
+        triage_actions.do_update_rule(session, row, data, enabled=form.get("enabled") == "1")
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/rules")
+    flash(request, f"Rule '{row.name}' saved.")
+    return back("/admin/rules")
+
+
+@router.post("/rules/{rule_id:int}/move", dependencies=[Depends(check_csrf)])
+def move_rule(rule_id: int, request: Request, step: int = Form(..., ge=-1, le=1),
+              principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
+    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
+    triage_actions.do_move_rule(session, row, step)
+    session.commit()
+    return back("/admin/rules")
+
+
+@router.post("/rules/{rule_id:int}/delete", dependencies=[Depends(check_csrf)])
+def delete_rule(rule_id: int, request: Request, principal: Principal = Depends(admin_user),
+                session: Session = Depends(get_session)):
+    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
+    name = row.name
+    triage_actions.do_delete_rule(session, row)
+    session.commit()
+    flash(request, f"Rule '{name}' deleted.")
+    return back("/admin/rules")
 
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -224,6 +490,7 @@ def triage_settings(request: Request, principal: Principal = Depends(admin_user)
     s = _ws(session, principal).settings or {}
     return render(request, "admin/triage.html", {
         "kinds": KEYWORD_KINDS, "keywords": s.get("keywords", {}),
+        "builtin": triage_actions.builtin_words(),
         "vips": s.get("vip_handles", []), "section": "triage"},
         principal=principal, session=session)
 

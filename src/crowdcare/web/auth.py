@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdcare.actions import ActionError, people
 from crowdcare.actions.people import hasher
 from crowdcare.api.deps import get_session, principal_from_session
 from crowdcare.domain import Role
@@ -108,3 +109,35 @@ def _landing(role: str, target: str | None) -> str:
 def logout(request: Request):
     request.session.clear()
     return back("/login")
+
+
+# --- a password reset link an admin made (Admin → Agents) ---------------------------------------
+
+@router.get("/reset/{token}")
+def reset_page(token: str, request: Request, session: Session = Depends(get_session)):
+    try:
+        agent = people.check_reset(session, token)
+    except ActionError as exc:
+        return render(request, "reset.html", {"error": exc.reason, "agent": None}, status=400)
+    return render(request, "reset.html", {"error": None, "agent": agent, "token": token})
+
+
+@router.post("/reset/{token}", dependencies=[Depends(check_csrf)])
+def reset(token: str, request: Request, password: str = Form(..., max_length=1000),
+          confirm: str = Form(..., max_length=1000), session: Session = Depends(get_session)):
+    try:
+        agent = people.check_reset(session, token)
+    except ActionError as exc:
+        return render(request, "reset.html", {"error": exc.reason, "agent": None}, status=400)
+    try:
+        if password != confirm:
+            raise ActionError("The two passwords differ.", status=422)
+        people.do_set_password(session, agent, password)   # also lifts a lock-out
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        return render(request, "reset.html", {"error": exc.reason, "agent": agent,
+                                              "token": token}, status=exc.status)
+    request.session.clear()
+    return render(request, "login.html", {"next": "/inbox", "email": agent.email,
+                                          "error": None, "notice": "Password set: sign in."})

@@ -10,10 +10,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import ActionError, replies, tickets
+from crowdcare.actions import ActionError, customers, replies, tickets
 from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.community import review as community_review
+from crowdcare.conversations import linking
+from crowdcare.conversations import state as rules
 from crowdcare.domain import Author
 from crowdcare.store import models as m
 from crowdcare.store import queries
@@ -26,7 +28,7 @@ TRIAGE_FIELDS = [("language", "Language"), ("sentiment", "Sentiment"),
                  ("anger", "Anger"), ("technical", "Technical"), ("pii", "Private data"),
                  ("influence", "Influence")]
 CORRECTABLE = {"language", "sentiment", "service_related", "intent", "anger", "technical", "route"}
-VARIABLE = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}|\{([a-z_]+)\}")
+VARIABLE = replies.VARIABLE
 
 
 def customer_ids(session: Session, customer_id: int) -> list[int]:
@@ -45,19 +47,38 @@ def timeline(session: Session, conversation: m.Conversation) -> list[m.Message]:
 
 
 def fill(body: str, values: dict[str, str]) -> str:
-    """Canned-response variables: {{customer.name}} or {customer_name}, order, agent."""
+    """Canned-response variables: {{customer.name}} or {customer_name}, order, agent. One we
+    do not know stays as {{group.name}}, for the composer to ask the agent (never a guess)."""
     def sub(match: re.Match) -> str:
         key = (match.group(1) or match.group(2)).replace(".", "_")
-        return values.get(key, match.group(0))
+        if values.get(key):
+            return values[key]
+        group, _, name = key.partition("_")
+        return "{{" + f"{group}.{name}" + "}}"
     return VARIABLE.sub(sub, body)
 
 
-def variables(session: Session, conversation: m.Conversation, principal: Principal,
-              orders: list[m.Order]) -> dict[str, str]:
-    name = conversation.customer.name or conversation.identity.display_name or "there"
-    order = orders[0] if orders else None
-    return {"customer_name": name, "customer_first_name": name.split()[0],
-            "order_number": order.number if order else "(order number)",
+def context_order(conversation: m.Conversation, messages: list[m.Message],
+                  orders: list[m.Order], named: dict[str, m.Order]) -> m.Order | None:
+    """The order this conversation is about: the one a recent message carries (a reply to
+    its receipt) or names, if it is the customer's; else their most recent order."""
+    mine = {o.id: o for o in orders}
+    for msg in reversed(messages):
+        if msg.direction != "inbound":
+            continue
+        if msg.order_id in mine:
+            return mine[msg.order_id]
+        for _, _, key in linking.candidates(msg.text or ""):
+            if key in named and named[key].id in mine:
+                return named[key]
+    return orders[0] if orders else None
+
+
+def variables(conversation: m.Conversation, principal: Principal,
+              order: m.Order | None) -> dict[str, str]:
+    name = conversation.customer.name or conversation.identity.display_name or ""
+    return {"customer_name": name, "customer_first_name": name.split()[0] if name else "",
+            "order_number": order.number if order else "",
             "order_status": order.status if order else "",
             "agent_name": principal.name, "agent_first_name": principal.name.split()[0]}
 
@@ -68,6 +89,32 @@ def _ticket(session: Session, conversation: m.Conversation) -> m.Ticket | None:
         .order_by(m.Ticket.id.desc()).limit(1))
 
 
+def ticket_state(session: Session, ticket: m.Ticket | None,
+                 messages: list[m.Message]) -> dict[str, Any] | None:
+    """The ticket's state and the messages that set its figures (the panel and bar show it)."""
+    if ticket is None:
+        return None
+    state = tickets.state_of(ticket)
+    by_id = {msg.id: msg for msg in messages}
+
+    def message(message_id: int | None) -> m.Message | None:
+        if message_id is None:
+            return None
+        return by_id.get(message_id) or session.get(m.Message, message_id)
+    return {"state": state, "priority": ticket.priority, "route": ticket.route,
+            "set_by": message(state.priority_message_id),
+            "route_by": message(state.route_message_id),
+            "escalated_by": message((state.escalation or {}).get("message_id"))}
+
+
+def _menu(session: Session, principal: Principal, values: dict[str, str]) -> list[dict]:
+    rows = session.scalars(select(m.CannedResponse).where(
+        m.CannedResponse.workspace_id == principal.workspace_id)
+        .order_by(m.CannedResponse.shortcut)).all()
+    return [{"id": c.id, "shortcut": c.shortcut, "title": c.title, "body": fill(c.body, values)}
+            for c in rows]
+
+
 def context(session: Session, conversation: m.Conversation, principal: Principal) -> dict:
     journey = queries.customer_journey(session, conversation.customer_id)
     messages = timeline(session, conversation)
@@ -76,10 +123,10 @@ def context(session: Session, conversation: m.Conversation, principal: Principal
     triaged = next((x for x in reversed(messages) if x.conversation_id == conversation.id
                     and x.direction == "inbound" and x.triage), None)
     ticket = _ticket(session, conversation)
-    canned = session.scalars(select(m.CannedResponse).where(
-        m.CannedResponse.workspace_id == principal.workspace_id)
-        .order_by(m.CannedResponse.shortcut)).all()
-    values = variables(session, conversation, principal, journey["orders"])
+    named = linking.orders_named(session, conversation.workspace_id,
+                                 (x.text for x in messages if x.text))
+    order = context_order(conversation, messages, journey["orders"], named)
+    values = variables(conversation, principal, order)
     agents = session.scalars(select(m.Agent).where(
         m.Agent.workspace_id == principal.workspace_id, m.Agent.active.is_(True),
         m.Agent.role != "advocate").order_by(m.Agent.name)).all()
@@ -102,12 +149,18 @@ def context(session: Session, conversation: m.Conversation, principal: Principal
         "public_window": replies.window(session, conversation, Author.agent, public=True,
                                         reply_to=public_post)
         if public_post else None,
-        "canned": [(c, fill(c.body, values)) for c in canned],
+        "canned": _menu(session, principal, values),
         "agents": agents, "teams": teams,
         "agent_names": dict(session.execute(select(m.Agent.id, m.Agent.name).where(
-            m.Agent.workspace_id == principal.workspace_id)).all()),   # advocates too
+            m.Agent.workspace_id == principal.workspace_id)).all()),   # advocates too,
         "team_names": {t.id: t.name for t in teams}, "campaign": campaign,
-        "identities": identities,
+        "identities": identities, "order_links": named, "context_order": order,
+        "ticket_state": ticket_state(session, ticket, messages),
+        "not_request": rules.not_a_request(tickets.facts(triaged)) if triaged else None,
+        "says_solved": rules.says_solved(tickets.facts(triaged)) if triaged else None,
+        "suggestions": linking.suggestions(session, conversation.customer, messages),
+        "merged": session.scalars(select(m.Customer).where(
+            m.Customer.merged_into_id == conversation.customer_id)).all(),
         "community_note": community_review.console_note(session, conversation),
     }
 
@@ -120,20 +173,33 @@ def page(conversation_id: int, request: Request, principal: Principal = Depends(
                   principal=principal, session=session)
 
 
+def _message(request: Request, session: Session, conversation: m.Conversation,
+             msg: m.Message, principal: Principal):
+    other = session.get(m.Conversation, msg.conversation_id)
+    agents = dict(session.execute(select(m.Agent.id, m.Agent.name).where(
+        m.Agent.workspace_id == principal.workspace_id)).all())
+    return render(request, "_message.html", {
+        "msg": msg, "agent_names": agents, "channels": {other.id: other.channel_account},
+        "c": conversation, "customer": conversation.customer,
+        "ticket": _ticket(session, conversation),
+        "order_links": linking.orders_named(session, conversation.workspace_id, [msg.text])},
+        principal=principal)
+
+
+def _shown_here(session: Session, conversation: m.Conversation, msg: m.Message) -> bool:
+    other = session.get(m.Conversation, msg.conversation_id)
+    return other.customer_id in customer_ids(session, conversation.customer_id)
+
+
 @router.get("/c/{conversation_id}/m/{message_id}")
 def message_fragment(conversation_id: int, message_id: int, request: Request,
                      principal: Principal = Depends(console_user),
                      session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     msg = owned(session, m.Message, message_id, principal, "message")
-    other = session.get(m.Conversation, msg.conversation_id)
-    if other.customer_id not in customer_ids(session, conversation.customer_id):
+    if not _shown_here(session, conversation, msg):
         return HTMLResponse("", status_code=404)
-    agents = dict(session.execute(select(m.Agent.id, m.Agent.name).where(
-        m.Agent.workspace_id == principal.workspace_id)).all())
-    return render(request, "_message.html", {"msg": msg, "agent_names": agents,
-                                             "channels": {other.id: other.channel_account},
-                                             "c": conversation}, principal=principal)
+    return _message(request, session, conversation, msg, principal)
 
 
 @router.get("/c/{conversation_id}/header")
@@ -142,6 +208,16 @@ def header_fragment(conversation_id: int, request: Request,
                     session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     return render(request, "_ticket_bar.html", context(session, conversation, principal),
+                  principal=principal)
+
+
+@router.get("/c/{conversation_id}/side")
+def side_fragment(conversation_id: int, request: Request,
+                  principal: Principal = Depends(console_user),
+                  session: Session = Depends(get_session)):
+    """The triage and customer panels, re-read live (the journey, orders, links)."""
+    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
+    return render(request, "_side.html", context(session, conversation, principal),
                   principal=principal)
 
 
@@ -184,10 +260,7 @@ def reply(conversation_id: int, request: Request, text: str = Form("", max_lengt
         flash(request, exc.reason, "error")
         return back(f"/c/{conversation_id}")
     if is_htmx(request):
-        return render(request, "_message.html", {
-            "msg": row, "agent_names": {principal.agent_id: principal.name},
-            "channels": {conversation.id: conversation.channel_account}, "c": conversation},
-            principal=principal)
+        return _message(request, session, conversation, row, principal)
     return back(f"/c/{conversation_id}")
 
 
@@ -234,7 +307,7 @@ async def update_ticket(conversation_id: int, request: Request,
                 raise ActionError("a follow-on links to an earlier ticket of this customer",
                                   status=422)
         tickets.check_update(session, ticket, changes)
-        tickets.do_update(session, ticket, changes)
+        tickets.do_update(session, ticket, changes, by=principal.name)
         session.commit()
     except ActionError as exc:
         session.rollback()
@@ -244,7 +317,143 @@ async def update_ticket(conversation_id: int, request: Request,
         flash(request, f"Ticket #{ticket.id} solved.")
     else:
         flash(request, f"Ticket #{ticket.id} updated.")
+    if form.get("next"):
+        return back(next_conversation(session, principal, conversation.id,
+                                      str(form.get("next_id") or "")))
     return back(f"/c/{conversation_id}")
+
+
+def next_conversation(session: Session, principal: Principal, current: int,
+                      wanted: str) -> str:
+    """Where "solve and next" goes: the next row of the agent's last list, if still open;
+    else the top of what is theirs or nobody's."""
+    C = m.Conversation
+    if wanted.isdigit():
+        row = session.get(C, int(wanted))
+        if row is not None and row.workspace_id == principal.workspace_id \
+                and row.status == "open" and row.id != current:
+            return f"/c/{row.id}"
+    top = session.scalar(
+        select(C.id).where(C.workspace_id == principal.workspace_id, C.status == "open",
+                           C.id != current,
+                           (C.assignee_id == principal.agent_id) | C.assignee_id.is_(None))
+        .order_by(C.priority.desc(), C.last_message_at.desc()).limit(1))
+    return f"/c/{top}" if top else "/inbox"
+
+
+def _done(request: Request, session: Session, conversation_id: int, message: str,
+          exc: ActionError | None = None):
+    if exc is not None:
+        session.rollback()
+        flash(request, exc.reason, "error")
+    else:
+        session.commit()
+        flash(request, message)
+    return back(f"/c/{conversation_id}")
+
+
+@router.post("/c/{conversation_id}/escalation", dependencies=[Depends(check_csrf)])
+def escalation(conversation_id: int, request: Request, action: str = Form(..., max_length=20),
+               principal: Principal = Depends(console_user),
+               session: Session = Depends(get_session)):
+    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
+    ticket = tickets.current(session, conversation.id)
+    try:
+        if ticket is None:
+            raise ActionError("This conversation has no open ticket.", status=409)
+        tickets.check_escalation(ticket, action)
+        tickets.do_escalation(session, ticket, action, principal.name)
+    except ActionError as exc:
+        return _done(request, session, conversation_id, "", exc)
+    return _done(request, session, conversation_id, "Escalation cleared." if action == "clear"
+                 else f"Ticket #{ticket.id} escalated.")
+
+
+@router.post("/c/{conversation_id}/assign-me", dependencies=[Depends(check_csrf)])
+def assign_me(conversation_id: int, request: Request,
+              principal: Principal = Depends(console_user),
+              session: Session = Depends(get_session)):
+    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
+    ticket = tickets.current(session, conversation.id)
+    try:
+        if ticket is None:
+            raise ActionError("This conversation has no open ticket.", status=409)
+        changes = {"assignee_id": principal.agent_id}
+        tickets.check_update(session, ticket, changes)
+        tickets.do_update(session, ticket, changes, by=principal.name)
+    except ActionError as exc:
+        return _done(request, session, conversation_id, "", exc)
+    return _done(request, session, conversation_id, f"Ticket #{ticket.id} is yours.")
+
+
+@router.post("/c/{conversation_id}/m/{message_id}/retry", dependencies=[Depends(check_csrf)])
+def retry(conversation_id: int, message_id: int, request: Request,
+          principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
+    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
+    msg = owned(session, m.Message, message_id, principal, "message")
+    if not _shown_here(session, conversation, msg):
+        raise_not_found("message")
+    try:
+        replies.check_retry(session, msg)
+        replies.do_retry(session, msg)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        if is_htmx(request):
+            return HTMLResponse(f'<div class="flash error">{_esc(exc.reason)}</div>',
+                                status_code=exc.status)
+        flash(request, exc.reason, "error")
+        return back(f"/c/{conversation_id}")
+    if is_htmx(request):
+        return _message(request, session, conversation, msg, principal)
+    flash(request, "Sending again.")
+    return back(f"/c/{conversation_id}")
+
+
+def raise_not_found(what: str):
+    from crowdcare.web.core import Refused
+
+    raise Refused(404, f"No such {what}.")
+
+
+@router.post("/c/{conversation_id}/link", dependencies=[Depends(check_csrf)])
+def link_customer(conversation_id: int, request: Request, customer_id: int = Form(...),
+                  principal: Principal = Depends(console_user),
+                  session: Session = Depends(get_session)):
+    """The agent confirms a suggestion: this conversation's person is that store customer
+    (who keeps the orders and email); this one is merged into them, and can be unlinked."""
+    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
+    store = owned(session, m.Customer, customer_id, principal, "customer")
+    here = conversation.customer
+    reasons = next((s.reasons for s in linking.suggestions(
+        session, here, timeline(session, conversation)) if s.customer.id == store.id), None)
+    try:
+        if reasons is None:
+            raise ActionError("Nothing links these customers (same email, phone or an order "
+                              "number they gave): not linked.", status=409)
+        customers.check_merge(store, here)
+        customers.do_merge(session, store, here, by=principal.name, reason="; ".join(reasons))
+    except ActionError as exc:
+        return _done(request, session, conversation_id, "", exc)
+    return _done(request, session, conversation_id,
+                 f"Linked to {store.name or 'the customer'}: their orders and journey are here.")
+
+
+@router.post("/c/{conversation_id}/unlink", dependencies=[Depends(check_csrf)])
+def unlink_customer(conversation_id: int, request: Request, customer_id: int = Form(...),
+                    principal: Principal = Depends(console_user),
+                    session: Session = Depends(get_session)):
+    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
+    merged = owned(session, m.Customer, customer_id, principal, "customer")
+    try:
+        if merged.merged_into_id != conversation.customer_id:
+            raise ActionError("That customer is not linked to this one.", status=409)
+        customers.check_unmerge(merged)
+        customers.do_unmerge(session, merged)
+    except ActionError as exc:
+        return _done(request, session, conversation_id, "", exc)
+    # the conversation may have gone back with the unlinked customer: it is still this page
+    return _done(request, session, conversation_id, "Unlinked: they are two customers again.")
 
 
 @router.post("/c/{conversation_id}/triage", dependencies=[Depends(check_csrf)])

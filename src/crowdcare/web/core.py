@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
@@ -164,4 +165,29 @@ def _prio(value: int | None) -> str:
     return "urgent" if v >= 75 else "high" if v >= 55 else "normal" if v >= 30 else "low"
 
 
-templates.env.filters.update(ago=_ago, when=_when, initials=_initials, prio=_prio)
+def _link_orders(text: str | None, orders: dict) -> Markup:
+    """Message text, escaped, with the workspace's order numbers in it as links."""
+    from crowdcare.domain.orders import candidates
+
+    text = text or ""
+    out, last = [], 0
+    for start, end, key in candidates(text) if orders else ():
+        order = orders.get(key)
+        if order is None:
+            continue
+        out += [escape(text[last:start]), Markup(
+            f'<a class="order-link" href="/orders/{order.id}" data-order="{order.id}">')
+            + escape(text[start:end]) + Markup("</a>")]
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def _highlight(value: str | None, q: str | None, around: int | None = None) -> Markup:
+    from crowdcare.store.search import highlight
+
+    return highlight(value, q, around)
+
+
+templates.env.filters.update(ago=_ago, when=_when, initials=_initials, prio=_prio,
+                             link_orders=_link_orders, highlight=_highlight)

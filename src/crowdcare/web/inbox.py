@@ -13,7 +13,7 @@ from crowdcare.actions import ActionError, tickets
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.domain import Route
 from crowdcare.store import models as m
-from crowdcare.store import queries
+from crowdcare.store import queries, search
 from crowdcare.web.core import back, check_csrf, console_user, flash, is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -135,7 +135,13 @@ def inbox(request: Request, iq: InboxQuery = Depends(inbox_query),
     agents, teams = _agents(session, principal)
     ctx = {"rows": rows, "total": total, "iq": iq, "page_size": PAGE, "views": VIEWS,
            "agents": {a.id: a for a in agents}, "teams": {t.id: t for t in teams},
-           "agent_list": agents, "team_list": teams}
+           "agent_list": agents, "team_list": teams, "matched": {}, "found_in": {}}
+    if iq.q and rows:   # show what matched, marked
+        ctx["matched"] = search.matched_messages(session, principal.workspace_id, iq.q,
+                                                 [c.id for c in rows])
+        rx = search.pattern(iq.q)   # what else matched, where the name and text do not say
+        ctx["found_in"] = search.found_in(session, iq.q, [
+            c for c in rows if c.id not in ctx["matched"] and not rx.search(c.customer.name or "")])
     if is_htmx(request) and request.headers.get("hx-target") == "inbox-list":
         return render(request, "_inbox_list.html", ctx, principal=principal)
     ctx["counts"] = counts(session, principal)
@@ -193,7 +199,7 @@ async def bulk(request: Request, principal: Principal = Depends(console_user),
                 flash(request, f"Unknown action {action!r}.", "error")
                 return back(back_to)
             tickets.check_update(session, ticket, changes)
-            tickets.do_update(session, ticket, changes)
+            tickets.do_update(session, ticket, changes, by=principal.name)
             done += 1
         session.commit()
     except ActionError as exc:

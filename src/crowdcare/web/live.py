@@ -26,7 +26,8 @@ router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0
 BATCH = outbox.BATCH
 RELEVANT = {names.MESSAGE_CREATED, names.MESSAGE_UPDATED, names.CONVERSATION_UPDATED,
-            names.TICKET_CREATED, names.TICKET_UPDATED}
+            names.TICKET_CREATED, names.TICKET_UPDATED, names.CUSTOMER_UPDATED,
+            names.ORDER_CREATED, names.ORDER_UPDATED}   # the last three: the live journey
 
 
 def compact(ev: dict) -> dict | None:
@@ -41,7 +42,11 @@ def compact(ev: dict) -> dict | None:
                 "at": ev.get("created_at")}
     if name.startswith("ticket."):
         return {"id": ev["id"], "name": name, "conversation_id": p.get("conversation_id"),
-                "ticket_id": p.get("id")}
+                "ticket_id": p.get("id"), "customer_id": p.get("customer_id")}
+    if name.startswith("order."):
+        return {"id": ev["id"], "name": name, "customer_id": p.get("customer_id")}
+    if name == names.CUSTOMER_UPDATED:
+        return {"id": ev["id"], "name": name, "customer_id": p.get("customer_id", p.get("id"))}
     return {"id": ev["id"], "name": name, "conversation_id": p.get("id")}
 
 

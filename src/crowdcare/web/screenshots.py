@@ -27,6 +27,7 @@ SCRIPT = [  # (customer index, text): a morning in the Northwind inbox
     (5, "मेरा ऑर्डर NW-1006 अभी तक नहीं आया, कृपया स्थिति बताएं।"),
     (6, "The app crashes every time I open my order history on Android."),
     (7, "I'm done with you. Cancel my account, I'm taking this to my lawyer."),
+    (7, "Any news? Still waiting for an answer."),
     (3, "Also, do you have the midi dress in petite sizes?"),
     (0, "It says delivered but I never got it. Can you check with the courier?"),
     (2, "Just saw your new autumn collection, love it!"),
@@ -70,9 +71,9 @@ def main() -> None:
     demo = seed()
     receiver = CallbackReceiver()
     with serve_in_thread(receiver.app) as rbase:
-        with db.session_scope() as session:
-            account = session.get(m.ChannelAccount, demo.api_account_id)
-            account.config = {**account.config, "callback_url": f"{rbase}/callback"}
+        from crowdcare.demo.messenger import connect_callback
+
+        connect_callback(demo.api_account_id, f"{rbase}/callback")   # the shop's chat
         with serve_in_thread(create_app()) as base:
             hook = f"{base}/webhooks/api/{demo.api_account_id}"
             inbound = {"Authorization": f"Bearer {demo.inbound_token}"}
@@ -96,14 +97,8 @@ def main() -> None:
                     ticket = tickets.current(session, conv.id)
                     if ticket is not None and agent is not None:
                         tickets.do_update(session, ticket, {"assignee_id": agent.id})
-                maya = convs[0].id
-                for conv in convs:   # the seeded shop customer (with orders) is this person
-                    shop = session.scalar(select(m.Customer).where(
-                        m.Customer.name == conv.customer.name, m.Customer.id != conv.customer_id,
-                        m.Customer.email.is_not(None)))
-                    if shop is not None:
-                        shop.merged_into_id = conv.customer_id
-                        conv.customer.email = shop.email
+                maya = convs[0].id   # the shop's chat knows its customers: orders are there
+                escalated = next(c.id for c in convs if c.route == "escalation")
             httpx.post(f"{base}/api/v1/conversations/{maya}/replies", headers=api, json={
                 "text": "Hi Maya, sorry about the wait! Order NW-1001 left our warehouse on "
                         "Monday; I've asked UPS to check the delivery scan."}).raise_for_status()
@@ -124,7 +119,7 @@ def main() -> None:
                 page.keyboard.press("j")
                 page.screenshot(path=str(out / "inbox.png"))
                 page.set_viewport_size({"width": 1280, "height": 900})
-                page.goto(f"{base}/c/{maya}")
+                page.goto(f"{base}/c/{escalated}")   # held until an agent clears it
                 page.wait_for_selector("body[data-live='1']")
                 page.screenshot(path=str(out / "conversation.png"))
                 if args.admin:
@@ -136,6 +131,9 @@ def main() -> None:
                 phone.context.add_cookies(page.context.cookies())
                 phone.goto(f"{base}/inbox")
                 phone.screenshot(path=str(out / "inbox-phone.png"))
+                phone.goto(f"{base}/c/{maya}")
+                phone.wait_for_selector("body[data-live='1']")
+                phone.screenshot(path=str(out / "conversation-phone.png"))
                 browser.close()
     print(f"screenshots written to {out}/")
 

@@ -114,6 +114,12 @@ class ApiChannelAdapter(ChannelAdapter):
             for m in _batch(payload).messages
         ]
 
+    def cannot_send(self, config: BaseModel) -> str | None:
+        if config.callback_url is None:
+            return ("this API channel has no callback URL, so replies cannot reach the "
+                    "customer: an admin sets it in Admin → Channels")
+        return None
+
     async def send(self, account: AccountRef, message: OutboundMessage,
                    http: httpx.AsyncClient) -> SendResult:
         config: ApiConfig = account.config

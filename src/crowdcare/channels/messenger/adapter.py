@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from crowdcare.channels.base import ChannelAdapter, Handshake, Rejected, SendPolicy
 from crowdcare.channels.messenger import graph
@@ -70,7 +70,7 @@ class MessengerProfile(BaseModel):
 
 
 class MessengerConfig(BaseModel):
-    page_id: str = Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z_-]+$")
+    page_id: str = Field(min_length=1, max_length=30)
     page_token: str = Field(min_length=1, max_length=1000)
     app_secret: str = Field(min_length=1, max_length=200)
     verify_token: str = Field(min_length=1, max_length=200)
@@ -78,6 +78,15 @@ class MessengerConfig(BaseModel):
     graph_url: str = Field(DEFAULT_GRAPH_URL, max_length=500)
     send_timeout: float = Field(10.0, gt=0, le=120)
     profile: MessengerProfile = Field(default_factory=MessengerProfile)
+
+    @field_validator("page_id")
+    @classmethod
+    def _digits(cls, value: str) -> str:
+        value = value.strip()
+        if not value.isdigit() or not value.isascii():
+            raise ValueError("a Facebook page id is digits only (Page settings → About → "
+                             "Page ID, e.g. 104523987654321)")
+        return value
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

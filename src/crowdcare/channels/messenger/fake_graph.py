@@ -11,7 +11,8 @@ Control endpoints (under /_fake):
     GET/DELETE /_fake/requests            what crowdcare sent (and clear it)
     POST /_fake/fail {kind, times}         rate_limit | server_error | timeout |
                                            outside_window | invalid_token | user_unavailable
-    POST /_fake/configure {...}            webhook_url, app_secret, page_id, page_token, echo
+    POST /_fake/configure {...}            webhook_url, app_secret, page_id, page_token, echo,
+                                           receipts, receipt_delay
     POST /_fake/customer/{kind} {...}      message | postback | referral | delivery | read |
                                            optin | comment | echo: a signed webhook to crowdcare
 """
@@ -78,12 +79,16 @@ class FakeGraph:
     webhook_url: str | None = None
     app_id: str = "1111"
     echo: bool = False                 # send an echo webhook after each successful send
+    receipts: bool = False             # then delivery and read receipts, like a phone would
+    receipt_delay: float = 0.5         # seconds: sent → delivered → read
     timeout_seconds: float = 2.0       # how long a "timeout" failure stalls
     requests: list[dict[str, Any]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     profile: dict[str, Any] = field(default_factory=dict)
     thread_owner: dict[str, str] = field(default_factory=dict)   # psid -> app id
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # ids never repeat, across restarts too (a stored id would make a new message a replay)
+    run: str = field(default_factory=lambda: secrets.token_hex(4))
 
     def __post_init__(self) -> None:
         self.app = Starlette(routes=[
@@ -155,7 +160,7 @@ class FakeGraph:
     async def _configure(self, request: Request) -> Response:
         body = await request.json()
         for key in ("page_id", "page_token", "app_secret", "webhook_url", "app_id", "echo",
-                    "timeout_seconds"):
+                    "timeout_seconds", "receipts", "receipt_delay"):
             if key in body:
                 setattr(self, key, body[key])
         return JSONResponse({"configured": sorted(body)})
@@ -190,14 +195,26 @@ class FakeGraph:
         psid = recipient.get("id")
         if psid and self.thread_owner.get(psid, self.app_id) != self.app_id:
             raise GraphError("(#10) This app is not the thread owner", 10, 2018300)
-        mid = f"m_fake{next(self._ids):06d}"
+        mid = self._mid("fake")
         if self.echo and self.webhook_url and psid:
             asyncio.get_running_loop().create_task(self._post_webhook(self._event(
                 psid, {"message": {"is_echo": True, "mid": mid, "app_id": int(self.app_id),
                                    "metadata": message.get("metadata"),
                                    "text": message.get("text", "")}}, echo=True)))
+        if self.receipts and self.webhook_url and psid:
+            asyncio.get_running_loop().create_task(self._receipts(psid, mid))
         return {"recipient_id": psid or f"psid-for-{next(iter(recipient.values()))}",
                 "message_id": mid}
+
+    def _mid(self, kind: str) -> str:
+        return f"m_{kind}{self.run}{next(self._ids):06d}"
+
+    async def _receipts(self, psid: str, mid: str) -> None:
+        """The customer's phone gets the message, then they read it."""
+        await asyncio.sleep(self.receipt_delay)
+        await self._post_webhook(self.build("delivery", {"psid": psid, "mids": [mid]}))
+        await asyncio.sleep(self.receipt_delay)
+        await self._post_webhook(self.build("read", {"psid": psid}))
 
     def _check_message(self, message: dict) -> None:
         text, attachment = message.get("text"), message.get("attachment")
@@ -300,7 +317,7 @@ class FakeGraph:
     async def _comment(self, request: Request, body: dict) -> dict:
         if not (body.get("message") or body.get("attachment_url")):
             raise GraphError("(#100) a comment needs a message or an attachment_url")
-        return {"id": f"{request.path_params['object_id']}_r{next(self._ids)}"}
+        return {"id": f"{request.path_params['object_id']}_r{self.run}{next(self._ids)}"}
 
     async def _delete(self, request: Request) -> Response:
         return await self._graph(request, self._delete_op)
@@ -322,7 +339,7 @@ class FakeGraph:
     def build(self, kind: str, data: dict) -> dict:
         """The webhook body a customer action produces (also used directly by tests)."""
         psid = str(data.get("psid", "psid-1"))
-        n = next(self._ids)
+        n = f"{self.run}{next(self._ids):06d}"
         ref = {k: v for k, v in (("ref", data.get("ref")), ("source", data.get("source")),
                                  ("ad_id", data.get("ad_id")),
                                  ("ads_context_data", data.get("ads_context_data"))) if v}
@@ -330,7 +347,7 @@ class FakeGraph:
             ref.setdefault("source", "SHORTLINK")
             ref["type"] = "OPEN_THREAD"
         if kind == "message":
-            message: dict[str, Any] = {"mid": data.get("mid") or f"m_cust{n:06d}",
+            message: dict[str, Any] = {"mid": data.get("mid") or f"m_cust{n}",
                                        "text": data.get("text", "")}
             if data.get("quick_reply"):
                 message["quick_reply"] = {"payload": data["quick_reply"]}
@@ -340,7 +357,7 @@ class FakeGraph:
                 message["attachments"] = data["attachments"]
             return self._event(psid, {"message": message})
         if kind == "postback":
-            postback: dict[str, Any] = {"mid": data.get("mid") or f"m_pb{n:06d}",
+            postback: dict[str, Any] = {"mid": data.get("mid") or f"m_pb{n}",
                                         "title": data.get("title", "Get Started"),
                                         "payload": data.get("payload", "GET_STARTED")}
             if ref:
@@ -366,7 +383,7 @@ class FakeGraph:
             }})
         if kind == "echo":
             return self._event(psid, {"message": {
-                "is_echo": True, "mid": data.get("mid") or f"m_echo{n:06d}",
+                "is_echo": True, "mid": data.get("mid") or f"m_echo{n}",
                 "app_id": int(data.get("app_id", self.app_id)), "text": data.get("text", ""),
                 **({"metadata": data["metadata"]} if data.get("metadata") else {})}}, echo=True)
         if kind == "comment":

@@ -4,6 +4,7 @@ from sqlalchemy import engine_from_config, pool
 
 from crowdcare.store.db import normalize_url
 from crowdcare.store.models import Base
+from crowdcare.store.search import outside_models
 
 config = context.config
 url = normalize_url(config.get_main_option("sqlalchemy.url"))
@@ -16,6 +17,7 @@ def run(connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # ALTER TABLE on SQLite
         compare_type=True,
+        include_name=outside_models,   # the full-text indexes live in the migration
     )
     with context.begin_transaction():
         context.run_migrations()

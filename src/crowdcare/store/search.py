@@ -1,0 +1,224 @@
+"""Inbox search with the database's own full-text engine: SQLite FTS5, PostgreSQL tsvector
+(GIN). What is searched: message text, customer names and emails, identities' handles and
+display names, ticket tags and order numbers (migration 0004 builds the indexes).
+
+A query is split into words the way both engines split text (at punctuation, so
+"NW-1001" is "nw 1001"); a word mixing letters and digits also matches written together
+("NW1001" finds "NW-1001" and "nw1001"); the last word matches as a prefix as the agent types,
+once it has three letters (numbers and order numbers match whole: "NW100" is not NW-1001).
+`highlight` marks the same matches in what the list shows."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+from sqlalchemy import func, literal_column, null, select, text, union, union_all
+from sqlalchemy.orm import Session
+
+from crowdcare.store import db
+from crowdcare.store import models as m
+
+# (table, columns): must match migration 0004
+SOURCES = {"messages": ("text",), "customers": ("name", "email"),
+           "identities": ("handle", "display_name"), "tickets": ("tags",),
+           "orders": ("number",)}
+PG_SEPARATORS = "[-_./@#:]"
+MAX_WORDS = 8
+MIN_PREFIX = 3   # a shorter prefix finds too much to help (and costs the most)
+
+
+def outside_models(name: str | None, type_: str, parent_names=None) -> bool:
+    """Alembic's include_name: the search objects live in the migration, not the models."""
+    return not (name or "").startswith(("fts_", "ix_fts_"))
+
+
+@dataclass(frozen=True)
+class Word:
+    parts: tuple[str, ...]      # "NW-1001" → ("nw", "1001")
+    joined: str | None          # "nw1001", when the word mixes letters and digits
+    prefix: bool
+
+
+def words(q: str) -> list[Word]:
+    out = []
+    raw = q.split()[:MAX_WORDS]
+    for n, w in enumerate(raw):
+        runs = re.findall(r"[^\W_]+", w.lower())
+        parts = tuple(p for run in runs for p in re.findall(r"\d+|[^\W\d_]+", run))
+        if not parts:
+            continue
+        digits = any(p.isdigit() for p in parts)
+        joined = "".join(parts) if len(parts) > 1 and digits else None
+        out.append(Word(parts, joined, prefix=n == len(raw) - 1 and not digits
+                        and len(parts[-1]) >= MIN_PREFIX))
+    return out
+
+
+def _fts5(ws: list[Word]) -> str:
+    def phrase(parts: tuple[str, ...], prefix: bool) -> str:
+        return '"' + " ".join(parts) + '"' + ("*" if prefix else "")
+    terms = []
+    for w in ws:
+        options = [phrase(w.parts, w.prefix)] + ([phrase((w.joined,), w.prefix)] if w.joined else [])
+        terms.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(terms)
+
+
+def _tsquery(ws: list[Word]) -> str:
+    def lexeme(p: str, prefix: bool) -> str:
+        return f"'{p}'" + (":*" if prefix else "")
+    terms = []
+    for w in ws:
+        seq = " <-> ".join(lexeme(p, w.prefix and i == len(w.parts) - 1)
+                           for i, p in enumerate(w.parts))
+        options = [f"({seq})"] + ([lexeme(w.joined, w.prefix)] if w.joined else [])
+        terms.append("(" + " | ".join(options) + ")")
+    return " & ".join(terms)
+
+
+def _pg_document(table: str) -> str:
+    parts = " || ' ' || ".join(f"coalesce({table}.{c}::text, '')" for c in SOURCES[table])
+    return f"to_tsvector('simple', regexp_replace({parts}, '{PG_SEPARATORS}', ' ', 'g'))"
+
+
+def message_matches(session: Session, workspace_id: int, ws: list[Word]):
+    """(conversation_id, message_id) of the workspace's matching messages. On SQLite the
+    FTS5 table holds both ids: no message row is read."""
+    M = m.Message
+    if session.get_bind().dialect.name == "sqlite":
+        return select(literal_column("conversation_id").label("conversation_id"),
+                      literal_column("rowid").label("message_id")) \
+            .select_from(text("fts_messages")) \
+            .where(text("fts_messages MATCH :fts AND workspace_id = :ws")
+                   .bindparams(fts=_fts5(ws), ws=workspace_id))
+    return select(M.conversation_id.label("conversation_id"), M.id.label("message_id")).where(
+        M.workspace_id == workspace_id, M.id.in_(matching(session, "messages", ws)))
+
+
+def matching(session: Session, table: str, ws: list[Word]):
+    """Ids of the rows of `table` whose document matches: a statement for IN (...)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return text(f"SELECT rowid FROM fts_{table} WHERE fts_{table} MATCH :fts") \
+            .bindparams(fts=_fts5(ws))
+    return text(f"SELECT id FROM {table} WHERE {_pg_document(table)} @@ "
+                "to_tsquery('simple', :tsq)").bindparams(tsq=_tsquery(ws))
+
+
+def hits(session: Session, workspace_id: int, q: str):
+    """What a query finds in a workspace, as a subquery of (conversation_id, message_id: its
+    newest matching message, if any), or None when the query has nothing searchable. Built
+    from the matches of each index: messages and tags name their conversations; names,
+    emails, handles and orders name customers, whose conversations match."""
+    ws = words(q)
+    if not ws:
+        return None
+    C = m.Conversation
+    customers = union(
+        select(m.Customer.id).where(m.Customer.workspace_id == workspace_id,
+                                    m.Customer.id.in_(matching(session, "customers", ws))),
+        select(m.Identity.customer_id).where(
+            m.Identity.workspace_id == workspace_id,
+            m.Identity.id.in_(matching(session, "identities", ws))),
+        select(m.Order.customer_id).where(m.Order.workspace_id == workspace_id,
+                                          m.Order.id.in_(matching(session, "orders", ws))))
+    each = union_all(
+        message_matches(session, workspace_id, ws),
+        select(m.Ticket.conversation_id, null()).where(
+            m.Ticket.workspace_id == workspace_id,
+            m.Ticket.id.in_(matching(session, "tickets", ws))),
+        select(C.id, null()).where(C.customer_id.in_(customers))).subquery()
+    return select(each.c.conversation_id, func.max(each.c.message_id).label("message_id")) \
+        .group_by(each.c.conversation_id).subquery("hits")
+
+
+def remember_hits(session: Session, workspace_id: int, q: str, newest: dict[int, int]) -> None:
+    db.remember(session, ("search hits", workspace_id, q), newest)
+
+
+def matched_messages(session: Session, workspace_id: int, q: str,
+                     conversation_ids: list[int]) -> dict[int, str]:
+    """The text of the newest matching message of each of these conversations (what the
+    list shows), as the page's search found them."""
+    newest = db.once(session, ("search hits", workspace_id, q), dict)
+    ids = [newest[c] for c in conversation_ids if newest.get(c)]
+    if not ids:
+        return {}
+    return dict(session.execute(select(m.Message.conversation_id, m.Message.text)
+                                .where(m.Message.id.in_(ids))).all())
+
+
+@lru_cache(maxsize=256)
+def pattern(q: str) -> re.Pattern | None:
+    """The query's words as a regular expression over the original text (for marking)."""
+    ws = words(q)
+    if not ws:
+        return None
+    alternatives = []
+    for w in ws:
+        body = r"[\W_]*".join(re.escape(p) for p in w.parts)
+        alternatives.append(body + (r"\w*" if w.prefix else r"(?![^\W_])"))
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
+
+
+def highlight(value: str | None, q: str | None, around: int | None = None) -> Markup:
+    """`value` escaped, with the query's matches in <mark>; with `around`, only that many
+    characters before the first match and twice that after it (a snippet)."""
+    value = value or ""
+    rx = pattern(q) if q else None
+    first = rx.search(value) if rx else None
+    if first is None:
+        return escape(value[:around * 3] if around else value)
+    start = 0
+    if around is not None:
+        start = max(0, first.start() - around)
+        end = min(len(value), first.end() + around * 2)
+        value = ("…" if start else "") + value[start:end] + ("…" if end < len(value) else "")
+        start = 1 if start else 0
+    out, last = [], 0
+    for match in rx.finditer(value, start):
+        out.append(escape(value[last:match.start()]))
+        out.append(Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    out.append(escape(value[last:]))
+    return Markup("").join(out)
+
+
+def found_in(session: Session, q: str, conversations: list[m.Conversation]) -> dict[int, str]:
+    """For a page of results: what matched besides the name and the message text (a handle,
+    an email, a tag, an order number), to show beside the row."""
+    rx = pattern(q)
+    if rx is None or not conversations:
+        return {}
+    customers = {c.customer_id for c in conversations}
+    found: dict[int, list[str]] = {}   # customer id → matching values
+
+    def keep(customer_id: int, value: str | None, label: str = "") -> None:
+        if value and rx.search(value):
+            found.setdefault(customer_id, []).append(label + value)
+
+    for c in conversations:
+        keep(c.customer_id, c.customer.email)
+    for customer_id, handle, name in session.execute(
+            select(m.Identity.customer_id, m.Identity.handle, m.Identity.display_name)
+            .where(m.Identity.customer_id.in_(customers))):
+        keep(customer_id, handle, "@" if handle and not handle.startswith("@") else "")
+        if name and name != handle:
+            keep(customer_id, name)
+    for customer_id, number in session.execute(select(m.Order.customer_id, m.Order.number)
+                                               .where(m.Order.customer_id.in_(customers))):
+        keep(customer_id, number, "order ")
+    tags = {}
+    for conversation_id, values in session.execute(
+            select(m.Ticket.conversation_id, m.Ticket.tags)
+            .where(m.Ticket.conversation_id.in_([c.id for c in conversations]))):
+        for tag in values or []:
+            if rx.search(tag):
+                tags.setdefault(conversation_id, []).append(f"tag {tag}")
+    out = {}
+    for c in conversations:
+        values = tags.get(c.id, []) + found.get(c.customer_id, [])
+        if values:
+            out[c.id] = " · ".join(dict.fromkeys(values))
+    return out

@@ -118,7 +118,7 @@ def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any]) -> m.
     elif changes.get("status") in (TicketStatus.open, TicketStatus.pending):
         ticket.solved_at = None
     conversation = session.get(m.Conversation, ticket.conversation_id)
-    for key in ("assignee_id", "team_id", "priority"):
+    for key in ("assignee_id", "team_id", "priority", "route"):
         if key in changes:
             setattr(conversation, key, changes[key])
     session.flush()

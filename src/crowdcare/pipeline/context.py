@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.domain import InboundMessage
+from crowdcare.bots import kb, respond
+from crowdcare.domain import InboundMessage, Route
 from crowdcare.pipeline.route import RouteContext, rule_from_dict
 from crowdcare.pipeline.triage import TriageContext
 from crowdcare.store import db
@@ -34,6 +35,7 @@ def prefetch(session: Session, workspace_id: int) -> None:
     that would flush them early)."""
     _settings(session, workspace_id)
     _rules(session, workspace_id)
+    kb.has_kb(session, workspace_id)
 
 
 def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:
@@ -55,18 +57,22 @@ def for_triage(session: Session, conversation: m.Conversation,
     )
 
 
-# The FAQ bot and the community portal are not built yet: their routes fall back to the staff
-# queues (RouteDecision.fallback_from says so) until those subsystems add themselves here.
+# The community portal is not built yet: its route falls back to the staff queues
+# (RouteDecision.fallback_from says so) until it adds itself here. The FAQ bot is available
+# when the workspace has a knowledge base and no person has the conversation (bots/respond).
 STAFF_ROUTES = frozenset({"tier1", "tier2", "escalation", "ignore"})
 
 
 def for_route(session: Session, conversation: m.Conversation, event: InboundMessage,
               vip: bool | None = None) -> RouteContext:
     campaign = session.get(m.Campaign, conversation.campaign_id) if conversation.campaign_id else None
+    bot = respond.available(session, conversation, event.public)   # the FAQ bot, if it can
     return RouteContext(
         channel=conversation.channel_account.kind, public=event.public,
         campaign=campaign.ref if campaign else None,
         vip=is_vip(session, conversation, event) if vip is None else vip,
         text=event.text or "", rules=_rules(session, conversation.workspace_id),
-        available=set(STAFF_ROUTES),
+        available=set(STAFF_ROUTES) | ({Route.bot} if bot else set()),
+        bot_first=bot and respond.settings(session, conversation.workspace_id).get(
+            "first", True),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 MODULES = ["health", "webhooks", "conversations", "tickets", "customers", "orders", "people",
-           "channels", "deliveries", "stream", "campaigns", "handover", "triage", "mentions"]
+           "channels", "deliveries", "stream", "campaigns", "handover", "triage", "mentions", "bots"]
 
 
 def routers():

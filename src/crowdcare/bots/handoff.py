@@ -15,9 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, handover, replies, tickets
-from crowdcare.bots import phrases
+from crowdcare.bots import phrases, settings
 from crowdcare.domain import Author, Direction, Route
-from crowdcare.store import db
 from crowdcare.store import models as m
 
 log = logging.getLogger(__name__)
@@ -60,9 +59,7 @@ def do_handoff(session: Session, conversation: m.Conversation, ticket: m.Ticket,
                      text=f"Handed off by the bot: {reason}.\nQuestion: {first or message.text}"
                           f"\nTranscript:\n{transcript(session, ticket)}")
     gate = replies.window(session, conversation, Author.bot)
-    settings = (db.held(session, m.Workspace, conversation.workspace_id).settings or {}) \
-        .get("bot") or {}
-    target = settings.get("handoff_app_id")
+    target = settings.of(session, conversation.workspace_id).get("handoff_app_id")
     our_app = conversation.channel_account.config.get("app_id")
     if gate.allowed:
         extra = {"automatic": True, "bot": {"kind": "handoff"}}

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import replies, tickets
-from crowdcare.bots import decide, handoff, kb, orders, phrases
+from crowdcare.bots import decide, handoff, kb, orders, phrases, settings
 from crowdcare.channels import registry
 from crowdcare.domain import Author, Route, RouteDecision, TriageResult
 from crowdcare.store import db
@@ -28,17 +28,12 @@ ORDER_INTENT = "order_status"
 UNHELPFUL_LIMIT = 2
 
 
-def settings(session: Session, workspace_id: int) -> dict:
-    """The workspace's bot settings: threshold, margin, public, handoff_app_id."""
-    return (db.held(session, m.Workspace, workspace_id).settings or {}).get("bot") or {}
-
-
 def available(session: Session, conversation: m.Conversation, public: bool) -> bool:
     """May a message here go to the bot? The workspace has a knowledge base (public posts only
     if it answers in public) and no person has this conversation's open ticket."""
     if not kb.has_kb(session, conversation.workspace_id):
         return False
-    if public and not settings(session, conversation.workspace_id).get("public"):
+    if public and not settings.of(session, conversation.workspace_id).get("public"):
         return False
     ticket = _open_ticket(session, conversation)
     return ticket is None or ticket.route == Route.bot
@@ -62,7 +57,7 @@ class Turn:
         self.session, self.conversation, self.ticket = session, conversation, ticket
         self.message, self.result, self.decision = message, result, decision
         self.language = phrases.speaks(message.language)
-        self.settings = settings(session, conversation.workspace_id)
+        self.settings = settings.of(session, conversation.workspace_id)
         self.gate = replies.window(session, conversation, Author.bot)
 
     def run(self) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.bots import kb, respond
+from crowdcare.bots import settings as bot_settings
 from crowdcare.domain import InboundMessage, Route
 from crowdcare.pipeline.route import RouteContext, rule_from_dict
 from crowdcare.pipeline.triage import TriageContext
@@ -73,6 +74,6 @@ def for_route(session: Session, conversation: m.Conversation, event: InboundMess
         vip=is_vip(session, conversation, event) if vip is None else vip,
         text=event.text or "", rules=_rules(session, conversation.workspace_id),
         available=set(STAFF_ROUTES) | ({Route.bot} if bot else set()),
-        bot_first=bot and respond.settings(session, conversation.workspace_id).get(
+        bot_first=bot and bot_settings.of(session, conversation.workspace_id).get(
             "first", True),
     )

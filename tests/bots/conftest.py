@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from messenger.conftest import _fake_server, fake, live_page, page, server  # noqa: F401 - reused
+from messenger.conftest import (  # noqa: F401 - the fake Graph API, its page, crowdcare served
+    _fake_server,
+    fake,
+    live_page,
+    page,
+    server,
+)
 
 RETURNS = {"key": "returns", "intent": "returns", "links": [
     {"title": "Returns portal", "url": "https://shop.example/returns"}], "versions": [
@@ -40,7 +46,7 @@ def add_entries(client, ws, *entries) -> list[dict]:
 
 
 @pytest.fixture
-def bot_page(client, live_page):
+def bot_page(client, live_page):  # noqa: F811 - the imported fixture, requested
     """A Messenger page whose workspace has the knowledge base above."""
     live_page.entries = add_entries(client, live_page.ws)
     return live_page

@@ -82,7 +82,7 @@ def answer(session: Session, conversation: m.Conversation, message: m.Message,
                                   reasons=[f"order {found[0].number} named in the message"])
         return OrderReply("not_found", phrases.text(language, "no_order", number=tokens[0]),
                           reasons=[f"{tokens[0]!r} is not one of the customer's orders"])
-    if message.order_id is not None:
+    if message.order_id is not None and message.reply_to:   # a reply to that order's message
         found = [o for o in orders if o.id == message.order_id]
         if found:
             return OrderReply("order", status_text(found[0], language), found[0],

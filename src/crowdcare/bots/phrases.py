@@ -18,6 +18,7 @@ DEFAULT = "en"
 TEXT = {
     "en": {
         "hello": "Hi, I'm the automated assistant.",
+        "ask": "What can I help you with?",
         "solved": "That solved it", "person": "Talk to a person",
         "choices": "Reply 1 if that solved it, or 2 to talk to a person.",
         "glad": "Great, glad that helped! Write any time if you need anything else.",
@@ -35,6 +36,7 @@ TEXT = {
     },
     "es": {
         "hello": "Hola, soy el asistente automático.",
+        "ask": "¿En qué puedo ayudarte?",
         "solved": "Resuelto", "person": "Hablar con alguien",
         "choices": "Responde 1 si eso lo resolvió, o 2 para hablar con una persona.",
         "glad": "¡Genial, me alegra haber ayudado! Escríbenos cuando quieras.",
@@ -53,6 +55,7 @@ TEXT = {
     },
     "fr": {
         "hello": "Bonjour, je suis l'assistant automatique.",
+        "ask": "Comment puis-je vous aider ?",
         "solved": "C'est résolu", "person": "Parler à quelqu'un",
         "choices": "Répondez 1 si c'est résolu, ou 2 pour parler à une personne.",
         "glad": "Parfait, ravi d'avoir aidé ! Écrivez-nous quand vous voulez.",
@@ -71,6 +74,7 @@ TEXT = {
     },
     "de": {
         "hello": "Hallo, ich bin der automatische Assistent.",
+        "ask": "Wobei kann ich helfen?",
         "solved": "Hat geholfen", "person": "Mit Mensch sprechen",
         "choices": "Antworte 1, wenn das geholfen hat, oder 2 für eine Person.",
         "glad": "Super, freut mich! Schreib uns jederzeit wieder.",
@@ -90,6 +94,7 @@ TEXT = {
     },
     "pt": {
         "hello": "Olá, sou o assistente automático.",
+        "ask": "Como posso ajudar?",
         "solved": "Resolvido", "person": "Falar com alguém",
         "choices": "Responda 1 se isso resolveu, ou 2 para falar com uma pessoa.",
         "glad": "Ótimo, fico feliz em ajudar! Escreva quando quiser.",
@@ -108,6 +113,7 @@ TEXT = {
     },
     "it": {
         "hello": "Ciao, sono l'assistente automatico.",
+        "ask": "Come posso aiutarti?",
         "solved": "Risolto", "person": "Parla con qualcuno",
         "choices": "Rispondi 1 se ha risolto, o 2 per parlare con una persona.",
         "glad": "Ottimo, felice di aver aiutato! Scrivici quando vuoi.",

@@ -26,6 +26,7 @@ from crowdcare.store import models as m
 
 ORDER_INTENT = "order_status"
 UNHELPFUL_LIMIT = 2
+GREETING_WORDS = 3
 
 
 def available(session: Session, conversation: m.Conversation, public: bool) -> bool:
@@ -101,6 +102,9 @@ class Turn:
         choice = decide.choose(index, self.message.text, self.message.language,
                                self.settings.get("threshold"), self.settings.get("margin"))
         if not choice.answered:
+            if self._no_question_yet():      # "hello": the bot asks what it can do
+                return self.say(phrases.text(self.language, "ask"), kind="clarify",
+                                reasons=["no question yet: the bot asks"])
             return self.hand_off("low confidence: " + choice.reasons[-1])
         payload = choice.best.version.payload
         entry = self.session.get(m.FaqEntry, choice.best.entry)
@@ -143,6 +147,14 @@ class Turn:
     def _unhelpful(self) -> int:
         return self.session.scalar(select(func.count(m.BotTurn.id)).where(
             m.BotTurn.ticket_id == self.ticket.id, m.BotTurn.outcome == "unhelpful")) or 0
+
+    def _no_question_yet(self) -> bool:
+        """A greeting or a word or two with no topic ("hello", "hi there"), the first time."""
+        service, intent = self.result.service_related, self.result.intent
+        vague = (service is not None and not service.value) or (
+            intent is not None and intent.value == "other"
+            and len(self.message.text.split()) <= GREETING_WORDS)
+        return vague and self._first_words()
 
     def _answers_which_order(self) -> bool:
         """An order number typed after the bot asked which order."""

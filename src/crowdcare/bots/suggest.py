@@ -35,7 +35,9 @@ def _questions(session: Session, workspace_id: int, since) -> list[m.Message]:
 
 def _group(rows: list[m.Message]) -> list[list[m.Message]]:
     """Leader clustering: each question joins the first group it is similar enough to."""
-    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True) \
+    # plain n-gram counts: within one intent's questions, idf would discount exactly the
+    # wording they share ("how do I return...")
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False) \
         .fit_transform([r.text for r in rows])
     leaders: list[int] = []
     groups: list[list[m.Message]] = []

@@ -7,9 +7,9 @@ from crowdcare.web.core import HERE, install_handlers
 
 def install(app: FastAPI) -> None:
     """Mount the console's routes and static files on the app."""
-    from crowdcare.web import admin, auth, conversation, inbox, live, presence
+    from crowdcare.web import admin, auth, conversation, inbox, kb, live, presence
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
-    for module in (auth, inbox, conversation, admin, live, presence):
+    for module in (auth, inbox, conversation, admin, kb, live, presence):
         app.include_router(module.router)

@@ -90,6 +90,7 @@ def summarize(results: list[Outcome], threshold: float, margin: float) -> dict:
         "answered_accuracy": correct / len(answered) if answered else 0.0,
         "coverage": len(answered) / len(inside) if inside else 0.0,
         "out_of_scope_wrong_rate": wrong_oos / len(outside) if outside else 0.0,
+        "precision": correct / (len(answered) + wrong_oos) if answered or wrong_oos else 0.0,
         "in_scope": len(inside), "out_of_scope": len(outside), "answered": len(answered),
         "correct": correct, "out_of_scope_answered": wrong_oos,
         "threshold": threshold, "margin": margin,

@@ -69,6 +69,8 @@ class Turn:
             return self.solved()
         if ctl == phrases.PERSON:
             return self.hand_off("the customer chose 'Talk to a person'")
+        if self.message.kind == "postback" and ctl is None:
+            return None                        # Get Started, a menu: the campaign greets
         if not self.gate.allowed:
             return self.hand_off(f"the bot may not send here ({self.gate.reason})")
         if ctl is not None or self._answers_which_order():

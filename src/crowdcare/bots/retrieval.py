@@ -19,7 +19,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from crowdcare.bots import embed
 
 FEATURES = ("emb_max", "emb_mean", "emb_gap", "emb_rank", "char_max", "char_mean", "char_gap",
-            "char_rank", "word_overlap", "log_words", "word_share")
+            "char_rank", "word_overlap", "log_words", "word_share", "log_entries",
+            "emb_gap_x_entries", "emb_max_x_entries")
 EMB_CANDIDATES, CHAR_CANDIDATES = 5, 3
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -131,6 +132,7 @@ class Index:
         chosen = list(dict.fromkeys([*by_e[:EMB_CANDIDATES].tolist(),
                                      *by_c[:CHAR_CANDIDATES].tolist()]))
         query_words = words(text)
+        size = math.log1p(searched)
         weight = sum(self.idf.get(w, self.unseen_idf) for w in query_words) or 1.0
 
         def runner_up(order: np.ndarray, best: np.ndarray, j: int) -> float:
@@ -154,6 +156,10 @@ class Index:
                 "word_overlap": sum(self.idf.get(w, 0.0) for w in shared) / weight,
                 "log_words": math.log1p(len(query_words)),
                 "word_share": len(shared) / (len(query_words) or 1),
+                # how much a gap says depends on how many entries there are to be near
+                "log_entries": size,
+                "emb_gap_x_entries": (float(best_e[j]) - runner_up(by_e, best_e, j)) * size,
+                "emb_max_x_entries": float(best_e[j]) * size,
             }
             out.append(Candidate(self.versions[self.owner[i]], self.texts[i], features))
         return out

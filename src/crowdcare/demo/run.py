@@ -6,7 +6,7 @@ import contextlib
 
 import uvicorn
 
-from crowdcare.demo import messenger
+from crowdcare.demo import faq, messenger, webshop
 from crowdcare.demo.seed import ADMIN_EMAIL, PASSWORD, seed
 from crowdcare.demo.traffic import simulate
 
@@ -33,13 +33,18 @@ async def _serve(host, port, rate, demo, base) -> None:
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)
+    shop, shop_task = await webshop.start(demo.api_account_id)   # web-chat answers land here
     traffic = asyncio.create_task(simulate(base, demo, rate, stop))
     page, fake_graph = await messenger.start(demo.workspace_id, base)   # a fake Graph API
     chats = asyncio.create_task(messenger.simulate(page, base, rate, stop))
+    taps = asyncio.create_task(faq.tap_controls(page.fake, stop))   # the FAQ bot's buttons
     with contextlib.suppress(asyncio.CancelledError):
         await serving          # uvicorn handles Ctrl-C and returns
     stop.set()
     await traffic
     await chats
+    await taps
+    shop.should_exit = True
+    await shop_task
     page.fake.server.should_exit = True
     await fake_graph

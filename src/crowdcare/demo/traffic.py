@@ -16,8 +16,11 @@ def next_message(rng: random.Random, demo: Demo) -> dict:
     bucket = rng.choices(["service", "angry", "other", "noise"], weights=[60, 8, 17, 15])[0]
     template = rng.choice({"service": texts.SERVICE, "angry": texts.ANGRY,
                            "other": texts.OTHER_LANGUAGES, "noise": texts.NOISE}[bucket])
-    name, external = rng.choice(demo.customers)
-    order = rng.choice(demo.order_numbers) if demo.order_numbers else "NW-1001"
+    n = rng.randrange(len(demo.customers))
+    name, external = demo.customers[n]
+    # mostly the customer's own order (seed.py: customer n has NW-{1001+n}), sometimes not
+    order = f"NW-{1001 + n}" if rng.random() < 0.85 or not demo.order_numbers \
+        else rng.choice(demo.order_numbers)
     return {"id": f"sim-{uuid.uuid4().hex[:12]}",
             "customer": {"id": external, "name": name},
             "text": template.format(order=order)}

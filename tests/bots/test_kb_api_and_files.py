@@ -154,3 +154,29 @@ def test_suggested_faqs_from_a_seeded_history(client, workspace):
     assert second["count"] == 3 and "Canada" in second["examples"][0]
     assert second["answer"] == "Yes, we ship to Canada in 7-10 days."
     assert all(i["count"] >= 2 for i in items) and top["covered_by"] is None
+
+
+def test_the_api_channel_gets_the_controls_and_a_text_choice_solves(cli, db):
+    from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
+    from crowdcare.store import models as m
+    from messenger.helpers import rows
+    from support.fixtures import make_workspace
+
+    receiver = CallbackReceiver()
+    with serve_in_thread(receiver.app) as base:
+        ws = make_workspace(cli, callback_url=f"{base}/callback")
+        from fastapi.testclient import TestClient
+
+        from crowdcare.app import create_app
+        with TestClient(create_app()) as client:
+            add_entries(client, ws, RETURNS)
+            for n, text in enumerate(["What is your return policy?", "1"]):
+                client.post(ws.webhook, json={"id": f"a{n}", "customer": {"id": "web-1"},
+                                              "text": text}, headers=ws.inbound)
+                drain()
+    first = json.loads(receiver.received[0]["body"])
+    assert "return any unworn item" in first["text"]
+    assert [q["payload"] for q in first["quick_replies"]] == ["BOT_SOLVED", "BOT_PERSON"]
+    assert "glad that helped" in json.loads(receiver.received[1]["body"])["text"]
+    [ticket] = rows(m.Ticket)
+    assert ticket.status == "solved" and ticket.tags == ["solved-by-bot"]

@@ -56,17 +56,21 @@ class Candidate:
 
 class Index:
     def __init__(self, versions: list[Version]):
-        self.versions = [v for v in versions if v.questions]
+        kept = [v for v in versions if v.questions]
+        self.entries = list(dict.fromkeys(v.entry for v in kept))
+        ordinal = {e: j for j, e in enumerate(self.entries)}
+        # an entry's variants side by side: per-entry maxima and sums are one reduceat each
+        self.versions = sorted(kept, key=lambda v: ordinal[v.entry])
         texts = [q for v in self.versions for q in v.questions]
         self.owner = np.array([i for i, v in enumerate(self.versions) for _ in v.questions],
                               dtype=np.int64)
-        self.entries = list(dict.fromkeys(v.entry for v in self.versions))
-        ordinal = {e: j for j, e in enumerate(self.entries)}
         self.variant_entry = np.array([ordinal[self.versions[i].entry] for i in self.owner],
                                       dtype=np.int64)
-        self.entry_variants = [np.flatnonzero(self.variant_entry == j)
-                               for j in range(len(self.entries))]
+        self.starts = np.searchsorted(self.variant_entry, np.arange(len(self.entries)))
+        ends = np.append(self.starts[1:], len(texts))
+        self.entry_variants = [np.arange(a, b) for a, b in zip(self.starts, ends, strict=True)]
         self.texts = texts
+        self._masks: dict[str | None, np.ndarray] = {}
         missing = [v for v in self.versions if v.vectors is None
                    or v.vectors.shape != (len(v.questions), embed.DIM)]
         if missing:
@@ -79,7 +83,11 @@ class Index:
                         else np.zeros((0, embed.DIM), dtype=np.float32))
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                      dtype=np.float32)
-        self.char_matrix = self.chars.fit_transform(texts).T.tocsr() if texts else None
+        self.char_matrix = self.chars.fit_transform(texts).tocsc().T.tocsr() if texts else None
+        if texts:   # the query's n-grams by hand: transform()'s checks cost more than the work
+            self._analyze = self.chars.build_analyzer()
+            self._gram = self.chars.vocabulary_
+            self._idf = self.chars.idf_.astype(np.float32)
         # per entry: its words, and how rare each word is among entries (idf)
         self.entry_words: list[set[str]] = [set() for _ in self.entries]
         for v in self.versions:
@@ -100,9 +108,27 @@ class Index:
         """The variants searched: the customer's language and language-neutral versions; all
         of them when the language is unknown or the knowledge base has none in it."""
         if not language or language == "unknown" or language not in self.languages:
-            return np.ones(len(self.texts), dtype=bool)
-        keep = np.array([v.language in (language, None) for v in self.versions])
-        return keep[self.owner]
+            language = None
+        if language not in self._masks:
+            keep = np.array([language is None or v.language in (language, None)
+                             for v in self.versions])
+            self._masks[language] = keep[self.owner]
+        return self._masks[language]
+
+    def _char_similarity(self, text: str) -> np.ndarray:
+        """Cosine of the message's character n-gram TF-IDF vector with every variant's."""
+        counts: dict[int, int] = {}
+        for gram in self._analyze(text):
+            j = self._gram.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(len(self.texts), dtype=np.float32)
+        idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        w = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32,
+                                      count=len(counts)))) * self._idf[idx]
+        w /= np.linalg.norm(w)
+        return self.char_matrix[idx].T @ w
 
     def candidates(self, text: str, language: str | None = None,
                    vector: np.ndarray | None = None) -> list[Candidate]:
@@ -110,18 +136,17 @@ class Index:
         if not self.texts:
             return []
         allowed = self._allowed(language)
-        emb = self.vectors @ (embed.encode([text])[0] if vector is None else vector)
-        chars = (self.chars.transform([text]) @ self.char_matrix).toarray()[0]
-        of = self.variant_entry[allowed]
+        query = embed.encode([text])[0] if vector is None else vector
+        # einsum, not BLAS: a two-thread matrix-vector product on a busy machine waited ~10 ms
+        emb = np.einsum("ij,j->i", self.vectors, query)
+        chars = self._char_similarity(text)
         n_entries = len(self.entries)
         # per entry (over its searched variants): the best and the mean similarity
-        best_e = np.full(n_entries, -np.inf, dtype=np.float32)
-        best_c = np.full(n_entries, -np.inf, dtype=np.float32)
-        np.maximum.at(best_e, of, emb[allowed])
-        np.maximum.at(best_c, of, chars[allowed])
-        count = np.bincount(of, minlength=n_entries)
-        mean_e = np.bincount(of, weights=emb[allowed], minlength=n_entries) / np.maximum(count, 1)
-        mean_c = np.bincount(of, weights=chars[allowed], minlength=n_entries) / np.maximum(count, 1)
+        best_e = np.maximum.reduceat(np.where(allowed, emb, -np.inf), self.starts)
+        best_c = np.maximum.reduceat(np.where(allowed, chars, -np.inf), self.starts)
+        count = np.add.reduceat(allowed.astype(np.int64), self.starts)
+        mean_e = np.add.reduceat(np.where(allowed, emb, 0.0), self.starts) / np.maximum(count, 1)
+        mean_c = np.add.reduceat(np.where(allowed, chars, 0.0), self.starts) / np.maximum(count, 1)
         searched = int((count > 0).sum())
         by_e = np.argsort(-best_e, kind="stable")[:searched]
         by_c = np.argsort(-best_c, kind="stable")[:searched]

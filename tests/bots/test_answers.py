@@ -45,6 +45,9 @@ def test_frequent_question_answered_with_quick_replies_and_solved_as_the_bots(cl
     returns = next(e for e in entries if e["key"] == "returns")
     assert returns["metrics"]["offered"] == 1 and returns["metrics"]["helpful_rate"] == 1.0
     assert returns["metrics"]["contained_rate"] == 1.0
+    tickets = client.get("/api/v1/kb/entries", headers=bot_page.ws.agent).json()["tickets"]
+    assert tickets == {"tickets": 1, "solved": 1, "handed_off": 0, "solved_rate": 1.0,
+                       "handed_off_rate": 0.0}
 
 
 def test_talk_to_a_person_hands_off_with_the_transcript_and_the_bot_stays_silent(client,

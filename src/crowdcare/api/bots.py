@@ -64,7 +64,8 @@ def list_entries(principal: Principal = Depends(staff),
     per = metrics.per_entry(session, principal.workspace_id)
     rows = kb.entries(session, principal.workspace_id)
     return {"items": [kb.entry_out(r, per.get(r.id, metrics.totals({}))) for r in rows],
-            "totals": metrics.totals(per)}
+            "totals": metrics.totals(per),
+            "tickets": metrics.tickets(session, principal.workspace_id)}
 
 
 @router.post("/api/v1/kb/entries", status_code=201)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crowdcare.domain import TicketStatus
@@ -66,3 +66,17 @@ def totals(per: dict[int, dict]) -> dict:
     summed = {k: sum(c[k] for c in per.values())
               for k in ("offered", "helpful", "handoff", "unhelpful", "contained")}
     return _rates(summed)
+
+
+def tickets(session: Session, workspace_id: int) -> dict:
+    """The tickets the bot had: how many it solved, how many it handed to a person (whether
+    after an answer or at once)."""
+    rows = dict(session.execute(
+        select(m.BotTurn.kind, func.count(func.distinct(m.BotTurn.ticket_id)))
+        .where(m.BotTurn.workspace_id == workspace_id, m.BotTurn.kind.in_(("solved", "handoff")))
+        .group_by(m.BotTurn.kind)).all())
+    total = session.scalar(select(func.count(func.distinct(m.BotTurn.ticket_id))).where(
+        m.BotTurn.workspace_id == workspace_id)) or 0
+    return {"tickets": total, "solved": rows.get("solved", 0), "handed_off": rows.get("handoff", 0),
+            "solved_rate": rows.get("solved", 0) / total if total else None,
+            "handed_off_rate": rows.get("handoff", 0) / total if total else None}

@@ -24,6 +24,7 @@ def page(request: Request, days: int = 30, principal: Principal = Depends(consol
     rows = kb.entries(session, principal.workspace_id)
     return render(request, "kb/index.html", {
         "rows": rows, "per": per, "totals": metrics.totals(per), "days": days,
+        "tickets": metrics.tickets(session, principal.workspace_id),
         "suggestions": suggest.suggestions(session, principal.workspace_id, days),
         "settings": settings.effective(session, principal.workspace_id)},
         principal=principal, session=session)

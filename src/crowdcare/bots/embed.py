@@ -39,6 +39,7 @@ def _load() -> tuple:
             options = ort.SessionOptions()
             # one thread: the worker runs one message at a time and shares the machine
             options.intra_op_num_threads = options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             _state["session"] = ort.InferenceSession(str(path), options,
                                                      providers=["CPUExecutionProvider"])
             _state["tokenizer"] = tok
@@ -57,7 +58,9 @@ def encode(texts: list[str], batch: int = 32) -> np.ndarray:
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     if not texts:
         return out
-    encoded = tok.encode_batch([t or "" for t in texts])
+    # one question (the pipeline's case): no thread pool for the tokenizer
+    encoded = [tok.encode(texts[0] or "")] if len(texts) == 1 else \
+        tok.encode_batch([t or "" for t in texts])
     order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
     for start in range(0, len(order), batch):
         idx = order[start:start + batch]

@@ -200,6 +200,7 @@ def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any],
     now = utcnow()
     changes = dict(changes)
     priority = changes.pop("priority", None)
+    route = changes.pop("route", None)
     for key, value in changes.items():
         setattr(ticket, key, value)
     if changes.get("status") == TicketStatus.solved:
@@ -215,8 +216,10 @@ def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any],
             setattr(conversation, key, changes[key])
     session.flush()
     conversation.status = "open" if current(session, conversation.id) else "closed"
-    if "status" in changes or priority is not None:
+    if "status" in changes or priority is not None or route is not None:
         state = state_of(ticket)
+        if route is not None:
+            state = rules.on_route(state, route, by, now)
         if changes.get("status") in (TicketStatus.solved, TicketStatus.closed):
             state = rules.on_solved(state, by, now)
         if priority is not None:

@@ -50,6 +50,7 @@ class ChannelAdapter(ABC):
     config_model: ClassVar[type[BaseModel]]    # the account's settings; secrets included
     secret_fields: ClassVar[tuple[str, ...]] = ()   # never shown back after they are set
     policy: ClassVar[SendPolicy] = SendPolicy()
+    quick_replies: ClassVar[bool] = False      # renders OutboundMessage.quick_replies as choices
 
     def external_account_id(self, config: BaseModel) -> str | None:
         """The platform's id for the account (page id...), to route shared webhooks."""

@@ -5,6 +5,7 @@ import typer
 
 from crowdcare.cli import (
     bench,
+    bot,
     campaigns,
     channels,
     community,
@@ -25,6 +26,7 @@ campaigns.register(app)       # campaign add/list/qr
 messenger.register(app)       # messenger profile/handover, fake-graph
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
+app.add_typer(bot.app, name="bot", help="The FAQ bot: evaluate, build corpora, train, import.")
 app.add_typer(mentions.app, name="mentions", help="Import mentions from a listening tool's export.")
 app.add_typer(community.app, name="community",
               help="Community care: the report, advocates, their trust, the periodic round.")

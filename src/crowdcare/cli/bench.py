@@ -89,3 +89,20 @@ def inbox(
     _check_database(database_url)
     result = run(conversations, rounds, database_url)
     typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))
+
+
+@app.command()
+def bot(
+    entries: int = typer.Option(1000, "--entries", min=2, max=5000,
+                                help="knowledge-base entries (five questions each)"),
+    queries: int = typer.Option(1000, "--queries", min=2, max=3000),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The FAQ bot's answer latency vs a bare BM25 index over the same questions."""
+    from crowdcare.bench.bot import report, run
+
+    try:
+        result = run(entries, queries)
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))

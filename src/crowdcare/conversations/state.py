@@ -210,6 +210,16 @@ def on_set_priority(state: State, value: int, by: str, now: datetime) -> State:
                           note=f"priority set by {by}"), now)
 
 
+def on_route(state: State, route: str, by: str, now: datetime) -> State:
+    """Someone hands the ticket to a route (the bot handing off to staff): it holds like a
+    request's route, and an escalation still holds over it."""
+    state = replace(state, last_route=route, note=f"handed to {route} by {by}")
+    if state.escalated:
+        return settle(state, now)
+    return settle(replace(state, route=route, route_message_id=None,
+                          route_why=f"handed to {route} by {by}"), now)
+
+
 def on_escalate(state: State, by: str, now: datetime) -> State:
     state = replace(state, escalation={"message_id": None, "why": f"by {by}", "by": by},
                     route=ESCALATION, route_message_id=None,

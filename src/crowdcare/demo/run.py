@@ -8,7 +8,7 @@ import os
 import uvicorn
 
 from crowdcare.channels.testing import CallbackReceiver, free_port, serve_here
-from crowdcare.demo import community, messenger
+from crowdcare.demo import community, faq, messenger
 from crowdcare.demo.seed import ACCOUNTS, PASSWORD, seed
 from crowdcare.demo.traffic import simulate
 from crowdcare.settings import get_settings
@@ -58,6 +58,7 @@ async def _serve(host, port, rate, demo, base, shop_port) -> None:
     traffic = asyncio.create_task(simulate(base, demo, rate, stop))
     page, fake_graph = await messenger.start(demo.workspace_id, base)   # a fake Graph API
     chats = asyncio.create_task(messenger.simulate(page, base, rate, stop, demo.orders))
+    taps = asyncio.create_task(faq.tap_controls(page.fake, stop))   # the FAQ bot's buttons
     x_demo, fake_x = await community.start(demo.workspace_id, base)   # a fake X API
     mentions = asyncio.create_task(community.simulate(x_demo, demo.workspace_id, rate, stop))
     with contextlib.suppress(asyncio.CancelledError):
@@ -65,6 +66,7 @@ async def _serve(host, port, rate, demo, base, shop_port) -> None:
     stop.set()
     await traffic
     await chats
+    await taps
     await mentions
     x_demo.fake.server.should_exit = True
     await fake_x

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crowdcare.actions import orders, people, triage, workspaces
+from crowdcare.demo import faq
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -77,6 +78,7 @@ def seed() -> Demo:
             _, config = workspaces.check_channel("api", {})
             api = workspaces.do_add_channel(session, ws, "api", config, "Web shop chat (API)")
             _customers_and_orders(session, ws, api)
+        faq.seed(session, ws)   # the FAQ bot's knowledge base (bots/)
         account = session.scalar(select(m.ChannelAccount).where(
             m.ChannelAccount.workspace_id == ws.id, m.ChannelAccount.kind == "api"))
         admin = session.scalar(select(m.Agent).where(m.Agent.email == ADMIN_EMAIL))

@@ -13,7 +13,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select, update
 
-from crowdcare.actions import replies, serialize
+from crowdcare.actions import ActionError, handover, replies, serialize
 from crowdcare.channels import registry
 from crowdcare.domain import MessageStatus, OutboundMessage, Sender, SendResult
 from crowdcare.events import bus, emit, names
@@ -86,6 +86,8 @@ def record(message_id: int, result: SendResult) -> None:
             row.status = MessageStatus.sent
             row.external_id = row.external_id or result.external_id
             row.error, row.next_attempt_at = None, None
+            if (row.meta or {}).get("pass_thread_to"):   # e.g. the bot's hand-off, now said
+                _pass_thread(session, row)
         elif result.retryable and row.attempts < settings.send_max_attempts:
             delay = result.retry_after or settings.retry_base_seconds * 2 ** (row.attempts - 1)
             row.error = f"retrying: {result.error}"
@@ -93,6 +95,16 @@ def record(message_id: int, result: SendResult) -> None:
         else:
             row.status, row.error, row.next_attempt_at = MessageStatus.failed, result.error, None
         emit(session, row.workspace_id, names.MESSAGE_UPDATED, serialize.message(row))
+
+
+def _pass_thread(session, row: m.Message) -> None:
+    conversation = session.get(m.Conversation, row.conversation_id)
+    try:
+        handover.do_handover(session, conversation, "pass", row.meta["pass_thread_to"],
+                             "handoff")
+    except ActionError as exc:
+        log.warning("conversation %s: thread not passed after message %s: %s",
+                    conversation.id, row.id, exc.reason)
 
 
 async def send_one(message_id: int, http: httpx.AsyncClient) -> None:

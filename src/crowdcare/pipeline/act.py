@@ -6,6 +6,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import campaigns, handover, inbound, threads, tickets
+from crowdcare.bots import respond
 from crowdcare.domain import (
     ChannelEvent,
     InboundMessage,
@@ -60,8 +61,10 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
             result = triage.triage(event.text, tctx)
             decision = route.route(result, context.for_route(session, conversation, event,
                                                              vip=tctx.vip))
-            inbound.do_receive_message(session, account, conversation, event, result, decision,
-                                       delivery_id)
+            row = inbound.do_receive_message(session, account, conversation, event, result,
+                                             decision, delivery_id)
+            if row is not None:
+                respond.on_message(session, conversation, row, result, decision)   # FAQ bot
             if campaign is not None and not event.standby:   # arrived through a campaign
                 campaigns.do_greet(session, conversation, campaign)
         case OutboundEcho():

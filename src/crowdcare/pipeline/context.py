@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.domain import InboundMessage
+from crowdcare.bots import kb, respond
+from crowdcare.bots import settings as bot_settings
+from crowdcare.domain import InboundMessage, Route
 from crowdcare.pipeline.route import RouteContext, rule_from_dict
 from crowdcare.pipeline.triage import TriageContext
 from crowdcare.store import db
@@ -44,6 +46,7 @@ def prefetch(session: Session, workspace_id: int) -> None:
     _rules(session, workspace_id)
     _has_advocates(session, workspace_id)
     own_handles(session, workspace_id)
+    kb.has_kb(session, workspace_id)
 
 
 def is_vip(session: Session, conversation: m.Conversation, event: InboundMessage) -> bool:
@@ -105,20 +108,25 @@ def for_triage(session: Session, conversation: m.Conversation,
     )
 
 
-# The FAQ bot is not built yet: its route falls back to the staff queues
-# (RouteDecision.fallback_from says so) until it adds itself here. The community route is
-# real once the workspace has an advocate (community/, docs/community.md).
+# The community route is real once the workspace has an advocate (community/,
+# docs/community.md); the FAQ bot's once it has a knowledge base and no person has the
+# conversation (bots/respond). Until then they fall back to the staff queues
+# (RouteDecision.fallback_from says so).
 STAFF_ROUTES = frozenset({"tier1", "tier2", "escalation", "ignore"})
 
 
 def for_route(session: Session, conversation: m.Conversation, event: InboundMessage,
               vip: bool | None = None) -> RouteContext:
     campaign = session.get(m.Campaign, conversation.campaign_id) if conversation.campaign_id else None
+    bot = respond.available(session, conversation, event.public)   # the FAQ bot, if it can
     return RouteContext(
         channel=conversation.channel_account.kind, public=event.public,
         campaign=campaign.ref if campaign else None,
         vip=is_vip(session, conversation, event) if vip is None else vip,
         text=event.text or "", rules=_rules(session, conversation.workspace_id),
-        available=set(STAFF_ROUTES) | ({"community"} if _has_advocates(
-            session, conversation.workspace_id) else set()),
+        available=set(STAFF_ROUTES)
+        | ({Route.community} if _has_advocates(session, conversation.workspace_id) else set())
+        | ({Route.bot} if bot else set()),
+        bot_first=bot and bot_settings.of(session, conversation.workspace_id).get(
+            "first", True),
     )

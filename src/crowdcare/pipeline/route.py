@@ -90,6 +90,7 @@ class RouteContext:
     text: str = ""
     rules: list[Rule] = field(default_factory=list)
     available: set[str] = field(default_factory=lambda: set(Route) - set(FALLBACK))
+    bot_first: bool = False      # the FAQ bot sees every calm private question first
 
 
 def _value(name: str, result: TriageResult, ctx: RouteContext) -> Any:
@@ -146,6 +147,8 @@ def defaults(result: TriageResult, ctx: RouteContext) -> tuple[str, list[str]]:
     if ctx.public and pii:
         return Route.tier1, [why_service, "private data in a public post: staff answer in "
                                           "private"]
+    if ctx.bot_first and not ctx.public and Route.bot in ctx.available:
+        return Route.bot, [why_service, "the FAQ bot answers first, a person if it cannot"]
     return Route.tier1, [why_service]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -551,3 +552,56 @@ class CommunityAlert(Base):
     agent_id: Mapped[int] = fk("agents.id", index=False)
     message_id: Mapped[int] = mapped_column(BigID, ForeignKey("messages.id", ondelete="CASCADE"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+# -- the FAQ bot (bots/) ------------------------------------------------------------------------
+class FaqEntry(Base):
+    """One question the bot answers: its versions (one per language) hold the wording."""
+
+    __tablename__ = "faq_entries"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    key: Mapped[str] = mapped_column(String(100))          # the import/export id, e.g. "returns"
+    intent: Mapped[str | None] = mapped_column(String(40))  # the triage intent it answers
+    links: Mapped[list[Any]] = mapped_column(default=list)  # [{"title", "url"}]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    versions: Mapped[list[FaqVersion]] = relationship(
+        cascade="all, delete-orphan", order_by="FaqVersion.id", back_populates="entry")
+
+
+class FaqVersion(Base):
+    """An entry in one language (None: any): the question's variants and the answer, which may
+    use {customer_name}, {first_name} and {order_number}."""
+
+    __tablename__ = "faq_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    entry_id: Mapped[int] = fk("faq_entries.id")
+    language: Mapped[str | None] = mapped_column(String(10))
+    questions: Mapped[list[Any]] = mapped_column(default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    vectors: Mapped[bytes | None] = mapped_column(LargeBinary)   # the questions' embeddings
+    model: Mapped[str | None] = mapped_column(String(60))        # ...and the model that made them
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    entry: Mapped[FaqEntry] = relationship(back_populates="versions")
+
+
+class BotTurn(Base):
+    """What the bot did with one customer message (answer, order status, clarify, hand-off,
+    solved) and how it ended: the per-entry metrics read these."""
+
+    __tablename__ = "bot_turns"
+    __table_args__ = (Index("ix_bot_turns_entry", "workspace_id", "entry_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    conversation_id: Mapped[int] = fk("conversations.id")
+    ticket_id: Mapped[int | None] = fk("tickets.id", nullable=True, ondelete="SET NULL")
+    entry_id: Mapped[int | None] = fk("faq_entries.id", nullable=True, ondelete="SET NULL",
+                                      index=False)
+    message_id: Mapped[int | None] = mapped_column(BigID, nullable=True)   # the customer's
+    kind: Mapped[str] = mapped_column(String(20))       # answer|order|clarify|handoff|solved
+    confidence: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str | None] = mapped_column(String(20))   # solved|unhelpful|handoff
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

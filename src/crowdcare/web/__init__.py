@@ -13,6 +13,7 @@ def install(app: FastAPI) -> None:
         community,
         conversation,
         inbox,
+        kb,
         live,
         orders,
         presence,
@@ -21,5 +22,6 @@ def install(app: FastAPI) -> None:
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
-    for module in (auth, inbox, conversation, orders, admin, live, presence, community, review):
+    for module in (auth, inbox, conversation, orders, admin, kb, live, presence, community,
+                   review):
         app.include_router(module.router)

@@ -76,6 +76,7 @@ class ApiChannelAdapter(ChannelAdapter):
     title: ClassVar[str] = "API channel"
     config_model: ClassVar[type[BaseModel]] = ApiConfig
     secret_fields: ClassVar[tuple[str, ...]] = ("inbound_token", "callback_secret")
+    quick_replies: ClassVar[bool] = True       # passed on in the callback for the client to show
 
     def verify(self, account: AccountRef, headers: Mapping[str, str], body: bytes) -> None:
         auth = headers.get("authorization") or ""

@@ -107,6 +107,7 @@ class MessengerAdapter(ChannelAdapter):
     secret_fields: ClassVar[tuple[str, ...]] = ("page_token", "app_secret", "verify_token")
     policy: ClassVar[SendPolicy] = SendPolicy(window_hours=24, human_agent_hours=24 * 7,
                                               public_replies=True, marketing_needs_optin=True)
+    quick_replies: ClassVar[bool] = True
 
     def external_account_id(self, config: BaseModel) -> str | None:
         return config.page_id

@@ -66,7 +66,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="crowdcare", version="0.1.0", lifespan=lifespan,
                   description="Social customer care: one inbox, triage, routing.")
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
+    app.add_middleware(SessionMiddleware, secret_key=settings.signing_key(),
                        session_cookie="crowdcare_session", same_site="lax",
                        https_only=settings.public_url.startswith("https"))
     errors.install(app)

@@ -122,7 +122,7 @@ def do_update_agent(session: Session, agent: m.Agent, name: str | None, role: st
 
 
 def _reset_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().secret_key, salt="crowdcare.password-reset")
+    return URLSafeTimedSerializer(get_settings().signing_key(), salt="crowdcare.password-reset")
 
 
 def _fingerprint(agent: m.Agent) -> str:

@@ -1,4 +1,4 @@
-"""Set-up without the web UI: workspace create, agent add, token create."""
+"""Set-up without the web UI: workspaces, agents (password, sign-out), API tokens."""
 from __future__ import annotations
 
 import typer
@@ -70,25 +70,66 @@ def agent_password(
     password: str = typer.Option(..., "--password", prompt=True, hide_input=True,
                                  confirmation_prompt=True),
 ) -> None:
-    """Set or reset an agent's console password (also clears a lock-out)."""
+    """Set or reset an agent's console password (also lifts a lock-out and ends their
+    sessions)."""
     with unit_of_work() as session:
-        agent = session.scalar(select(m.Agent).where(m.Agent.email == email.strip().lower()))
-        if agent is None:
-            fail(f"no agent with email {email}")
-        people.do_set_password(session, agent, password)
+        people.do_set_password(session, _agent(session, email), password)
     typer.echo(f"password set for {email}")
+
+
+@agent_app.command("sign-out")
+def agent_sign_out(email: str) -> None:
+    """End every console session of the agent, on every device."""
+    with unit_of_work() as session:
+        people.do_end_sessions(session, _agent(session, email))
+    typer.echo(f"{email} is signed out everywhere")
+
+
+def _agent(session, email: str) -> m.Agent:
+    row = session.scalar(select(m.Agent).where(m.Agent.email == email.strip().lower()))
+    if row is None:
+        fail(f"no agent with email {email}")
+    return row
 
 
 @token_app.command("create")
 def token_create(
     agent: str = typer.Option(..., "--agent", help="the agent's email"),
     name: str = typer.Option("cli", "--name"),
+    expires_in_days: float = typer.Option(None, "--expires-in-days",
+                                          help="default: until revoked"),
     as_json: bool = JsonOpt,
 ) -> None:
     with unit_of_work() as session:
-        row = session.scalar(select(m.Agent).where(m.Agent.email == agent.strip().lower()))
-        if row is None:
-            fail(f"no agent with email {agent}")
-        token = people.do_create_token(session, row, name)
-        data = {"token": token, "agent_id": row.id, "workspace_id": row.workspace_id}
+        row = _agent(session, agent)
+        expires = people.check_token(name, expires_in_days)
+        token = people.do_create_token(session, row, name, expires)
+        data = {"token": token, "id": people.token_row(session, token).id, "agent_id": row.id,
+                "workspace_id": row.workspace_id, "expires_at": expires}
     out(data, as_json, [token])
+
+
+@token_app.command("list")
+def token_list(workspace: str = WorkspaceOpt,
+               agent: str = typer.Option(None, "--agent", help="only this agent's"),
+               as_json: bool = JsonOpt) -> None:
+    """Tokens (never their values): who, when made, last used, expiry, revoked."""
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        rows = people.tokens(session, ws.id, _agent(session, agent).id if agent else None)
+        data = [{"id": t.id, "name": t.name, "agent": t.agent.email, "created_at": t.created_at,
+                 "last_used_at": t.last_used_at, "expires_at": t.expires_at,
+                 "revoked": t.revoked} for t in rows]
+    out({"items": data}, as_json, [
+        f"{t['id']}\t{t['agent']}\t{t['name']}\t"
+        f"{'revoked' if t['revoked'] else t['expires_at'] or 'no expiry'}" for t in data])
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int, as_json: bool = JsonOpt) -> None:
+    with unit_of_work() as session:
+        row = session.get(m.ApiToken, token_id)
+        if row is None:
+            fail(f"no token {token_id}")
+        people.do_revoke_token(session, row)
+    out({"id": token_id, "revoked": True}, as_json, [f"token {token_id} revoked"])

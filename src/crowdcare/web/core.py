@@ -14,13 +14,13 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
-from crowdcare.api.deps import Principal, get_session, principal_from_session
+from crowdcare.api.deps import SESSION_CSRF, Principal, get_session, principal_from_session
 from crowdcare.domain import Role
 from crowdcare.store import models as m
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-CSRF_KEY = "csrf"
+CSRF_KEY = SESSION_CSRF
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from crowdcare import web
-from crowdcare.api import errors
+from crowdcare.api import access_log, errors
 from crowdcare.api.routes import routers
 from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
@@ -70,6 +70,7 @@ def create_app() -> FastAPI:
                        session_cookie="crowdcare_session", same_site="lax",
                        https_only=settings.public_url.startswith("https"))
     errors.install(app)
+    access_log.install()
     for router in routers():
         app.include_router(router)
     web.install(app)

@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from crowdcare import web
 from crowdcare.api import access_log, errors
+from crowdcare.api.headers import SecurityHeaders
 from crowdcare.api.routes import routers
 from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
@@ -69,6 +70,7 @@ def create_app() -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=settings.signing_key(),
                        session_cookie="crowdcare_session", same_site="lax",
                        https_only=settings.public_url.startswith("https"))
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     access_log.install()
     for router in routers():

@@ -1,6 +1,7 @@
 """Request-scoped dependencies: a unit of work, and who is asking."""
 from __future__ import annotations
 
+import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ def principal_from_token(session: Session, token: str) -> Principal | None:
 
 
 SESSION_AGENT, SESSION_EPOCH, SESSION_CSRF = "agent_id", "epoch", "csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def start_session(request: Request, agent: m.Agent) -> None:
@@ -66,11 +69,20 @@ def principal_from_session(session: Session, request: Request) -> Principal | No
 
 
 def authenticate(request: Request, session: Session) -> Principal | None:
+    """A bearer token, or the console's session cookie. A browser sends the cookie on its own,
+    so a write the cookie authenticates must also carry the session's CSRF token (the
+    X-CSRF-Token header), as the console's forms do."""
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() == "bearer" and token:
         return principal_from_token(session, token)
-    return principal_from_session(session, request)
+    principal = principal_from_session(session, request)
+    if principal is not None and request.method not in SAFE_METHODS:
+        sent, expected = request.headers.get(CSRF_HEADER, ""), request.session.get(SESSION_CSRF)
+        if not expected or not hmac.compare_digest(sent, str(expected)):
+            raise HTTPException(403, "a write with the session cookie needs the session's "
+                                     "X-CSRF-Token header (or use a bearer token)")
+    return principal
 
 
 def current(request: Request, session: Session = Depends(get_session)) -> Principal:

@@ -116,3 +116,29 @@ def test_known_and_unknown_emails_take_as_long(client, shop_with_password):
 
     known, unknown = median(ANA), median("nobody@acme-apparel.test")
     assert 0.5 < known / unknown < 2, (known, unknown)
+
+
+def test_adding_an_agent_says_nothing_about_other_workspaces(client, cli, shop_with_password):
+    """An email is unique in a workspace only: adding one taken elsewhere answers exactly as
+    adding a fresh one, and each account signs in with its own password."""
+    from support.fixtures import make_workspace
+
+    rival = make_workspace(cli, "Globex Gear")
+    fresh = client.post("/api/v1/agents", headers=rival.admin,
+                        json={"email": "fresh@acme-apparel.test", "password": "rival-pass-1"})
+    elsewhere = client.post("/api/v1/agents", headers=rival.admin,
+                            json={"email": ANA, "password": "rival-pass-2"})
+    assert fresh.status_code == elsewhere.status_code == 201, elsewhere.text
+    assert set(fresh.json()) == set(elsewhere.json())
+    here = client.post("/api/v1/agents", headers=rival.admin, json={"email": ANA})
+    assert here.status_code == 409 and here.json()["field"] == "email"
+    assert "this workspace" in here.json()["detail"]
+    for password, workspace in ((PW, "Acme Apparel"), ("rival-pass-2", "Globex Gear")):
+        assert login(client, ANA, password).status_code == 303
+        assert workspace in client.get("/inbox").text
+    # the CLI asks which one when an email is in two workspaces
+    result = cli("agent", "password", ANA, "--password", "yet-another-1", ok=False)
+    assert result.exit_code == 2 and "--workspace" in result.output
+    cli("agent", "password", ANA, "--password", "yet-another-1", "-w", "globex-gear")
+    assert login(client, ANA, "yet-another-1").status_code == 303
+    assert "Globex Gear" in client.get("/inbox").text

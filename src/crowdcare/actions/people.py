@@ -26,7 +26,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_add_agent(session: Session, email: str, role: str) -> str:
+def check_add_agent(session: Session, email: str, role: str, workspace_id: int) -> str:
+    """The normalised email. Only this workspace's people are compared: whether the address
+    has an account in another workspace is no business of this one's admins."""
     try:  # syntax only: agents of an on-premise install may live on internal domains
         email = validate_email(email.strip(), check_deliverability=False,
                                test_environment=True).normalized.lower()
@@ -34,8 +36,10 @@ def check_add_agent(session: Session, email: str, role: str) -> str:
         raise Invalid(f"{email!r} is not an email address: {exc}", field="email") from None
     if role not in Role.__members__:
         raise Invalid(f"role must be one of {', '.join(Role)}", field="role")
-    if session.scalar(select(m.Agent.id).where(m.Agent.email == email)):
-        raise Conflict(f"an agent with email {email} already exists", field="email")
+    if session.scalar(select(m.Agent.id).where(m.Agent.workspace_id == workspace_id,
+                                               m.Agent.email == email)):
+        raise Conflict(f"an agent with email {email} already exists in this workspace",
+                       field="email")
     return email
 
 

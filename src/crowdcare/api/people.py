@@ -34,7 +34,8 @@ class AgentIn(BaseModel):
 @router.post("/agents", status_code=201)
 def add_agent(body: AgentIn, principal: Principal = Depends(admin),
               session: Session = Depends(get_session)) -> dict[str, Any]:
-    email = people.check_add_agent(session, body.email, body.role)
+    email = people.check_add_agent(session, body.email, body.role,
+                                     principal.workspace_id)
     workspace = session.get(m.Workspace, principal.workspace_id)
     return serialize.agent(people.do_add_agent(session, workspace, email, body.role, body.name,
                                                body.password))

@@ -68,10 +68,14 @@ team_members = Table(
 
 
 class Agent(Base):
+    """An email is unique in its workspace, not across them: adding one says nothing about other
+    workspaces' people. Signing in, the password picks among an email's accounts."""
+
     __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("workspace_id", "email", name="uq_agents_workspace_email"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id")
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))                  # Role
     password_hash: Mapped[str | None] = mapped_column(String(200))

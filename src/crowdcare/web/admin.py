@@ -219,7 +219,7 @@ def add_agent(request: Request, email: str = Form(..., max_length=320),
     try:
         if password and len(password) < 8:
             raise ActionError("a password needs at least 8 characters", status=422)
-        email = people.check_add_agent(session, email, role)
+        email = people.check_add_agent(session, email, role, principal.workspace_id)
         agent = people.do_add_agent(session, _ws(session, principal), email, role,
                                     name.strip() or None, password or None)
         session.commit()

@@ -32,15 +32,19 @@ def _safe_next(target: str | None) -> str:
 
 
 def check_login(session: Session, email: str, password: str) -> m.Agent | None:
-    """The agent when the password is right. One hash check whether the email is known or not
-    (the dummy hash for unknown ones): the answer and its time do not tell them apart."""
-    agent = session.scalar(select(m.Agent).where(m.Agent.email == email.strip().lower()))
-    usable = agent is not None and agent.active and agent.password_hash
-    try:
-        hasher.verify(agent.password_hash if usable else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return agent if usable else None
+    """The agent whose password this is. An email may have an account in several workspaces:
+    the password says which. An unknown email costs one check of the dummy hash, so the answer
+    and its time do not tell known from unknown."""
+    agents = session.scalars(select(m.Agent).where(
+        m.Agent.email == email.strip().lower(), m.Agent.active.is_(True),
+        m.Agent.password_hash.is_not(None)).order_by(m.Agent.id)).all()
+    for agent in agents or [None]:
+        try:
+            hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            continue
+        return agent
+    return None
 
 
 def do_login_succeeded(agent: m.Agent, password: str) -> None:

@@ -15,6 +15,10 @@ import pytest
 BACKEND = os.environ.get("CROWDCARE_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("CROWDCARE_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# the published development key is accepted only here (CROWDCARE_ENV=test), so tests' cookies
+# and reset links are reproducible; a real installation makes its own (settings.signing_key)
+os.environ["CROWDCARE_ENV"] = "test"
+os.environ["CROWDCARE_SECRET_KEY"] = "dev-only-insecure-secret-key"
 DB_FIXTURES = {"database_url", "db", "client", "server", "cli"}
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from crowdcare import web
-from crowdcare.api import errors
+from crowdcare.api import access_log, errors
+from crowdcare.api.headers import SecurityHeaders
 from crowdcare.api.routes import routers
 from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
@@ -66,10 +67,12 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="crowdcare", version="0.1.0", lifespan=lifespan,
                   description="Social customer care: one inbox, triage, routing.")
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
+    app.add_middleware(SessionMiddleware, secret_key=settings.signing_key(),
                        session_cookie="crowdcare_session", same_site="lax",
                        https_only=settings.public_url.startswith("https"))
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
+    access_log.install()
     for router in routers():
         app.include_router(router)
     web.install(app)

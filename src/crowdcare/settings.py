@@ -1,6 +1,8 @@
 """One settings object, read from CROWDCARE_* environment variables. SQLite by default."""
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,9 +15,10 @@ DEV_SECRET = "dev-only-insecure-secret-key"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CROWDCARE_", env_file=".env", extra="ignore")
 
-    env: str = "development"                      # development | production
+    env: str = "development"                      # development | production | test
     database_url: str = f"sqlite:///{Path('var/crowdcare.db')}"
-    secret_key: str = DEV_SECRET                  # signs sessions and webhook callbacks
+    # signs sessions and reset links; unset: a random key kept in `secret_file` (see signing_key)
+    secret_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"     # how platforms reach our webhooks
     bus_url: str | None = None                    # None: in-process; nats://host:4222 at scale
     run_workers: bool = True                      # process deliveries inside the serving process
@@ -31,13 +34,63 @@ class Settings(BaseSettings):
     mail_from: str = "crowdcare <community@localhost>"
     community_round_seconds: float = 60.0         # outcomes, trust after grace periods, digests
 
+    # --- sign-in and sessions (hauth) ---
+    secret_file: Path | None = None               # None: beside the SQLite file, or var/
+    login_window_minutes: float = 15.0            # attempts are counted per window...
+    login_attempts_per_account: int = 5           # ...per email, known or not
+    login_attempts_per_address: int = 30          # ...per client address (successes refunded)
+    csp: str = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                "frame-ancestors 'none'")
+
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:
-        if self.env != "development" and self.secret_key == DEV_SECRET:
-            raise ValueError(
-                f"CROWDCARE_SECRET_KEY must be set outside development (CROWDCARE_ENV={self.env})"
-            )
+        if self.secret_key == DEV_SECRET and self.env != "test":
+            raise ValueError("CROWDCARE_SECRET_KEY is the published development key: unset it "
+                             "(a random key is made on first run) or set your own")
+        if self.secret_key is not None and len(self.secret_key) < 16:
+            raise ValueError("CROWDCARE_SECRET_KEY needs at least 16 characters")
         return self
+
+    def signing_key(self) -> str:
+        """CROWDCARE_SECRET_KEY, or this installation's own random key: made on first use in
+        `secret_file` (owner-only), read from it afterwards."""
+        if self.secret_key is not None:
+            return self.secret_key
+        path = self.secret_file or _beside_database(self.database_url)
+        if not path.exists():
+            _create_secret(path)
+        if path.stat().st_mode & 0o077:
+            raise PermissionError(f"{path} holds the signing key: make it readable by its owner "
+                                  f"only (chmod 600 {path})")
+        key = path.read_text().strip()
+        if len(key) < 16:
+            raise ValueError(f"{path} holds no usable key: delete it to make a new one")
+        return key
+
+
+def _beside_database(url: str) -> Path:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        db = Path(url.removeprefix("sqlite:///"))
+        return db.with_name(db.stem + ".secret")
+    return Path("var/crowdcare.secret")
+
+
+def _create_secret(path: Path) -> None:
+    """Written whole under a temporary name, then linked in place: processes starting together
+    all end up reading the one key that won."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @lru_cache

@@ -77,7 +77,7 @@ def do_invite(session: Session, workspace: m.Workspace, email: str, name: str | 
               invited_by: int | None = None) -> tuple[m.Agent, str]:
     """An advocate account without a password and a one-time link to choose one; returns
     (agent, token). The caller emails the link (or prints it)."""
-    email = people.check_add_agent(session, email, Role.advocate)
+    email = people.check_add_agent(session, email, Role.advocate, workspace.id)
     agent = people.do_add_agent(session, workspace, email, Role.advocate, name)
     row = profile(session, agent)
     token = secrets.token_urlsafe(24)

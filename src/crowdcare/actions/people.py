@@ -3,27 +3,32 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Conflict, Invalid
+from crowdcare.actions import Conflict, Invalid, NotFound, signins
 from crowdcare.domain import Role
 from crowdcare.settings import get_settings
 from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
 
 hasher = PasswordHasher()
 RESET_HOURS = 24   # a password reset link works this long, and once
+MAX_TOKEN_DAYS = 3650
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_add_agent(session: Session, email: str, role: str) -> str:
+def check_add_agent(session: Session, email: str, role: str, workspace_id: int) -> str:
+    """The normalised email. Only this workspace's people are compared: whether the address
+    has an account in another workspace is no business of this one's admins."""
     try:  # syntax only: agents of an on-premise install may live on internal domains
         email = validate_email(email.strip(), check_deliverability=False,
                                test_environment=True).normalized.lower()
@@ -31,8 +36,10 @@ def check_add_agent(session: Session, email: str, role: str) -> str:
         raise Invalid(f"{email!r} is not an email address: {exc}", field="email") from None
     if role not in Role.__members__:
         raise Invalid(f"role must be one of {', '.join(Role)}", field="role")
-    if session.scalar(select(m.Agent.id).where(m.Agent.email == email)):
-        raise Conflict(f"an agent with email {email} already exists", field="email")
+    if session.scalar(select(m.Agent.id).where(m.Agent.workspace_id == workspace_id,
+                                               m.Agent.email == email)):
+        raise Conflict(f"an agent with email {email} already exists in this workspace",
+                       field="email")
     return email
 
 
@@ -47,19 +54,69 @@ def do_add_agent(session: Session, workspace: m.Workspace, email: str, role: str
 
 
 def do_set_password(session: Session, agent: m.Agent, password: str) -> None:
+    """Also ends the agent's sessions (whoever knew the old password is out) and lifts a
+    lock-out."""
     if len(password) < 8:
         raise Invalid("a password needs at least 8 characters", field="password")
     agent.password_hash = hasher.hash(password)
-    agent.failed_logins = 0
-    agent.locked_until = None
+    do_end_sessions(session, agent)
+    signins.do_lift(session, agent.email)
 
 
-def do_create_token(session: Session, agent: m.Agent, name: str = "cli") -> str:
-    """Returns the token once; only its hash is stored."""
+def do_end_sessions(session: Session, agent: m.Agent) -> None:
+    """Every session cookie of the agent stops working: they carry the epoch this raises."""
+    session.execute(update(m.Agent).where(m.Agent.id == agent.id)
+                    .values(session_epoch=m.Agent.session_epoch + 1))
+    session.refresh(agent, ["session_epoch"])
+
+
+def check_token(name: str, days: float | None) -> datetime | None:
+    """When a new token expires (None: until revoked)."""
+    if not 1 <= len(name.strip()) <= 100:
+        raise Invalid("a token's name is 1 to 100 characters", field="name")
+    if days is None:
+        return None
+    if not 0 < days <= MAX_TOKEN_DAYS:
+        raise Invalid(f"expires_in_days is more than 0 and at most {MAX_TOKEN_DAYS}",
+                      field="expires_in_days")
+    return utcnow() + timedelta(days=days)
+
+
+def do_create_token(session: Session, agent: m.Agent, name: str = "cli",
+                    expires_at: datetime | None = None) -> str:
+    """Returns the token, shown once: only its hash is stored (`token_row` finds the row)."""
     token = "cc_" + secrets.token_urlsafe(32)
-    session.add(m.ApiToken(agent_id=agent.id, token_hash=hash_token(token), name=name))
+    row = m.ApiToken(agent_id=agent.id, token_hash=hash_token(token), name=name.strip(),
+                     expires_at=expires_at)
+    session.add(row)
     session.flush()
     return token
+
+
+def token_row(session: Session, token: str) -> m.ApiToken | None:
+    return session.scalar(select(m.ApiToken).where(m.ApiToken.token_hash == hash_token(token)))
+
+
+def tokens(session: Session, workspace_id: int, agent_id: int | None = None) -> list[m.ApiToken]:
+    """A workspace's tokens (or one agent's), newest first; revoked ones included."""
+    query = (select(m.ApiToken).join(m.Agent).where(m.Agent.workspace_id == workspace_id)
+             .order_by(m.ApiToken.id.desc()))
+    if agent_id is not None:
+        query = query.where(m.ApiToken.agent_id == agent_id)
+    return list(session.scalars(query))
+
+
+def check_revoke_token(session: Session, workspace_id: int, token_id: int) -> m.ApiToken:
+    row = session.get(m.ApiToken, token_id)
+    if row is None or row.agent.workspace_id != workspace_id:
+        raise NotFound(f"token {token_id} not found")
+    return row
+
+
+def do_revoke_token(session: Session, row: m.ApiToken) -> m.ApiToken:
+    row.revoked = True   # kept, so the list says when it was last used
+    session.flush()
+    return row
 
 
 def check_team(session: Session, workspace_id: int, name: str) -> str:
@@ -114,6 +171,8 @@ def do_update_agent(session: Session, agent: m.Agent, name: str | None, role: st
     if role is not None:
         agent.role = role
     if active is not None:
+        if not active:   # reactivating the agent later must not bring old cookies back
+            do_end_sessions(session, agent)
         agent.active = active
     if team_ids is not None:
         agent.teams = list(session.scalars(select(m.Team).where(m.Team.id.in_(team_ids))))
@@ -122,7 +181,7 @@ def do_update_agent(session: Session, agent: m.Agent, name: str | None, role: st
 
 
 def _reset_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().secret_key, salt="crowdcare.password-reset")
+    return URLSafeTimedSerializer(get_settings().signing_key(), salt="crowdcare.password-reset")
 
 
 def _fingerprint(agent: m.Agent) -> str:

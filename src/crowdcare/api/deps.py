@@ -1,16 +1,17 @@
 """Request-scoped dependencies: a unit of work, and who is asking."""
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
-from crowdcare.actions.people import hash_token
+from crowdcare.actions.people import token_row
 from crowdcare.domain import Role
 from crowdcare.settings import get_settings
 from crowdcare.store import db
@@ -36,30 +37,52 @@ class Principal:
 
 
 def principal_from_token(session: Session, token: str) -> Principal | None:
-    row = session.scalar(select(m.ApiToken).where(
-        m.ApiToken.token_hash == hash_token(token), m.ApiToken.revoked.is_(False)))
-    if row is None or not row.agent.active:
+    row = token_row(session, token)
+    now = utcnow()
+    if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now) \
+            or not row.agent.active:
         return None
-    row.last_used_at = utcnow()
+    row.last_used_at = now
     return Principal(row.agent.id, row.agent.workspace_id, row.agent.role, row.agent.name)
 
 
+SESSION_AGENT, SESSION_EPOCH, SESSION_CSRF = "agent_id", "epoch", "csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def start_session(request: Request, agent: m.Agent) -> None:
+    """A fresh session (no fixation, a new CSRF token) bound to the agent's current epoch."""
+    request.session.clear()
+    request.session.update({SESSION_AGENT: agent.id, SESSION_EPOCH: agent.session_epoch,
+                            SESSION_CSRF: secrets.token_urlsafe(32)})
+
+
 def principal_from_session(session: Session, request: Request) -> Principal | None:
-    agent_id = request.session.get("agent_id") if "session" in request.scope else None
-    if agent_id is None:
-        return None
-    agent = session.get(m.Agent, agent_id)
-    if agent is None or not agent.active:
+    """The signed cookie's agent, while its epoch is the agent's: signing out, a new password,
+    deactivation or an admin's "sign out everywhere" raise the epoch and end every copy."""
+    data = request.session if "session" in request.scope else {}
+    agent = session.get(m.Agent, data[SESSION_AGENT]) if SESSION_AGENT in data else None
+    if agent is None or not agent.active or data.get(SESSION_EPOCH) != agent.session_epoch:
         return None
     return Principal(agent.id, agent.workspace_id, agent.role, agent.name)
 
 
 def authenticate(request: Request, session: Session) -> Principal | None:
+    """A bearer token, or the console's session cookie. A browser sends the cookie on its own,
+    so a write the cookie authenticates must also carry the session's CSRF token (the
+    X-CSRF-Token header), as the console's forms do."""
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() == "bearer" and token:
         return principal_from_token(session, token)
-    return principal_from_session(session, request)
+    principal = principal_from_session(session, request)
+    if principal is not None and request.method not in SAFE_METHODS:
+        sent, expected = request.headers.get(CSRF_HEADER, ""), request.session.get(SESSION_CSRF)
+        if not expected or not hmac.compare_digest(sent, str(expected)):
+            raise HTTPException(403, "a write with the session cookie needs the session's "
+                                     "X-CSRF-Token header (or use a bearer token)")
+    return principal
 
 
 def current(request: Request, session: Session = Depends(get_session)) -> Principal:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Invalid, people, serialize
-from crowdcare.api.deps import Principal, admin, get_session, owned, staff
+from crowdcare.actions import Invalid, NotFound, people, serialize
+from crowdcare.api.deps import Principal, admin, current, get_session, owned, staff
+from crowdcare.domain import Role
 from crowdcare.store import models as m
 
 router = APIRouter(prefix="/api/v1", tags=["agents and teams"])
@@ -33,7 +34,8 @@ class AgentIn(BaseModel):
 @router.post("/agents", status_code=201)
 def add_agent(body: AgentIn, principal: Principal = Depends(admin),
               session: Session = Depends(get_session)) -> dict[str, Any]:
-    email = people.check_add_agent(session, body.email, body.role)
+    email = people.check_add_agent(session, body.email, body.role,
+                                     principal.workspace_id)
     workspace = session.get(m.Workspace, principal.workspace_id)
     return serialize.agent(people.do_add_agent(session, workspace, email, body.role, body.name,
                                                body.password))
@@ -48,10 +50,65 @@ class AgentPatch(BaseModel):
 @router.patch("/agents/{agent_id}")
 def update_agent(agent_id: int, body: AgentPatch, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Deactivating an agent ends their sessions (reactivating them does not bring them back)."""
     agent = owned(session, m.Agent, agent_id, principal, "agent")
-    for key, value in body.model_dump(exclude_unset=True).items():
-        setattr(agent, key, value)
+    people.check_update_agent(session, principal.agent_id, agent, body.name, body.role, None,
+                              body.active)
+    return serialize.agent(people.do_update_agent(session, agent, body.name, body.role, None,
+                                                  body.active))
+
+
+@router.post("/agents/{agent_id}/sign-out")
+def sign_out_everywhere(agent_id: int, principal: Principal = Depends(admin),
+                        session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Ends every console session of the agent (their API tokens stay: revoke those apart)."""
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    people.do_end_sessions(session, agent)
     return serialize.agent(agent)
+
+
+# --- API tokens: an admin sees and revokes the workspace's; everyone else their own ---------------
+
+def _token(row: m.ApiToken) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "agent_id": row.agent_id,
+            "created_at": row.created_at, "last_used_at": row.last_used_at,
+            "expires_at": row.expires_at, "revoked": row.revoked}
+
+
+@router.get("/tokens", tags=["API tokens"])
+def list_tokens(principal: Principal = Depends(current),
+                session: Session = Depends(get_session)) -> dict[str, Any]:
+    mine = None if principal.role == Role.admin else principal.agent_id
+    return {"items": [_token(t) for t in people.tokens(session, principal.workspace_id, mine)]}
+
+
+class TokenIn(BaseModel):
+    name: str = Field("api", min_length=1, max_length=100)
+    expires_in_days: float | None = Field(None, gt=0, le=people.MAX_TOKEN_DAYS,
+                                          description="none: until revoked")
+    agent_id: int | None = Field(None, description="an admin may make one for another agent")
+
+
+@router.post("/tokens", status_code=201, tags=["API tokens"])
+def create_token(body: TokenIn, principal: Principal = Depends(current),
+                 session: Session = Depends(get_session)) -> dict[str, Any]:
+    """The token is in this answer only: it is stored as a hash."""
+    agent_id = body.agent_id if body.agent_id is not None else principal.agent_id
+    if agent_id != principal.agent_id and principal.role != Role.admin:
+        raise HTTPException(403, "only an admin makes tokens for another agent")
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    expires = people.check_token(body.name, body.expires_in_days)
+    token = people.do_create_token(session, agent, body.name, expires)
+    return {**_token(people.token_row(session, token)), "token": token}
+
+
+@router.post("/tokens/{token_id}/revoke", tags=["API tokens"])
+def revoke_token(token_id: int, principal: Principal = Depends(current),
+                 session: Session = Depends(get_session)) -> dict[str, Any]:
+    row = people.check_revoke_token(session, principal.workspace_id, token_id)
+    if row.agent_id != principal.agent_id and principal.role != Role.admin:
+        raise NotFound(f"token {token_id} not found")
+    return _token(people.do_revoke_token(session, row))
 
 
 @router.get("/teams")

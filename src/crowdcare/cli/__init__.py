@@ -18,6 +18,22 @@ from crowdcare.cli import (
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="crowdcare: social customer care.")
+
+
+@app.callback()
+def _settings_first() -> None:
+    """A refused setting (the published development key...) is one line, not a traceback."""
+    from pydantic import ValidationError
+
+    from crowdcare.cli.common import fail
+    from crowdcare.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
+
+
 server.register(app)          # serve, worker, migrate, demo, replay
 setup.register(app)           # workspace, agent, token
 channels.register(app)        # channel add/list

@@ -47,3 +47,22 @@ def out(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
 
 def stdin_is_tty() -> bool:
     return sys.stdin.isatty()
+
+
+def agent_by_email(session: Session, email: str, workspace: str | None = None):
+    """The agent with this email (in `workspace`, an id or slug, when given). An email may have
+    an account in several workspaces: then the workspace must be named."""
+    from sqlalchemy import select
+
+    from crowdcare.actions import workspaces
+    from crowdcare.store import models as m
+
+    query = select(m.Agent).where(m.Agent.email == email.strip().lower())
+    if workspace is not None:
+        query = query.where(m.Agent.workspace_id == workspaces.find(session, workspace).id)
+    rows = session.scalars(query).all()
+    if not rows:
+        fail(f"no agent with email {email}" + (f" in workspace {workspace}" if workspace else ""))
+    if len(rows) > 1:
+        fail(f"{email} has an account in {len(rows)} workspaces: name one with --workspace")
+    return rows[0]

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy import select
 
-from crowdcare.cli.common import JsonOpt, fail, out, unit_of_work
+from crowdcare.cli.common import JsonOpt, agent_by_email, fail, out, unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="id or slug (default: the only one)")
@@ -76,14 +75,14 @@ def list_(workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
 def trust(email: str, level: str = typer.Option(None, "--level", help="new | trusted | lead"),
           lock: bool = typer.Option(None, "--lock/--unlock", help="keep the level as it is"),
           reason: str = typer.Option(..., "--reason", help="shown to the advocate"),
+          workspace: str = typer.Option(None, "--workspace", "-w", help="id or slug"),
           as_json: bool = JsonOpt) -> None:
     """Set an advocate's trust level (lead is only granted by staff) or lock it."""
     from crowdcare.actions import advocates
-    from crowdcare.store import models as m
 
     with unit_of_work() as session:
-        agent = session.scalar(select(m.Agent).where(m.Agent.email == email.strip().lower()))
-        if agent is None or agent.role != "advocate":
+        agent = agent_by_email(session, email, workspace)
+        if agent.role != "advocate":
             fail(f"no advocate with email {email}")
         advocates.check_set_trust(level, reason)
         row = advocates.do_set_trust(session, advocates.profile(session, agent), level, lock,

@@ -1,11 +1,11 @@
-"""Set-up without the web UI: workspace create, agent add, token create."""
+"""Set-up without the web UI: workspaces, agents (password, sign-out), API tokens."""
 from __future__ import annotations
 
 import typer
 from sqlalchemy import select
 
 from crowdcare.actions import people, workspaces
-from crowdcare.cli.common import JsonOpt, fail, out, unit_of_work
+from crowdcare.cli.common import JsonOpt, agent_by_email, fail, out, unit_of_work
 from crowdcare.store import models as m
 
 workspace_app = typer.Typer(no_args_is_help=True, help="Workspaces (brands).")
@@ -51,7 +51,7 @@ def agent_add(
         fail("a password needs at least 8 characters")
     with unit_of_work() as session:
         ws = workspaces.find(session, workspace)
-        email = people.check_add_agent(session, email, role)
+        email = people.check_add_agent(session, email, role, ws.id)
         agent = people.do_add_agent(session, ws, email, role, name, password)
         for team_name in team:
             row = session.scalar(select(m.Team).where(m.Team.workspace_id == ws.id,
@@ -69,26 +69,63 @@ def agent_password(
     email: str,
     password: str = typer.Option(..., "--password", prompt=True, hide_input=True,
                                  confirmation_prompt=True),
+    workspace: str = WorkspaceOpt,
 ) -> None:
-    """Set or reset an agent's console password (also clears a lock-out)."""
+    """Set or reset an agent's console password (also lifts a lock-out and ends their
+    sessions)."""
     with unit_of_work() as session:
-        agent = session.scalar(select(m.Agent).where(m.Agent.email == email.strip().lower()))
-        if agent is None:
-            fail(f"no agent with email {email}")
-        people.do_set_password(session, agent, password)
+        people.do_set_password(session, agent_by_email(session, email, workspace), password)
     typer.echo(f"password set for {email}")
+
+
+@agent_app.command("sign-out")
+def agent_sign_out(email: str, workspace: str = WorkspaceOpt) -> None:
+    """End every console session of the agent, on every device."""
+    with unit_of_work() as session:
+        people.do_end_sessions(session, agent_by_email(session, email, workspace))
+    typer.echo(f"{email} is signed out everywhere")
 
 
 @token_app.command("create")
 def token_create(
     agent: str = typer.Option(..., "--agent", help="the agent's email"),
     name: str = typer.Option("cli", "--name"),
+    expires_in_days: float = typer.Option(None, "--expires-in-days",
+                                          help="default: until revoked"),
+    workspace: str = WorkspaceOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     with unit_of_work() as session:
-        row = session.scalar(select(m.Agent).where(m.Agent.email == agent.strip().lower()))
-        if row is None:
-            fail(f"no agent with email {agent}")
-        token = people.do_create_token(session, row, name)
-        data = {"token": token, "agent_id": row.id, "workspace_id": row.workspace_id}
+        row = agent_by_email(session, agent, workspace)
+        expires = people.check_token(name, expires_in_days)
+        token = people.do_create_token(session, row, name, expires)
+        data = {"token": token, "id": people.token_row(session, token).id, "agent_id": row.id,
+                "workspace_id": row.workspace_id, "expires_at": expires}
     out(data, as_json, [token])
+
+
+@token_app.command("list")
+def token_list(workspace: str = WorkspaceOpt,
+               agent: str = typer.Option(None, "--agent", help="only this agent's"),
+               as_json: bool = JsonOpt) -> None:
+    """Tokens (never their values): who, when made, last used, expiry, revoked."""
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        rows = people.tokens(session, ws.id,
+                             agent_by_email(session, agent, str(ws.id)).id if agent else None)
+        data = [{"id": t.id, "name": t.name, "agent": t.agent.email, "created_at": t.created_at,
+                 "last_used_at": t.last_used_at, "expires_at": t.expires_at,
+                 "revoked": t.revoked} for t in rows]
+    out({"items": data}, as_json, [
+        f"{t['id']}\t{t['agent']}\t{t['name']}\t"
+        f"{'revoked' if t['revoked'] else t['expires_at'] or 'no expiry'}" for t in data])
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int, as_json: bool = JsonOpt) -> None:
+    with unit_of_work() as session:
+        row = session.get(m.ApiToken, token_id)
+        if row is None:
+            fail(f"no token {token_id}")
+        people.do_revoke_token(session, row)
+    out({"id": token_id, "revoked": True}, as_json, [f"token {token_id} revoked"])

@@ -68,15 +68,19 @@ team_members = Table(
 
 
 class Agent(Base):
+    """An email is unique in its workspace, not across them: adding one says nothing about other
+    workspaces' people. Signing in, the password picks among an email's accounts."""
+
     __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("workspace_id", "email", name="uq_agents_workspace_email"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id")
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))                  # Role
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column()
+    # in every session cookie; raising it ends them all (sign-out, new password, deactivation)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
@@ -99,8 +103,19 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100), default="cli")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()           # None: until revoked
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     agent: Mapped[Agent] = relationship()
+
+
+class LoginCounter(Base):
+    """Sign-in attempts in the current window for one key (`email:...`, `address:...`),
+    counted before the password is checked, by one atomic upsert (web/throttle.py)."""
+
+    __tablename__ = "login_counters"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column()
 
 
 class Customer(Base):

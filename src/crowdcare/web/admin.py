@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import ActionError, people, replies, workspaces
+from crowdcare.actions import ActionError, people, replies, signins, workspaces
 from crowdcare.actions import campaigns as campaign_actions
 from crowdcare.actions import canned as canned_actions
 from crowdcare.actions import triage as triage_actions
@@ -19,7 +19,8 @@ from crowdcare.api.deps import Principal, get_session
 from crowdcare.channels import registry
 from crowdcare.settings import get_settings
 from crowdcare.store import models as m
-from crowdcare.web.core import admin_user, back, check_csrf, flash, owned, render
+from crowdcare.store.types import utcnow
+from crowdcare.web.core import Refused, admin_user, back, check_csrf, flash, owned, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 MESSENGER_FIELDS = [("page_id", "Page ID", "text"), ("page_token", "Page access token", "password"),
@@ -203,9 +204,11 @@ def agents(request: Request, principal: Principal = Depends(admin_user),
         m.Agent.workspace_id == principal.workspace_id).order_by(m.Agent.role, m.Agent.name)).all()
     teams = session.scalars(select(m.Team).where(
         m.Team.workspace_id == principal.workspace_id).order_by(m.Team.name)).all()
-    return render(request, "admin/agents.html", {"agents": rows, "teams": teams,
-                                                  "section": "agents"},
-                  principal=principal, session=session)
+    return render(request, "admin/agents.html", {
+        "agents": rows, "teams": teams, "section": "agents",
+        "locked": signins.locked(session, [a.email for a in rows]),
+        "tokens": people.tokens(session, principal.workspace_id), "now": utcnow()},
+        principal=principal, session=session)
 
 
 @router.post("/agents", dependencies=[Depends(check_csrf)])
@@ -216,7 +219,7 @@ def add_agent(request: Request, email: str = Form(..., max_length=320),
     try:
         if password and len(password) < 8:
             raise ActionError("a password needs at least 8 characters", status=422)
-        email = people.check_add_agent(session, email, role)
+        email = people.check_add_agent(session, email, role, principal.workspace_id)
         agent = people.do_add_agent(session, _ws(session, principal), email, role,
                                     name.strip() or None, password or None)
         session.commit()
@@ -272,6 +275,48 @@ def agent_reset(agent_id: int, request: Request, principal: Principal = Depends(
     link = f"{get_settings().public_url.rstrip('/')}/reset/{people.reset_token(agent)}"
     flash(request, f"Password reset link for {agent.name} (works once, for "
                    f"{people.RESET_HOURS} hours): {link}")
+    return back("/admin/agents")
+
+
+@router.post("/agents/{agent_id:int}/sign-out", dependencies=[Depends(check_csrf)])
+def agent_sign_out(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
+                   session: Session = Depends(get_session)):
+    """Sign out everywhere: every session of the agent ends (this one too, for oneself)."""
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    people.do_end_sessions(session, agent)
+    session.commit()
+    flash(request, f"{agent.name} is signed out everywhere.")
+    return back("/admin/agents")
+
+
+@router.post("/tokens", dependencies=[Depends(check_csrf)])
+def add_token(request: Request, agent_id: int = Form(...), name: str = Form(..., max_length=100),
+              days: str = Form("", max_length=10), principal: Principal = Depends(admin_user),
+              session: Session = Depends(get_session)):
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    try:
+        try:
+            lifetime = float(days) if days.strip() else None
+        except ValueError:
+            raise ActionError("expiry is a number of days", status=422) from None
+        token = people.do_create_token(session, agent, name, people.check_token(name, lifetime))
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/agents")
+    flash(request, f"Token {name!r} for {agent.name} (shown this once): {token}")
+    return back("/admin/agents")
+
+
+@router.post("/tokens/{token_id:int}/revoke", dependencies=[Depends(check_csrf)])
+def revoke_token(token_id: int, request: Request, principal: Principal = Depends(admin_user),
+                 session: Session = Depends(get_session)):
+    try:
+        row = people.check_revoke_token(session, principal.workspace_id, token_id)
+    except ActionError:
+        raise Refused(404, "No such token.") from None
+    people.do_revoke_token(session, row)
+    session.commit()
+    flash(request, f"Token {row.name!r} of {row.agent.name} revoked.")
     return back("/admin/agents")
 
 

@@ -1,9 +1,9 @@
-"""Sign-in and sign-out: argon2 passwords, a signed HttpOnly SameSite=Lax session cookie, a
-per-session CSRF token, lock-out after repeated failures (reset with `crowdcare agent password`)."""
+"""Sign-in and sign-out: argon2 passwords, a signed HttpOnly SameSite=Lax session cookie bound to
+the agent's session epoch, a per-session CSRF token, attempts limited per email and per address
+(actions/signins.py; `crowdcare agent password` lifts a lock)."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Depends, Form, Request
@@ -11,17 +11,15 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import ActionError, people
+from crowdcare.actions import ActionError, people, signins
 from crowdcare.actions.people import hasher
-from crowdcare.api.deps import get_session, principal_from_session
+from crowdcare.api.deps import get_session, principal_from_session, start_session
 from crowdcare.domain import Role
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
-from crowdcare.web.core import CSRF_KEY, back, check_csrf, render
+from crowdcare.web.core import back, check_csrf, render
 
 router = APIRouter(include_in_schema=False)
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 GENERIC = "Wrong email or password."
 # verified against when the email is unknown, so the answer takes as long either way
 _DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
@@ -33,39 +31,30 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def check_login(session: Session, email: str, password: str) -> tuple[m.Agent | None, str | None]:
-    """(agent, None) when the password is right; (agent or None, reason) otherwise."""
-    agent = session.scalar(select(m.Agent).where(m.Agent.email == email.strip().lower()))
-    if agent is None or not agent.active or not agent.password_hash:
+def check_login(session: Session, email: str, password: str) -> m.Agent | None:
+    """The agent whose password this is. An email may have an account in several workspaces:
+    the password says which. An unknown email costs one check of the dummy hash, so the answer
+    and its time do not tell known from unknown."""
+    agents = session.scalars(select(m.Agent).where(
+        m.Agent.email == email.strip().lower(), m.Agent.active.is_(True),
+        m.Agent.password_hash.is_not(None)).order_by(m.Agent.id)).all()
+    for agent in agents or [None]:
         try:
-            hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
-        return None, GENERIC
-    now = utcnow()
-    if agent.locked_until is not None and agent.locked_until > now:
-        return agent, ("Too many failed sign-ins: this account is locked until "
-                       f"{agent.locked_until:%H:%M} UTC. An admin can reset the password with "
-                       "`crowdcare agent password`.")
-    try:
-        hasher.verify(agent.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return agent, GENERIC
-    return agent, None
-
-
-def do_login_failed(agent: m.Agent) -> None:
-    agent.failed_logins = (agent.failed_logins or 0) + 1
-    if agent.failed_logins >= MAX_FAILURES:
-        agent.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
-        agent.failed_logins = 0
+            hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            continue
+        return agent
+    return None
 
 
 def do_login_succeeded(agent: m.Agent, password: str) -> None:
-    agent.failed_logins = 0
-    agent.locked_until = None
     if hasher.check_needs_rehash(agent.password_hash):   # argon2 parameters were raised
         agent.password_hash = hasher.hash(password)
+
+
+def _too_many(until) -> str:
+    return (f"Too many sign-in attempts: try again after {until:%H:%M} UTC. An admin can reset "
+            "the password (`crowdcare agent password`), which lifts the lock.")
 
 
 @router.get("/login")
@@ -81,19 +70,20 @@ def login_page(request: Request, next: str | None = None,
 async def login(request: Request, email: str = Form(..., max_length=320),
                 password: str = Form(..., max_length=1000), next: str = Form("/inbox"),
                 session: Session = Depends(get_session)):
-    agent, error = await run_in_threadpool(check_login, session, email, password)
-    if error is not None:
-        if agent is not None and error == GENERIC:
-            do_login_failed(agent)
-        session.commit()
-        return render(request, "login.html", {"next": _safe_next(next), "error": error,
-                                              "email": email}, status=401 if agent is None
-                      or error == GENERIC else 403)
+    address = request.client.host if request.client else None
+    page = {"next": _safe_next(next), "email": email}
+    until = await run_in_threadpool(signins.check_attempt, email, address)
+    if until is not None:   # counted before the password is checked, known email or not
+        refused = render(request, "login.html", {**page, "error": _too_many(until)}, status=429)
+        refused.headers["Retry-After"] = str(max(1, int((until - utcnow()).total_seconds())))
+        return refused
+    agent = await run_in_threadpool(check_login, session, email, password)
+    if agent is None:
+        return render(request, "login.html", {**page, "error": GENERIC}, status=401)
     do_login_succeeded(agent, password)
     session.commit()
-    request.session.clear()   # a fresh session: no fixation, a new CSRF token
-    request.session["agent_id"] = agent.id
-    request.session[CSRF_KEY] = secrets.token_urlsafe(32)
+    await run_in_threadpool(signins.do_succeeded, email, address)
+    start_session(request, agent)
     return back(_landing(agent.role, next))
 
 
@@ -106,7 +96,13 @@ def _landing(role: str, target: str | None) -> str:
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
-def logout(request: Request):
+def logout(request: Request, session: Session = Depends(get_session)):
+    """Ends every session of the agent, so a copy of this cookie (another device, a stolen
+    one) is signed out too."""
+    principal = principal_from_session(session, request)
+    if principal is not None:
+        people.do_end_sessions(session, session.get(m.Agent, principal.agent_id))
+        session.commit()
     request.session.clear()
     return back("/login")
 

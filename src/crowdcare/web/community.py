@@ -5,8 +5,6 @@ the live feed. Every page renders from community/visible.py and 404s what an adv
 not see."""
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Depends, Form, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
@@ -16,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from crowdcare import actions
 from crowdcare.actions import ActionError, advocates, answers
-from crowdcare.api.deps import Principal, get_session, principal_from_session, same_origin
+from crowdcare.api.deps import (
+    Principal,
+    get_session,
+    principal_from_session,
+    same_origin,
+    start_session,
+)
 from crowdcare.community import drafts, eligibility, points, review, visible
 from crowdcare.community import settings as community_settings
 from crowdcare.domain import Role
@@ -25,7 +29,6 @@ from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 from crowdcare.web.core import (
-    CSRF_KEY,
     LoginRequired,
     Refused,
     back,
@@ -352,9 +355,7 @@ def join(token: str, request: Request, password: str = Form(..., max_length=1000
         return render(request, "community/join.html", {"name": name, "email": row.agent.email,
                                                        "token": token, "error": exc.reason},
                       status=422)
-    request.session.clear()
-    request.session["agent_id"] = agent.id
-    request.session[CSRF_KEY] = secrets.token_urlsafe(32)
+    start_session(request, agent)
     flash(request, "Welcome! Set your languages and topics, then pick a mention to answer.")
     return back("/community/profile")
 

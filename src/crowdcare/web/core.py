@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,20 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
-from crowdcare.api.deps import Principal, get_session, principal_from_session
+from crowdcare.api.deps import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SESSION_CSRF,
+    Principal,
+    get_session,
+    principal_from_session,
+)
 from crowdcare.domain import Role
 from crowdcare.store import models as m
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-CSRF_KEY = "csrf"
-CSRF_HEADER = "x-csrf-token"
+CSRF_KEY = SESSION_CSRF
 CSRF_FIELD = "csrf_token"
 
 
@@ -49,7 +56,7 @@ def csrf_token(request: Request) -> str:
 async def check_csrf(request: Request) -> None:
     """Every state-changing request carries the session's token: a form field, or the
     X-CSRF-Token header htmx sends (hx-headers on <body>)."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    if request.method in SAFE_METHODS:
         return
     sent = request.headers.get(CSRF_HEADER)
     if not sent:
@@ -189,5 +196,28 @@ def _highlight(value: str | None, q: str | None, around: int | None = None) -> M
     return highlight(value, q, around)
 
 
+LINK_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_IGNORED = re.compile(r"[\x00-\x20\x7f]")   # what browsers drop from a URL before reading it
+
+
+def safe_url(value: str | None) -> str | None:
+    """A URL from outside (a customer, a platform) as a link target, or None: only absolute
+    http(s) and mailto, never javascript:, data:, vbscript:... in any spelling."""
+    url = _IGNORED.sub("", value or "")
+    scheme = _SCHEME.match(url)
+    return url if scheme and scheme.group(1).lower() in LINK_SCHEMES else None
+
+
+def _link(value: str | None, text: str | None = None) -> Markup:
+    """The one way a template links to an outside URL: a safe one opens in a new tab without
+    a referrer; any other is shown as text."""
+    url = safe_url(value)
+    if url is None:
+        return escape(text or value or "")
+    return Markup('<a href="{}" target="_blank" rel="noopener noreferrer nofollow">{}</a>'
+                  ).format(url, text or value)
+
+
 templates.env.filters.update(ago=_ago, when=_when, initials=_initials, prio=_prio,
-                             link_orders=_link_orders, highlight=_highlight)
+                             link_orders=_link_orders, highlight=_highlight, link=_link)

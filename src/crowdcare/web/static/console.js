@@ -22,6 +22,20 @@
     return tpl.content;
   }
 
+  /* ---------- what inline handlers and style attributes did (the CSP allows neither) ---------- */
+  document.addEventListener("change", function (e) {   // a select that submits its form
+    if (e.target.matches && e.target.matches("[data-autosubmit]")) e.target.form.submit();
+  });
+  document.addEventListener("submit", function (e) {   // a form that asks first
+    var ask = e.target.dataset && e.target.dataset.confirm;
+    if (ask && !window.confirm(ask)) { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
+  function widths(root) {   // the triage factors' bars: their width is their points
+    $all("[data-width]", root).forEach(function (el) { el.style.width = el.dataset.width + "px"; });
+  }
+  widths(document);
+  document.addEventListener("htmx:afterSettle", function (e) { widths(e.detail.elt || document); });
+
   /* ---------- the shortcut sheet (?) ---------- */
   function sheet(show) {
     var el = $("#keys-sheet");

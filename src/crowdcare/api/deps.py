@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
@@ -40,8 +41,24 @@ def principal_from_token(session: Session, token: str) -> Principal | None:
         m.ApiToken.token_hash == hash_token(token), m.ApiToken.revoked.is_(False)))
     if row is None or not row.agent.active:
         return None
-    row.last_used_at = utcnow()
+    _note_use(row.id, row.last_used_at)
     return Principal(row.agent.id, row.agent.workspace_id, row.agent.role, row.agent.name)
+
+
+# A token's last use is kept to the minute: an operator's answer, not one write per request.
+USE_RESOLUTION = timedelta(minutes=1)
+
+
+def _note_use(token_id: int, last_used_at) -> None:
+    """In its own short transaction, never the request's: a write there held SQLite's write
+    lock until the response, so a handler's own transaction (a delivery retry) waited on it
+    until "database is locked", and every webhook waited behind both."""
+    now = utcnow()
+    if last_used_at is not None and now - last_used_at < USE_RESOLUTION:
+        return
+    with db.session_scope() as session:
+        session.execute(update(m.ApiToken).where(m.ApiToken.id == token_id)
+                        .values(last_used_at=now))
 
 
 def principal_from_session(session: Session, request: Request) -> Principal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-insecure-secret-key"
@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     smtp_url: str | None = None                   # smtp://user:pass@host:port (?starttls=1); None: no email
     mail_from: str = "crowdcare <community@localhost>"
     community_round_seconds: float = 60.0         # outcomes, trust after grace periods, digests
+
+    # -- outbound network and database availability (issue #10: hnet) --
+    # How long a request waits for the database (a connection, a lock) before it is answered
+    # 503 with Retry-After: under Facebook's webhook timeout, so the platform retries.
+    db_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # Outbound HTTP reaches public addresses only; these CIDRs (comma-separated) are allowed
+    # besides, e.g. "127.0.0.0/8,::1/128" for the test suite's and the demo's fake platforms.
+    outbound_allow_networks: str = ""
+    # The platforms' base URLs: the operator's choice (a fake in tests), never a workspace's.
+    messenger_graph_url: str = "https://graph.facebook.com/v21.0"
+    x_api_url: str = "https://api.x.com"
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

@@ -1,6 +1,7 @@
 """Request-scoped dependencies: a unit of work, and who is asking."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
@@ -17,6 +19,8 @@ from crowdcare.settings import get_settings
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def get_session() -> Iterator[Session]:
@@ -56,9 +60,12 @@ def _note_use(token_id: int, last_used_at) -> None:
     now = utcnow()
     if last_used_at is not None and now - last_used_at < USE_RESOLUTION:
         return
-    with db.session_scope() as session:
-        session.execute(update(m.ApiToken).where(m.ApiToken.id == token_id)
-                        .values(last_used_at=now))
+    try:
+        with db.session_scope() as session:
+            session.execute(update(m.ApiToken).where(m.ApiToken.id == token_id)
+                            .values(last_used_at=now))
+    except OperationalError as exc:   # a locked database still serves reads
+        log.info("token %s: last use not recorded (%s)", token_id, exc.orig)
 
 
 def principal_from_session(session: Session, request: Request) -> Principal | None:

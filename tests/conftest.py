@@ -17,6 +17,8 @@ PG_URL = os.environ.get("CROWDCARE_TEST_DATABASE_URL", "postgresql://127.0.0.1:5
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DB_FIXTURES = {"database_url", "db", "client", "server", "cli"}
 
+# Fake platforms and receivers listen on loopback (support.fixtures sets it again per test).
+os.environ["CROWDCARE_OUTBOUND_ALLOW_NETWORKS"] = "127.0.0.0/8,::1/128"
 sys.path.insert(0, str(Path(__file__).parent))
 pytest_plugins = ["support.fixtures"]
 

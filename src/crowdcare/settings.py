@@ -1,10 +1,11 @@
 """One settings object, read from CROWDCARE_* environment variables. SQLite by default."""
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-insecure-secret-key"
@@ -41,6 +42,13 @@ class Settings(BaseSettings):
     # The platforms' base URLs: the operator's choice (a fake in tests), never a workspace's.
     messenger_graph_url: str = "https://graph.facebook.com/v21.0"
     x_api_url: str = "https://api.x.com"
+
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)   # a typo fails at start, not at a send
+        return value
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

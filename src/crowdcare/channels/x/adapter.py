@@ -25,6 +25,7 @@ from crowdcare.domain import (
     SendResult,
     Unsupported,
 )
+from crowdcare.settings import get_settings
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 TWEET_LIMIT = 280
@@ -42,7 +43,11 @@ class XConfig(BaseModel):
                                                        "brand")
     user_id: str = Field(pattern=r"^\d{1,25}$", description="the brand account's numeric id")
     handle: str = Field(min_length=1, max_length=50, description="the brand's @handle")
-    api_url: str = Field("https://api.x.com", description="X API base URL (tests: a fake)")
+
+
+def _base() -> str:
+    """The operator's setting (a fake in tests), never an account's: the token goes there."""
+    return get_settings().x_api_url.rstrip("/")
 
 
 def signature(secret: str, data: bytes) -> str:
@@ -209,7 +214,7 @@ class XAdapter(ChannelAdapter):
         """DELETE /2/tweets/:id (a retracted public reply)."""
         cfg: XConfig = account.config
         try:
-            resp = await http.delete(f"{cfg.api_url.rstrip('/')}/2/tweets/{external_id}",
+            resp = await http.delete(f"{_base()}/2/tweets/{external_id}",
                                      headers={"authorization": f"Bearer {cfg.access_token}"})
         except httpx.HTTPError as exc:
             return SendResult(ok=False, retryable=True, error=f"X API unreachable: {exc!r}")
@@ -223,7 +228,7 @@ class XAdapter(ChannelAdapter):
             return SendResult(ok=False, error="X needs text to send")
         headers = {"authorization": f"Bearer {cfg.access_token}",
                    "content-type": "application/json"}
-        base = cfg.api_url.rstrip("/")
+        base = _base()
         if message.public:
             if len(text) > TWEET_LIMIT:
                 return SendResult(ok=False, error=f"a public reply on X is at most {TWEET_LIMIT} "

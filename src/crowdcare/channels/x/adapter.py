@@ -25,6 +25,7 @@ from crowdcare.domain import (
     SendResult,
     Unsupported,
 )
+from crowdcare.outbound import network
 from crowdcare.settings import get_settings
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -43,6 +44,12 @@ class XConfig(BaseModel):
                                                        "brand")
     user_id: str = Field(pattern=r"^\d{1,25}$", description="the brand account's numeric id")
     handle: str = Field(min_length=1, max_length=50, description="the brand's @handle")
+
+
+def _unreachable(exc: httpx.HTTPError) -> SendResult:
+    """Refused (the operator's URL is not an allowed address) is not retried."""
+    return SendResult(ok=False, retryable=not isinstance(exc, network.Refused),
+                      error=f"X API unreachable: {network.summary(exc)}")
 
 
 def _base() -> str:
@@ -217,7 +224,7 @@ class XAdapter(ChannelAdapter):
             resp = await http.delete(f"{_base()}/2/tweets/{external_id}",
                                      headers={"authorization": f"Bearer {cfg.access_token}"})
         except httpx.HTTPError as exc:
-            return SendResult(ok=False, retryable=True, error=f"X API unreachable: {exc!r}")
+            return _unreachable(exc)
         return self._result(resp, lambda d: external_id if d.get("deleted") else None)
 
     async def send(self, account: AccountRef, message: OutboundMessage,
@@ -243,7 +250,7 @@ class XAdapter(ChannelAdapter):
         try:
             resp = await http.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:
-            return SendResult(ok=False, retryable=True, error=f"X API unreachable: {exc!r}")
+            return _unreachable(exc)
         return self._result(resp, lambda d: d.get("id") or d.get("dm_event_id"))
 
     def _result(self, resp: httpx.Response, external_id) -> SendResult:

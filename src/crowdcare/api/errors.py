@@ -5,7 +5,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from crowdcare.actions import ActionError
@@ -47,5 +47,5 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": "the database is unavailable; try again shortly"},
                             status_code=503, headers={"Retry-After": retry_after()})
 
-    app.add_exception_handler(OperationalError, _unavailable)
-    app.add_exception_handler(PoolTimeout, _unavailable)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):   # down, gone, full
+        app.add_exception_handler(unavailable, _unavailable)

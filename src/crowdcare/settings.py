@@ -50,6 +50,13 @@ class Settings(BaseSettings):
             ipaddress.ip_network(part, strict=False)   # a typo fails at start, not at a send
         return value
 
+    @field_validator("messenger_graph_url", "x_api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("a platform's base URL is http(s)://host[/path]")
+        return value
+
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:
         if self.env != "development" and self.secret_key == DEV_SECRET:

@@ -21,6 +21,8 @@ os.environ["CROWDCARE_ENV"] = "test"
 os.environ["CROWDCARE_SECRET_KEY"] = "dev-only-insecure-secret-key"
 DB_FIXTURES = {"database_url", "db", "client", "server", "cli"}
 
+# Fake platforms and receivers listen on loopback (support.fixtures sets it again per test).
+os.environ["CROWDCARE_OUTBOUND_ALLOW_NETWORKS"] = "127.0.0.0/8,::1/128"
 sys.path.insert(0, str(Path(__file__).parent))
 pytest_plugins = ["support.fixtures"]
 

@@ -1,12 +1,13 @@
 """One settings object, read from CROWDCARE_* environment variables. SQLite by default."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-insecure-secret-key"
@@ -42,6 +43,31 @@ class Settings(BaseSettings):
     csp: str = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                 "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
                 "frame-ancestors 'none'")
+
+    # -- outbound network and database availability (issue #10: hnet) --
+    # How long a request waits for the database (a connection, a lock) before it is answered
+    # 503 with Retry-After: under Facebook's webhook timeout, so the platform retries.
+    db_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # Outbound HTTP reaches public addresses only; these CIDRs (comma-separated) are allowed
+    # besides, e.g. "127.0.0.0/8,::1/128" for the test suite's and the demo's fake platforms.
+    outbound_allow_networks: str = ""
+    # The platforms' base URLs: the operator's choice (a fake in tests), never a workspace's.
+    messenger_graph_url: str = "https://graph.facebook.com/v21.0"
+    x_api_url: str = "https://api.x.com"
+
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)   # a typo fails at start, not at a send
+        return value
+
+    @field_validator("messenger_graph_url", "x_api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("a platform's base URL is http(s)://host[/path]")
+        return value
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

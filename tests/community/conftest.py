@@ -11,7 +11,7 @@ import pytest
 from crowdcare import clock
 from crowdcare.channels.testing import serve_in_thread
 from crowdcare.channels.x.fake_api import FakeX
-from support.fixtures import Workspace, drain, make_workspace
+from support.fixtures import Workspace, drain, make_workspace, point_platforms
 
 SECRET, TOKEN, USER_ID = "community-consumer-secret", "community-access-token", "4200000001"
 PW = "correct-horse-battery"
@@ -130,9 +130,9 @@ class Community:
 @pytest.fixture
 def community(cli, client, fake_x) -> Community:
     ws = make_workspace(cli, "Acme Outdoor")
+    point_platforms(x=fake_x.base)
     x = cli.json("channel", "add", "x", "-w", str(ws.id), "--consumer-secret", SECRET,
-                 "--access-token", TOKEN, "--user-id", USER_ID, "--handle", "acme",
-                 "--api-url", fake_x.base)
+                 "--access-token", TOKEN, "--user-id", USER_ID, "--handle", "acme")
     return Community(cli, client, ws, x, fake_x)
 
 

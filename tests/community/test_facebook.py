@@ -10,7 +10,7 @@ import pytest
 
 from crowdcare.channels.messenger.fake_graph import FakeGraph
 from crowdcare.channels.testing import serve_in_thread
-from support.fixtures import drain
+from support.fixtures import drain, point_platforms
 
 PAGE, TOKEN, SECRET = "5550001", "community-page-token", "community-app-secret"
 
@@ -25,10 +25,10 @@ def graph():
 
 def test_a_comment_answered_by_a_trusted_advocate_and_retracted(community, graph):
     graph.requests.clear()
+    point_platforms(messenger=f"{graph.base}/v21.0")
     page = community.cli.json("channel", "add", "messenger", "-w", str(community.ws.id),
                               "--page-id", PAGE, "--page-token", TOKEN, "--app-secret", SECRET,
-                              "--verify-token", "verify-123", "--graph-url",
-                              f"{graph.base}/v21.0")
+                              "--verify-token", "verify-123")
     community.advocate("ana@fans.test", "Ana Lima", trust="trusted")
     payload = graph.build("comment", {"psid": "fb-777", "name": "Lena Vogel",
                                       "comment_id": "55_c1", "post_id": f"{PAGE}_55",

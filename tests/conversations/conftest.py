@@ -4,7 +4,7 @@ import pytest
 
 from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
 from messenger.conftest import APP_ID, PAGE_ID, SECRET, TOKEN, VERIFY, Page, _fake_server, fake  # noqa: F401 - the fake Graph API fixtures
-from support.fixtures import make_workspace
+from support.fixtures import make_workspace, point_platforms
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +25,8 @@ def receiver(_receiver_server):
 @pytest.fixture
 def page(cli, fake, receiver) -> Page:  # noqa: F811
     ws = make_workspace(cli, callback_url=receiver.url)
+    point_platforms(messenger=f"{fake.base}/v21.0")
     account = cli.json("channel", "add", "messenger", "-w", str(ws.id), "--page-id", PAGE_ID,
                        "--page-token", TOKEN, "--app-secret", SECRET, "--verify-token", VERIFY,
-                       "--app-id", APP_ID, "--graph-url", f"{fake.base}/v21.0",
-                       "--send-timeout", "0.5")
+                       "--app-id", APP_ID, "--send-timeout", "0.5")
     return Page(ws, account, fake)

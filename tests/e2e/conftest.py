@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
-from support.fixtures import make_workspace
+from support.fixtures import make_workspace, point_platforms
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -128,10 +128,11 @@ def live(cli, database_url):
         fake = _messenger_fake() if CHANNEL == "messenger" else None
         if fake is not None:
             fake.base = stack.enter_context(serve_in_thread(fake.app))
+            point_platforms(messenger=f"{fake.base}/v21.0")
             account = cli.json("channel", "add", "messenger", "-w", str(ws.id),
                                "--page-id", PAGE_ID, "--page-token", fake.page_token,
                                "--app-secret", fake.app_secret, "--verify-token", "e2e-verify",
-                               "--app-id", fake.app_id, "--graph-url", f"{fake.base}/v21.0")
+                               "--app-id", fake.app_id)
         agent_email, admin_email = "ana@acme-apparel.test", "admin@acme-apparel.test"
         for email in (agent_email, admin_email):
             cli("agent", "password", email, "--password", PASSWORD)
@@ -202,10 +203,11 @@ def day(cli, database_url):
         fake = _messenger_fake()
         fake.echo, fake.receipts, fake.receipt_delay = True, True, 0.2
         fake.base = stack.enter_context(serve_in_thread(fake.app))
+        point_platforms(messenger=f"{fake.base}/v21.0")
         account = cli.json("channel", "add", "messenger", "-w", str(ws.id),
                            "--page-id", PAGE_ID, "--page-token", fake.page_token,
                            "--app-secret", fake.app_secret, "--verify-token", "e2e-verify",
-                           "--app-id", fake.app_id, "--graph-url", f"{fake.base}/v21.0")
+                           "--app-id", fake.app_id)
         cli("agent", "password", "ana@acme-apparel.test", "--password", PASSWORD)
         with db.session_scope() as session:
             session.add_all([

@@ -16,7 +16,7 @@ import pytest
 from crowdcare import clock
 from crowdcare.channels.testing import serve_in_thread
 from crowdcare.channels.x.fake_api import FakeX
-from support.fixtures import make_workspace
+from support.fixtures import make_workspace, point_platforms
 
 from .conftest import PASSWORD
 
@@ -41,10 +41,10 @@ def site(cli, database_url, tmp_path):
                      user_id="4200000001", handle="acme")
         fake.base = stack.enter_context(serve_in_thread(fake.app))
         ws = make_workspace(cli)
+        point_platforms(x=fake.base)
         account = cli.json("channel", "add", "x", "-w", str(ws.id), "--consumer-secret",
                            fake.consumer_secret, "--access-token", fake.access_token,
-                           "--user-id", fake.user_id, "--handle", "acme",
-                           "--api-url", fake.base)
+                           "--user-id", fake.user_id, "--handle", "acme")
         cli("agent", "password", "ana@acme-apparel.test", "--password", PASSWORD)
         cli("agent", "add", "sam@fans.test", "--role", "advocate", "--name", "Sam Rivera",
             "--password", PASSWORD, "-w", str(ws.id))

@@ -12,7 +12,7 @@ import pytest
 
 from crowdcare.channels.messenger.fake_graph import FakeGraph
 from crowdcare.channels.testing import serve_in_thread
-from support.fixtures import Workspace, make_workspace
+from support.fixtures import Workspace, make_workspace, point_platforms
 
 PAGE_ID, APP_ID = "1029384756", "4242"
 TOKEN, SECRET, VERIFY = "page-token-abc", "app-secret-xyz", "verify-me-please"
@@ -82,10 +82,10 @@ class Page:
 @pytest.fixture
 def page(cli, fake) -> Page:
     ws = make_workspace(cli)
+    point_platforms(messenger=f"{fake.base}/v21.0")
     account = cli.json("channel", "add", "messenger", "-w", str(ws.id), "--page-id", PAGE_ID,
                        "--page-token", TOKEN, "--app-secret", SECRET, "--verify-token", VERIFY,
-                       "--app-id", APP_ID, "--graph-url", f"{fake.base}/v21.0",
-                       "--send-timeout", "0.5")
+                       "--app-id", APP_ID, "--send-timeout", "0.5")
     return Page(ws, account, fake)
 
 

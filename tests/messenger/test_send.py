@@ -8,23 +8,25 @@ import pytest
 from crowdcare.channels import registry
 from crowdcare.channels.messenger.adapter import MessengerConfig
 from crowdcare.domain import AccountRef, OutboundMessage, Sender
+from crowdcare.outbound import network
 from crowdcare.store import models as m
 from messenger.conftest import APP_ID, PAGE_ID, SECRET, TOKEN, VERIFY
 from messenger.helpers import body, event, rows
-from support.fixtures import drain
+from support.fixtures import drain, point_platforms
 
 ADAPTER = registry.get("messenger")
 
 
 def account(fake, token: str = TOKEN) -> AccountRef:
+    point_platforms(messenger=f"{fake.base}/v21.0")
     return AccountRef(1, 1, "messenger", MessengerConfig(
         page_id=PAGE_ID, page_token=token, app_secret=SECRET, verify_token=VERIFY,
-        app_id=APP_ID, graph_url=f"{fake.base}/v21.0", send_timeout=0.5))
+        app_id=APP_ID, send_timeout=0.5))
 
 
 def send(fake, message: OutboundMessage, token: str = TOKEN):
     async def go():
-        async with httpx.AsyncClient() as http:
+        async with network.client() as http:
             return await ADAPTER.send(account(fake, token), message, http)
     return asyncio.run(go())
 

@@ -43,3 +43,30 @@ def test_deliveries_cli_errors(cli):
     missing = cli("deliveries", "retry", "999", ok=False)
     assert missing.exit_code == 2 and "no delivery with id 999" in missing.stderr
     assert "--status must be" in cli("deliveries", "list", "--status", "weird", ok=False).stderr
+
+
+def test_retry_through_the_api_answers_at_once_and_webhooks_still_land(client, workspace):
+    """The admin's token was recorded as used inside the request's transaction, which held
+    SQLite's write lock while the retry waited for it: 500 "database is locked" after 30 s."""
+    account_id = workspace.api_account["id"]
+    with db.session_scope() as s:
+        good = dict(s.get(m.ChannelAccount, account_id).config)
+    client.post(workspace.webhook, json={"id": "m1", "customer": {"id": "c"}, "text": "hi"},
+                headers=workspace.inbound)
+    break_account(account_id, {**good, "inbound_token": "short"})
+    drain()
+    with db.session_scope() as s:
+        failed = s.scalar(select(m.Delivery.id).where(m.Delivery.status == "failed"))
+    break_account(account_id, good)
+    for _ in range(3):   # the token's use is recorded once, then read: both paths
+        r = client.post(f"/api/v1/deliveries/{failed}/retry", headers=workspace.admin)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"delivery_id": failed, "status": "pending"}
+    hook = client.post(workspace.webhook, json={"id": "m2", "customer": {"id": "c"},
+                                                "text": "still there?"}, headers=workspace.inbound)
+    assert hook.status_code == 200
+    drain()
+    with db.session_scope() as s:
+        assert sorted(s.scalars(select(m.Message.text))) == ["hi", "still there?"]
+        assert s.scalar(select(m.ApiToken.last_used_at).where(
+            m.ApiToken.agent_id != workspace.agent_id)) is not None

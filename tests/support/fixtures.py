@@ -6,12 +6,12 @@ import json
 import os
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from conftest import BACKEND, PG_URL
+from crowdcare.outbound import network
 from crowdcare.settings import get_settings
 from crowdcare.store import db as store_db
 from crowdcare.store.migrate import upgrade
@@ -51,11 +51,29 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+# The fake platforms and callback receivers run on loopback, which outbound calls refuse
+# unless the operator allows it: the suite does, as the demo does.
+LOOPBACK = "127.0.0.0/8,::1/128"
+PLATFORM_URLS = ("CROWDCARE_MESSENGER_GRAPH_URL", "CROWDCARE_X_API_URL")
+
+
 def _configure(url: str, **extra: str) -> None:
     os.environ["CROWDCARE_DATABASE_URL"] = url
     os.environ["CROWDCARE_RUN_WORKERS"] = "false"     # queues are consumed inline in tests
     os.environ["CROWDCARE_RETRY_BASE_SECONDS"] = "0"
+    os.environ["CROWDCARE_OUTBOUND_ALLOW_NETWORKS"] = LOOPBACK
+    for name in PLATFORM_URLS:   # a previous test's fake is gone: the real defaults again
+        os.environ.pop(name, None)
     os.environ.update(extra)
+    get_settings.cache_clear()
+
+
+def point_platforms(messenger: str | None = None, x: str | None = None) -> None:
+    """The platforms' base URLs are the operator's settings: point them at this test's fakes
+    (the Graph API's with its version, e.g. f"{fake.base}/v21.0")."""
+    for name, url in zip(PLATFORM_URLS, (messenger, x), strict=True):
+        if url is not None:
+            os.environ[name] = url
     get_settings.cache_clear()
 
 
@@ -124,7 +142,7 @@ def drain() -> tuple[int, int]:
     processed = run_pending()
 
     async def _send() -> int:
-        async with httpx.AsyncClient(timeout=5) as http:
+        async with network.client(timeout=5) as http:
             return await send_pending(http)
 
     return processed, asyncio.run(_send())

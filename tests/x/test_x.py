@@ -13,7 +13,7 @@ from crowdcare.channels.x.adapter import SIGNATURE_HEADER, XConfig
 from crowdcare.channels.x.fake_api import FakeX
 from crowdcare.domain import AccountRef, InboundMessage, OutboundEcho, Unsupported
 from crowdcare.store import models as m
-from support.fixtures import drain
+from support.fixtures import drain, point_platforms
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET, TOKEN, USER_ID = "consumer-secret-123", "access-token-456", "4200000001"
@@ -36,9 +36,10 @@ def fake(_fake_x):
 
 @pytest.fixture
 def x(cli, workspace, fake):
+    point_platforms(x=fake.base)
     account = cli.json("channel", "add", "x", "-w", str(workspace.id), "--consumer-secret",
                        SECRET, "--access-token", TOKEN, "--user-id", USER_ID, "--handle",
-                       "brand", "--api-url", fake.base)
+                       "brand")
     return account
 
 

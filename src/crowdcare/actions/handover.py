@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, Invalid, serialize
 from crowdcare.channels import registry
 from crowdcare.events import emit, names
+from crowdcare.outbound import network
 from crowdcare.store import accounts
 from crowdcare.store import models as m
 
@@ -30,7 +30,7 @@ async def _call(conversation: m.Conversation, action: str, target_app_id: str | 
                 metadata: str | None):
     account = accounts.ref(conversation.channel_account)
     adapter = registry.get(account.kind)
-    async with httpx.AsyncClient() as http:
+    async with network.client() as http:
         return await adapter.thread_control(account, conversation.identity.external_id, action,
                                             target_app_id, http, metadata)
 

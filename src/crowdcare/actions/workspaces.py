@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import AnyUrl, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import Conflict, Invalid, NotFound
 from crowdcare.channels import registry
+from crowdcare.outbound import network
 from crowdcare.store import accounts
 from crowdcare.store import models as m
 
@@ -55,13 +56,21 @@ def check_channel(kind: str, options: dict[str, Any]):
     if adapter is None:
         raise Invalid(f"unknown channel kind {kind!r}; known: {', '.join(sorted(registry.adapters()))}",
                       field="kind")
+    unknown = sorted(set(options) - set(adapter.config_model.model_fields))
+    if unknown:   # e.g. graph_url, api_url: the platforms' addresses are operator settings
+        raise Invalid(f"unknown setting {', '.join(unknown)} for {kind}", field=unknown[0])
     try:
-        return adapter, adapter.config_model.model_validate(options)
+        config = adapter.config_model.model_validate(options)
     except ValidationError as exc:
         errors = exc.errors()   # every problem at once: fix them all in one go
         reason = "; ".join(f"{'.'.join(map(str, e['loc'])) or kind}: {e['msg']}" for e in errors)
         first = errors[0]["loc"]
         raise Invalid(reason, field=str(first[0]) if first else None) from None
+    for name, value in config:   # a URL we will call: refused now if it can never be called
+        why = network.refusal(str(value)) if isinstance(value, AnyUrl) else None
+        if why:
+            raise Invalid(f"{name}: {why}", field=name)
+    return adapter, config
 
 
 def _names(session: Session, workspace_id: int, exclude: int | None = None) -> set[str]:
@@ -131,7 +140,7 @@ def check_update_channel(session: Session, account: m.ChannelAccount, name: str 
     unknown = sorted(set(options) - known)
     if unknown:
         raise Invalid(f"unknown setting {', '.join(unknown)} for {account.kind}", field=unknown[0])
-    merged = {**account.config}
+    merged = {k: v for k, v in account.config.items() if k in known}   # drops retired settings
     for key, value in options.items():
         if key in adapter.secret_fields and value in (None, ""):
             continue   # blank: keep the secret

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import ActionError, NotFound, campaigns
 from crowdcare.api.deps import Principal, admin, get_session, owned, staff
 from crowdcare.channels import registry
+from crowdcare.outbound import network
 from crowdcare.store import accounts
 from crowdcare.store import models as m
 
@@ -140,7 +140,7 @@ def put_profile(account_id: int, body: dict[str, Any], principal: Principal = De
 
 async def push(account: m.ChannelAccount):
     ref = accounts.ref(account)
-    async with httpx.AsyncClient() as http:
+    async with network.client() as http:
         return await registry.get(account.kind).push_profile(ref, http)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from crowdcare.actions.serialize import iso
 from crowdcare.api.deps import Principal, admin, advocate, current, get_session, staff
 from crowdcare.community import eligibility, points, review, stats, visible
 from crowdcare.community import report as community_report
+from crowdcare.outbound import network
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 
@@ -239,7 +239,7 @@ def sample(answer_id: int, body: Sample, principal: Principal = Depends(staff),
 async def retract(answer_id: int, body: Reason, principal: Principal = Depends(staff)
                   ) -> dict[str, Any]:
     reason = answers.check_reason(body.reason)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
+    async with network.client() as http:
         row = await answers.retract(principal.workspace_id, answer_id, principal.agent_id,
                                     reason, http)
     return {"id": row.id, "status": row.status, "retract_result": row.retract_result}

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
@@ -17,6 +21,8 @@ from crowdcare.settings import get_settings
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def get_session() -> Iterator[Session]:
@@ -42,8 +48,27 @@ def principal_from_token(session: Session, token: str) -> Principal | None:
     if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now) \
             or not row.agent.active:
         return None
-    row.last_used_at = now
+    _note_use(row.id, row.last_used_at)
     return Principal(row.agent.id, row.agent.workspace_id, row.agent.role, row.agent.name)
+
+
+# A token's last use is kept to the minute: an operator's answer, not one write per request.
+USE_RESOLUTION = timedelta(minutes=1)
+
+
+def _note_use(token_id: int, last_used_at) -> None:
+    """In its own short transaction, never the request's: a write there held SQLite's write
+    lock until the response, so a handler's own transaction (a delivery retry) waited on it
+    until "database is locked", and every webhook waited behind both."""
+    now = utcnow()
+    if last_used_at is not None and now - last_used_at < USE_RESOLUTION:
+        return
+    try:
+        with db.session_scope() as session:
+            session.execute(update(m.ApiToken).where(m.ApiToken.id == token_id)
+                            .values(last_used_at=now))
+    except OperationalError as exc:   # a locked database still serves reads
+        log.info("token %s: last use not recorded (%s)", token_id, exc.orig)
 
 
 SESSION_AGENT, SESSION_EPOCH, SESSION_CSRF = "agent_id", "epoch", "csrf"

@@ -1,10 +1,14 @@
+import logging
+
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from crowdcare.api.errors import retry_after
 from crowdcare.store import db
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -17,6 +21,9 @@ def _ping() -> None:
 async def healthz():
     try:
         await run_in_threadpool(_ping)
-    except Exception as exc:  # noqa: BLE001 - the answer is the health status itself
-        return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
+    except Exception:  # noqa: BLE001 - the answer is the health status itself
+        # Anyone may ask: the driver's error (host, port, user) goes to the log only.
+        log.exception("health check: database unavailable")
+        return JSONResponse({"status": "unavailable", "database": "unavailable"}, 503,
+                            headers={"Retry-After": retry_after()})
     return {"status": "ok"}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from crowdcare.actions import advocates, answers, people, replies, workspaces
 from crowdcare.channels.x.fake_api import FakeX
 from crowdcare.community import eligibility
+from crowdcare.demo.messenger import point
 from crowdcare.demo.seed import PASSWORD
 from crowdcare.store import accounts, db
 from crowdcare.store import models as m
@@ -58,12 +59,12 @@ class CommunityDemo:
     fake: FakeX
 
 
-def ensure(workspace_id: int, api_base: str) -> int:
-    """The X account (re-pointed at this run's fake), the advocates and the settings."""
+def ensure(workspace_id: int) -> int:
+    """The X account, the advocates and the settings."""
     with db.session_scope() as session:
         ws = session.get(m.Workspace, workspace_id)
         options = {"consumer_secret": CONSUMER_SECRET, "access_token": ACCESS_TOKEN,
-                   "user_id": USER_ID, "handle": HANDLE, "api_url": api_base}
+                   "user_id": USER_ID, "handle": HANDLE}
         _, config = workspaces.check_channel("x", options)
         row = session.scalar(select(m.ChannelAccount).where(
             m.ChannelAccount.workspace_id == ws.id, m.ChannelAccount.kind == "x"))
@@ -91,7 +92,8 @@ async def start(workspace_id: int, crowdcare_base: str) -> tuple[CommunityDemo, 
     fake = FakeX(access_token=ACCESS_TOKEN, consumer_secret=CONSUMER_SECRET, user_id=USER_ID,
                  handle=HANDLE)
     server, task, fake.base = await serve_here(fake.app)
-    account_id = await asyncio.to_thread(ensure, workspace_id, fake.base)
+    point("CROWDCARE_X_API_URL", fake.base)
+    account_id = await asyncio.to_thread(ensure, workspace_id)
     fake.webhook_url = f"{crowdcare_base}/webhooks/x/{account_id}"
     fake.server = server
     return CommunityDemo(account_id, fake), task

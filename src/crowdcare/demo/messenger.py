@@ -4,6 +4,7 @@ so a newcomer sees real round trips: webhook in, triage, reply out, echo and rec
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from crowdcare.actions import campaigns, workspaces
 from crowdcare.channels.messenger.fake_graph import FakeGraph
 from crowdcare.demo import texts
+from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
 from crowdcare.store import models as m
 
@@ -40,15 +42,22 @@ class MessengerDemo:
     fake: FakeGraph
 
 
-def ensure_page(workspace_id: int, graph_base: str) -> int:
-    """Create (or re-point) the demo page at the fake Graph API; idempotent."""
+def point(setting: str, url: str) -> None:
+    """The platforms' base URLs are operator settings: the demo (its own operator) points
+    them at its fakes."""
+    os.environ[setting] = url
+    get_settings.cache_clear()
+
+
+def ensure_page(workspace_id: int) -> int:
+    """Create (or update) the demo page; idempotent."""
     with db.session_scope() as session:
         ws = session.get(m.Workspace, workspace_id)
         row = session.scalar(select(m.ChannelAccount).where(
             m.ChannelAccount.workspace_id == ws.id, m.ChannelAccount.kind == "messenger"))
         options = {"page_id": PAGE_ID, "page_token": PAGE_TOKEN, "app_secret": APP_SECRET,
                    "verify_token": VERIFY_TOKEN, "app_id": APP_ID,
-                   "graph_url": f"{graph_base}/v21.0", "profile": PROFILE}
+                   "profile": PROFILE}
         _, config = workspaces.check_channel("messenger", options)
         if row is None:
             row = workspaces.do_add_channel(session, ws, "messenger", config,
@@ -79,7 +88,8 @@ async def start(workspace_id: int, crowdcare_base: str) -> tuple[MessengerDemo, 
     fake = FakeGraph(page_id=PAGE_ID, page_token=PAGE_TOKEN, app_secret=APP_SECRET,
                      app_id=APP_ID, echo=True, receipts=True, receipt_delay=1.5)
     server, task, fake.base = await serve_here(fake.app)
-    account_id = await asyncio.to_thread(ensure_page, workspace_id, fake.base)
+    point("CROWDCARE_MESSENGER_GRAPH_URL", f"{fake.base}/v21.0")
+    account_id = await asyncio.to_thread(ensure_page, workspace_id)
     fake.webhook_url = f"{crowdcare_base}/webhooks/messenger/{account_id}"
     fake.server = server
     return MessengerDemo(account_id, fake), task

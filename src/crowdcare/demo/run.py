@@ -17,6 +17,11 @@ from crowdcare.settings import get_settings
 def run(host: str = "127.0.0.1", port: int = 8000, rate: float = 0.5) -> None:
     base = f"http://{host}:{port}"
     os.environ.setdefault("CROWDCARE_PUBLIC_URL", base)   # the webhook URLs the admin shows
+    # The shop's chat and the fake Graph and X APIs listen on loopback, which outbound calls
+    # refuse unless the operator allows it: the demo does, for itself.
+    allowed = os.environ.get("CROWDCARE_OUTBOUND_ALLOW_NETWORKS", "")
+    os.environ["CROWDCARE_OUTBOUND_ALLOW_NETWORKS"] = ",".join(
+        filter(None, (allowed, "127.0.0.0/8", "::1/128")))
     get_settings.cache_clear()
     demo = seed()
     shop_port = free_port()

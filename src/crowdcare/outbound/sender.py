@@ -17,6 +17,7 @@ from crowdcare.actions import ActionError, handover, replies, serialize
 from crowdcare.channels import registry
 from crowdcare.domain import MessageStatus, OutboundMessage, Sender, SendResult
 from crowdcare.events import bus, emit, names
+from crowdcare.outbound import network
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
 from crowdcare.store import models as m
@@ -154,7 +155,7 @@ class OutboundWorker:
             listener.cancel()
 
     async def _loop(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
+        async with network.client() as http:
             while not stop.is_set():
                 self.wake.clear()   # before the round: a message queued during it wakes the next
                 try:

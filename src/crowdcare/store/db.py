@@ -23,11 +23,16 @@ def normalize_url(url: str) -> str:
 @cache
 def engine_for(url: str) -> Engine:
     url = normalize_url(url)
+    # A locked or unreachable database is answered 503 after this (api/errors.py),
+    # not after a driver's default of 30 s or more, longer than platforms wait for webhooks.
+    wait = get_settings().db_timeout_seconds
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        pooled = {"pool_timeout": wait} if path and path != ":memory:" else {}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait},
+                               **pooled)
         synchronous = get_settings().sqlite_synchronous
 
         @event.listens_for(engine, "connect")
@@ -36,11 +41,13 @@ def engine_for(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=wait,
+                         connect_args={"connect_timeout": max(1, round(wait)),
+                                       "options": f"-c lock_timeout={int(wait * 1000)}"})
 
 
 def engine() -> Engine:

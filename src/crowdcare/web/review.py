@@ -4,7 +4,6 @@ published answers, what advocates published (retract: the platform's delete call
 /admin/community: advocates with their figures and trust, invitations, settings, the report."""
 from __future__ import annotations
 
-import httpx
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
@@ -14,6 +13,7 @@ from crowdcare.api.deps import Principal, get_session
 from crowdcare.community import report as community_report
 from crowdcare.community import review, stats
 from crowdcare.community import settings as community_settings
+from crowdcare.outbound import network
 from crowdcare.settings import get_settings
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -91,7 +91,7 @@ async def retract(answer_id: int, request: Request, reason: str = Form("", max_l
                   principal: Principal = Depends(console_user)):
     try:
         reason = answers.check_reason(reason)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
+        async with network.client() as http:
             row = await answers.retract(principal.workspace_id, answer_id, principal.agent_id,
                                         reason, http)
     except ActionError as exc:

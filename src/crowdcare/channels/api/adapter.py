@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import httpx
@@ -21,8 +23,10 @@ from crowdcare.domain import (
     Sender,
     SendResult,
 )
+from crowdcare.outbound import network
 
 SIGNATURE_HEADER = "X-Crowdcare-Signature"
+EXTERNAL_ID = re.compile(r"[\w.:@-]{1,100}")
 TIMESTAMP_HEADER = "X-Crowdcare-Timestamp"
 
 
@@ -144,18 +148,38 @@ class ApiChannelAdapter(ChannelAdapter):
         try:
             resp = await http.post(str(config.callback_url), content=body, headers=headers)
         except httpx.HTTPError as exc:
-            return SendResult(ok=False, retryable=True, error=f"callback failed: {exc!r}")
+            return SendResult(ok=False, retryable=not isinstance(exc, network.Refused),
+                              error=f"callback {network.summary(exc)}")
         if resp.is_success:
-            external = None
-            try:
-                external = (resp.json() or {}).get("id")
-            except ValueError:
-                pass
-            return SendResult(ok=True, external_id=str(external or f"out-{message.message_id}"))
+            return SendResult(ok=True, external_id=_their_id(resp) or f"out-{message.message_id}")
         retryable = resp.status_code >= 500 or resp.status_code in (408, 425, 429)
         retry_after = resp.headers.get("retry-after")
+        # The status and its class only: the body is whatever answered at that URL, and
+        # agents read this error (an internal service's page would be shown to them).
         return SendResult(
             ok=False, retryable=retryable,
             retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
-            error=f"callback answered HTTP {resp.status_code}: {resp.text[:200]}",
+            error=f"callback answered HTTP {resp.status_code} ({_status_class(resp)})",
         )
+
+
+def _their_id(resp: httpx.Response) -> str | None:
+    """The id the integration gave our message, if it is one: a short token, not a document."""
+    try:
+        data = resp.json()
+    except ValueError:
+        return None
+    found = data.get("id") if isinstance(data, dict) else None
+    if isinstance(found, int) and not isinstance(found, bool):
+        found = str(found)
+    if isinstance(found, str) and EXTERNAL_ID.fullmatch(found):
+        return found
+    return None
+
+
+def _status_class(resp: httpx.Response) -> str:
+    """The standard name of the status, not the reason phrase the other side chose."""
+    try:
+        return HTTPStatus(resp.status_code).phrase.lower()
+    except ValueError:
+        return "server error" if resp.status_code >= 500 else "refused"

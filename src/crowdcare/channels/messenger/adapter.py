@@ -12,9 +12,9 @@ from crowdcare.channels.base import ChannelAdapter, Handshake, Rejected, SendPol
 from crowdcare.channels.messenger import graph
 from crowdcare.channels.messenger.parse import parse
 from crowdcare.domain import AccountRef, ChannelEvent, OutboundMessage, SendResult
+from crowdcare.settings import get_settings
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 PAGE_INBOX_APP_ID = "263902037430900"     # Facebook's Page Inbox, the usual secondary receiver
 SENDER_ACTIONS = {"typing_on", "typing_off", "mark_seen"}
 
@@ -75,7 +75,6 @@ class MessengerConfig(BaseModel):
     app_secret: str = Field(min_length=1, max_length=200)
     verify_token: str = Field(min_length=1, max_length=200)
     app_id: str | None = Field(None, max_length=100, description="our app: handover owner")
-    graph_url: str = Field(DEFAULT_GRAPH_URL, max_length=500)
     send_timeout: float = Field(10.0, gt=0, le=120)
     profile: MessengerProfile = Field(default_factory=MessengerProfile)
 
@@ -143,7 +142,9 @@ class MessengerAdapter(ChannelAdapter):
 
     # -- outbound --------------------------------------------------------------------------
     def _url(self, account: AccountRef, path: str) -> str:
-        return f"{account.config.graph_url.rstrip('/')}/{path.lstrip('/')}"
+        # The operator's setting, not the page's: a page's config is a workspace admin's,
+        # and the page token goes wherever this points.
+        return f"{get_settings().messenger_graph_url.rstrip('/')}/{path.lstrip('/')}"
 
     async def _post(self, account: AccountRef, http: httpx.AsyncClient, path: str,
                     body: dict[str, Any]) -> tuple[SendResult, dict[str, Any]]:

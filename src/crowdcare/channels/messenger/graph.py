@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from crowdcare.domain import OutboundMessage, SendResult
+from crowdcare.outbound import network
 
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80006}      # app, user, page, custom, messenger rate limits
 TRANSIENT_CODES = {1, 2}                         # unknown / service temporarily unavailable
@@ -127,9 +128,9 @@ async def call(http: httpx.AsyncClient, method: str, url: str, token: str,
     except httpx.TimeoutException:
         return SendResult(ok=False, retryable=True,
                           error=f"Graph API timed out after {timeout:g}s"), {}
-    except httpx.HTTPError as exc:
-        return SendResult(ok=False, retryable=True,
-                          error=f"Graph API unreachable: {type(exc).__name__}"), {}
+    except httpx.HTTPError as exc:   # refused: the operator's URL is not allowed, no retry
+        return SendResult(ok=False, retryable=not isinstance(exc, network.Refused),
+                          error=f"Graph API unreachable: {network.summary(exc)}"), {}
     try:
         data = resp.json()
     except ValueError:

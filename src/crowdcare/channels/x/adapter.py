@@ -25,6 +25,8 @@ from crowdcare.domain import (
     SendResult,
     Unsupported,
 )
+from crowdcare.outbound import network
+from crowdcare.settings import get_settings
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 TWEET_LIMIT = 280
@@ -42,7 +44,17 @@ class XConfig(BaseModel):
                                                        "brand")
     user_id: str = Field(pattern=r"^\d{1,25}$", description="the brand account's numeric id")
     handle: str = Field(min_length=1, max_length=50, description="the brand's @handle")
-    api_url: str = Field("https://api.x.com", description="X API base URL (tests: a fake)")
+
+
+def _unreachable(exc: httpx.HTTPError) -> SendResult:
+    """Refused (the operator's URL is not an allowed address) is not retried."""
+    return SendResult(ok=False, retryable=not isinstance(exc, network.Refused),
+                      error=f"X API unreachable: {network.summary(exc)}")
+
+
+def _base() -> str:
+    """The operator's setting (a fake in tests), never an account's: the token goes there."""
+    return get_settings().x_api_url.rstrip("/")
 
 
 def signature(secret: str, data: bytes) -> str:
@@ -209,10 +221,10 @@ class XAdapter(ChannelAdapter):
         """DELETE /2/tweets/:id (a retracted public reply)."""
         cfg: XConfig = account.config
         try:
-            resp = await http.delete(f"{cfg.api_url.rstrip('/')}/2/tweets/{external_id}",
+            resp = await http.delete(f"{_base()}/2/tweets/{external_id}",
                                      headers={"authorization": f"Bearer {cfg.access_token}"})
         except httpx.HTTPError as exc:
-            return SendResult(ok=False, retryable=True, error=f"X API unreachable: {exc!r}")
+            return _unreachable(exc)
         return self._result(resp, lambda d: external_id if d.get("deleted") else None)
 
     async def send(self, account: AccountRef, message: OutboundMessage,
@@ -223,7 +235,7 @@ class XAdapter(ChannelAdapter):
             return SendResult(ok=False, error="X needs text to send")
         headers = {"authorization": f"Bearer {cfg.access_token}",
                    "content-type": "application/json"}
-        base = cfg.api_url.rstrip("/")
+        base = _base()
         if message.public:
             if len(text) > TWEET_LIMIT:
                 return SendResult(ok=False, error=f"a public reply on X is at most {TWEET_LIMIT} "
@@ -238,7 +250,7 @@ class XAdapter(ChannelAdapter):
         try:
             resp = await http.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:
-            return SendResult(ok=False, retryable=True, error=f"X API unreachable: {exc!r}")
+            return _unreachable(exc)
         return self._result(resp, lambda d: d.get("id") or d.get("dm_event_id"))
 
     def _result(self, resp: httpx.Response, external_id) -> SendResult:

@@ -25,9 +25,9 @@ def vader():
     if _analyzer is None:
         with _lock:
             if _analyzer is None:
-                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+                from crowdcare.pipeline.triage.vader import LinearVader
 
-                _analyzer = SentimentIntensityAnalyzer()
+                _analyzer = LinearVader()
     return _analyzer
 
 

@@ -59,9 +59,10 @@ def clear_caches() -> None:
 
 COMPLAINT_CONFIDENT = 0.6
 # What one message may cost (docs/triage.md, "Limits"): every analyser reads the first
-# READ_CHARS characters, the same text for all; private data, cheap to find and costly to
-# miss, is looked for in the first PII_CHARS (the longest text the API channel accepts).
-READ_CHARS = 5_000
+# READ_CHARS characters (Messenger's own limit; seven tweets), the same text for all; private
+# data, cheap to find and costly to miss, is looked for in the first PII_CHARS (the longest
+# text the API channel accepts).
+READ_CHARS = 2_000
 PII_CHARS = 20_000
 
 

@@ -41,6 +41,8 @@ def _band(compound: float, width: float = 0.3) -> str:
     return "negative" if compound <= -width else "positive" if compound >= width else "neutral"
 
 
+# the emoji the emoji-only score reads: VADER reads each as its description, several words
+MAX_EMOJI = 100
 MODEL_LANGUAGES = frozenset({"en", "es", "fr", "de", "it", "pt", "hi", "ar", "ko", "zh"})
 UNSURE = 0.4   # below this top probability (of three) the head does not know: `unknown`
 
@@ -62,7 +64,7 @@ def analyze(text: str, language: str, model, vec, probs: dict, dense) -> Signal:
         if conf < UNSURE:
             return Signal("unknown", round(conf, 3), reasons + [f"unsure: best {value}"])
         return Signal(value, round(conf, 3), reasons)
-    emo = _EMO.findall(text)
+    emo = _EMO.findall(text)[:MAX_EMOJI]
     if emo:
         c = vader().polarity_scores(" ".join(emo))["compound"]
         value = _band(c)

@@ -20,6 +20,10 @@ _analyzer = None
 _EMO = re.compile(r"[\u2600-\u27bf\U0001f300-\U0001faff]|[:;=]-?[)(DPp/\\|]|<3|\)-?[:;]")
 
 
+# the emoji VADER reads of a message (each is its description to VADER, several words)
+MAX_EMOJI = 100
+
+
 def vader():
     global _analyzer
     if _analyzer is None:
@@ -32,7 +36,13 @@ def vader():
 
 
 def vader_dense(text: str) -> tuple[float, float, float, float]:
-    """VADER's scores in the order of model.DENSE."""
+    """VADER's scores in the order of model.DENSE, of the text up to its MAX_EMOJI-th emoji
+    (VADER reads each emoji as its description, several words: a flood would cost it
+    several times what its length says)."""
+    for i, emo in enumerate(_EMO.finditer(text)):
+        if i == MAX_EMOJI:
+            text = text[:emo.start()]
+            break
     s = vader().polarity_scores(text)
     return s["compound"], s["pos"], s["neg"], s["neu"]
 
@@ -41,8 +51,6 @@ def _band(compound: float, width: float = 0.3) -> str:
     return "negative" if compound <= -width else "positive" if compound >= width else "neutral"
 
 
-# the emoji the emoji-only score reads: VADER reads each as its description, several words
-MAX_EMOJI = 100
 MODEL_LANGUAGES = frozenset({"en", "es", "fr", "de", "it", "pt", "hi", "ar", "ko", "zh"})
 UNSURE = 0.4   # below this top probability (of three) the head does not know: `unknown`
 

@@ -45,20 +45,33 @@ def claim(limit: int = 50) -> list[int]:
 
 def claim_shares(limit: int = 50) -> dict[int, list[int]]:
     """Take up to `limit` due deliveries with a lease, round-robin across workspaces (each
-    one's oldest first, then each one's second...), in one compare-and-set statement: a
-    delivery another worker took between the inner read and the update no longer matches the
-    outer conditions, so only one worker wins each. Returns workspace → its delivery ids."""
+    one's oldest first, then each one's second...). Returns workspace → its delivery ids.
+
+    The pick is read first, then taken in one compare-and-set statement: a delivery another
+    worker took meanwhile no longer matches the update's conditions, so only one worker wins
+    each. The round-robin order sorts the whole queue (~40 ms at 20,000 due on SQLite), so it
+    is read only when a workspace beyond the oldest `limit` deliveries' is waiting."""
     settings = get_settings()
     now = utcnow()
     due = (or_(m.Delivery.status == DeliveryStatus.pending,
                m.Delivery.status == DeliveryStatus.processing), m.Delivery.next_attempt_at <= now)
-    turn = func.row_number().over(partition_by=m.Delivery.workspace_id, order_by=m.Delivery.id)
-    queue = select(m.Delivery.id, turn.label("turn")).where(*due).subquery()
-    fair = select(queue.c.id).order_by(queue.c.turn, queue.c.id).limit(limit)
+    with db.session_scope() as session:
+        oldest = session.execute(select(m.Delivery.id, m.Delivery.workspace_id).where(*due)
+                                 .order_by(m.Delivery.id).limit(limit)).all()
+        pick = [i for i, _ in oldest]
+        if len(oldest) == limit and session.scalar(select(m.Delivery.id).where(
+                *due, m.Delivery.workspace_id.not_in({w for _, w in oldest})).limit(1)):
+            turn = func.row_number().over(partition_by=m.Delivery.workspace_id,
+                                          order_by=m.Delivery.id)
+            queue = select(m.Delivery.id, turn.label("turn")).where(*due).subquery()
+            pick = session.scalars(select(queue.c.id).order_by(queue.c.turn, queue.c.id)
+                                   .limit(limit)).all()
+    if not pick:
+        return {}
     with db.session_scope() as session:
         won = session.execute(
             update(m.Delivery)
-            .where(m.Delivery.id.in_(fair), *due)
+            .where(m.Delivery.id.in_(pick), *due)
             .values(status=DeliveryStatus.processing,
                     next_attempt_at=now + timedelta(seconds=settings.lease_seconds),
                     attempts=m.Delivery.attempts + 1)

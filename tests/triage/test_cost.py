@@ -50,11 +50,14 @@ def test_triage_is_linear_in_the_text_for_any_repeated_piece(unit):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(min_size=1, max_size=200))
+@given(st.one_of(st.text(min_size=1, max_size=200),
+                 st.lists(st.sampled_from(PIECES + ["4111 1111 1111 1111 ", "a@b.co "]),
+                          min_size=1, max_size=4).map("".join)))
 def test_triage_of_any_text_up_to_the_size_limit_costs_no_more_than_its_first_read(sample):
-    """Past READ_CHARS only private data is looked for (to PII_CHARS): a text at the API's
-    limit costs about what its first READ_CHARS characters cost."""
-    assert cost(fill(sample, PII_CHARS)) < 3 * cost(fill(sample, READ_CHARS)) + SLACK
+    """Past READ_CHARS only private data is looked for (to PII_CHARS, ten times as far): a
+    text at the API's limit costs a few times what its first READ_CHARS characters cost
+    (≤ ×5 measured, for a flood of card numbers), never what its length would."""
+    assert cost(fill(sample, PII_CHARS)) < 8 * cost(fill(sample, READ_CHARS)) + SLACK
 
 
 @pytest.mark.parametrize("unit", ["😀", "good ", "退款", "a" * 50 + "@", "#A12345 ", "1-"])

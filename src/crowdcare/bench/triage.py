@@ -1,6 +1,7 @@
 """`crowdcare bench triage`: full triage throughput on one core beside its two heaviest parts
 alone (VADER + lingua restricted to a handful of languages in low-accuracy mode), measured in
-the same run on the same distinct short texts, plus the resident memory of the loaded models.
+the same run on the same distinct short texts, plus the resident memory of the loaded models
+and what hostile texts at the size limit cost as a multiple of a normal message.
 
 The messages are distinct texts from the shipped corpora (tweets, customer queries, the
 hand-written examples), so no result is ever computed twice; per-token caches inside triage
@@ -89,6 +90,31 @@ def _full():
     return run
 
 
+# Hostile texts at the API channel's limit, one per kind that once grew quadratically
+# (VADER's emoji, lexicon and private-data overlaps, the e-mail pattern) or is merely long.
+HOSTILE = {"emoji": "😀", "han word": "退款", "letters before @": "a" * 50 + "@",
+           "order numbers": "#A12345 ", "digits and dashes": "1-", "shouting": "REFUND NOW!!! "}
+HOSTILE_CHARS = 20_000
+
+
+def hostile(full, per_message: float, repeat: int = 3) -> dict[str, float]:
+    """Each hostile text's cost as a multiple of a normal message's (`per_message` seconds,
+    measured in the same run), the best of `repeat`, each from cold caches."""
+    from crowdcare.pipeline.triage import clear_caches
+
+    out = {}
+    for name, unit in HOSTILE.items():
+        text = (unit * (HOSTILE_CHARS // len(unit) + 1))[:HOSTILE_CHARS]
+        best = float("inf")
+        for _ in range(repeat):
+            clear_caches()
+            t0 = time.perf_counter()
+            full([text])
+            best = min(best, time.perf_counter() - t0)
+        out[name] = round(best / per_message, 1)
+    return out
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -154,6 +180,7 @@ def measure(n: int = 20000, rounds: int = 3) -> dict:
         "round_ratios": [round(r[0], 3) for r in runs],
         "target_ratio": TARGET_RATIO,
     }
+    result["hostile_ratios"] = hostile(full, t_full / n)
     result["memory"] = models_rss()
     result["memory"]["limit_mb"] = MAX_MODELS_MB
     return result
@@ -169,6 +196,10 @@ def report(r: dict) -> list[str]:
         f"triage    full triage + route: {r['triage_per_second']:,.0f} msg/s",
         f"ratio     {r['ratio']:.2f} of the baseline (target ≥ {r['target_ratio']})",
     ]
+    worst = max(r["hostile_ratios"], key=r["hostile_ratios"].get)
+    lines.append(f"hostile   {HOSTILE_CHARS:,}-character texts cost at most "
+                 f"×{r['hostile_ratios'][worst]:,.0f} a normal message ({worst}; "
+                 + ", ".join(f"{k} ×{v:,.0f}" for k, v in r["hostile_ratios"].items()) + ")")
     if "models_mb" in mem:
         lines.append(f"memory    triage models {mem['models_mb']:.0f} MB resident "
                      f"(process {mem['process_mb']:.0f} MB; limit {mem['limit_mb']} MB)")

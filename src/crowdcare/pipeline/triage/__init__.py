@@ -58,11 +58,18 @@ def clear_caches() -> None:
 
 
 COMPLAINT_CONFIDENT = 0.6
+# What one message may cost (docs/triage.md, "Limits"): every analyser reads the first
+# READ_CHARS characters (Messenger's own limit; seven tweets), the same text for all; private
+# data, cheap to find and costly to miss, is looked for in the first PII_CHARS (the longest
+# text the API channel accepts).
+READ_CHARS = 2_000
+PII_CHARS = 20_000
 
 
 def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     ctx = ctx or TriageContext()
-    text = text or ""
+    full = text or ""
+    text = full[:READ_CHARS]
     m = model.get()
     dense = sentiment.vader_dense(text)
     vec = m.vectorize(text, dense)
@@ -80,7 +87,7 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     angry = anger.analyze(text, sent, dense[0], ctx.keywords, lang.value,
                           probs["anger"][True], lambda: m.top_words(vec, "anger", True))
     tech = technical.analyze(text, intent_probs, ctx.keywords)
-    private = pii.analyze(text)
+    private = pii.analyze(full[:PII_CHARS])
     if not svc.value:
         # A complaint or a message naming an order is someone the brand must answer, whatever
         # the classifier thinks of its tone: never let it be ignored as noise.
@@ -93,9 +100,11 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
             topic = intent.analyze(text, intent_probs, True, lang.value, hits)
     infl = influence.analyze(ctx.followers, ctx.verified, ctx.vip)
     prio = priority.compute(sent, svc, angry, tech, infl, ctx.vip, ctx.waiting_minutes)
+    if len(full) > READ_CHARS:
+        prio.reasons.append(f"read the first {READ_CHARS:,} of {len(full):,} characters")
     return TriageResult(language=lang, sentiment=sent, service_related=svc, intent=topic,
                         anger=angry, technical=tech, pii=private, influence=infl,
                         priority=prio)
 
 
-__all__ = ["TriageContext", "clear_caches", "load", "triage"]
+__all__ = ["PII_CHARS", "READ_CHARS", "TriageContext", "clear_caches", "load", "triage"]

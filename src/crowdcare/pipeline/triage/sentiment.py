@@ -20,19 +20,29 @@ _analyzer = None
 _EMO = re.compile(r"[\u2600-\u27bf\U0001f300-\U0001faff]|[:;=]-?[)(DPp/\\|]|<3|\)-?[:;]")
 
 
+# the emoji VADER reads of a message (each is its description to VADER, several words)
+MAX_EMOJI = 100
+
+
 def vader():
     global _analyzer
     if _analyzer is None:
         with _lock:
             if _analyzer is None:
-                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+                from crowdcare.pipeline.triage.vader import LinearVader
 
-                _analyzer = SentimentIntensityAnalyzer()
+                _analyzer = LinearVader()
     return _analyzer
 
 
 def vader_dense(text: str) -> tuple[float, float, float, float]:
-    """VADER's scores in the order of model.DENSE."""
+    """VADER's scores in the order of model.DENSE, of the text up to its MAX_EMOJI-th emoji
+    (VADER reads each emoji as its description, several words: a flood would cost it
+    several times what its length says)."""
+    for i, emo in enumerate(_EMO.finditer(text)):
+        if i == MAX_EMOJI:
+            text = text[:emo.start()]
+            break
     s = vader().polarity_scores(text)
     return s["compound"], s["pos"], s["neg"], s["neu"]
 
@@ -62,7 +72,7 @@ def analyze(text: str, language: str, model, vec, probs: dict, dense) -> Signal:
         if conf < UNSURE:
             return Signal("unknown", round(conf, 3), reasons + [f"unsure: best {value}"])
         return Signal(value, round(conf, 3), reasons)
-    emo = _EMO.findall(text)
+    emo = _EMO.findall(text)[:MAX_EMOJI]
     if emo:
         c = vader().polarity_scores(" ".join(emo))["compound"]
         value = _band(c)

@@ -190,13 +190,15 @@ class Lexicon:
     def _other(self, text: str, low: str) -> list[Hit]:
         out: list[Hit] = []
         if self.other and not text.isascii():
-            taken: list[tuple[int, int]] = []
+            # the characters hits already hold (a list of spans made a flood of one word
+            # quadratic: each hit compared with every earlier one)
+            taken = bytearray(len(low))
             for w in self.other:
                 at = low.find(w)
                 while at >= 0:
                     end = at + len(w)
-                    if not any(a < end and at < b for a, b in taken):
-                        taken.append((at, end))
+                    if taken.find(1, at, end) < 0:
+                        taken[at:end] = b"\x01" * len(w)
                         out.append(Hit(w, at, end))
                     at = low.find(w, end)
         return out

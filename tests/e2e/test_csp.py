@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from .conftest import PASSWORD
 from .test_console import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -49,4 +50,27 @@ def test_console_pages_run_under_the_csp(playwright_browser, live):
     page.wait_for_load_state("networkidle")
     assert page.locator("form[data-confirm]").count() == before   # dismissed: nothing deleted
     assert seen == [] and violations == [], seen + violations
+    context.close()
+
+
+def test_the_community_portal_runs_under_the_csp(playwright_browser, live, cli):
+    cli("agent", "add", "sam@acme-apparel.test", "--role", "advocate", "-w", "acme-apparel",
+        "--password", PASSWORD)
+    context = playwright_browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(f"({WATCH})()")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live.base}/login")
+    page.fill("input[name=email]", "sam@acme-apparel.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/community"))
+    seen = []
+    for path in ("/community", "/community/answers", "/community/leaderboard",
+                 "/community/profile"):
+        page.goto(f"{live.base}{path}")
+        page.wait_for_load_state("networkidle")
+        seen += page.evaluate("window.__csp")
+    assert page.locator("body[data-page]").count() == 1
+    assert seen == [], seen
     context.close()

@@ -161,13 +161,15 @@ def test_tokens_through_the_cli_and_the_admin_console(client, cli, shop):
                       headers={"Authorization": f"Bearer {shown}"}).status_code == 200
 
 
-def test_the_stream_token_is_not_written_to_the_access_log(shop):
-    """uvicorn logs each request line, query string included: the app blanks tokens in it."""
+def test_the_stream_token_is_not_written_to_the_logs(shop):
+    """uvicorn logs each request line and each websocket's path with its query string (at the
+    default `info` level, access log or not): the app blanks tokens in both."""
     import asyncio
     import threading
 
     import httpx
     import uvicorn
+    from websockets.sync.client import connect
 
     from crowdcare.app import create_app
     from crowdcare.channels.testing import free_port
@@ -178,18 +180,25 @@ def test_the_stream_token_is_not_written_to_the_access_log(shop):
     lines: list[str] = []
     handler = logging.Handler()
     handler.emit = lambda record: lines.append(record.getMessage())
+    loggers = [logging.getLogger(n) for n in ("uvicorn.access", "uvicorn.error")]
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     try:
         while not server.started:   # a real server's start-up, not a time being waited out
             assert thread.is_alive(), "the server did not start"
             threading.Event().wait(0.01)
-        logging.getLogger("uvicorn.access").addHandler(handler)
-        httpx.get(f"http://127.0.0.1:{port}/api/v1/conversations?limit=1&token={shop.agent_token}")
+        for logger in loggers:
+            logger.addHandler(handler)
+        with connect(f"ws://127.0.0.1:{port}/api/v1/stream?token={shop.agent_token}") as ws:
+            ws.send("ping")
+            assert "pong" in ws.recv(timeout=10)
+        httpx.get(f"http://127.0.0.1:{port}/api/v1/conversations?token={shop.agent_token}")
     finally:
-        logging.getLogger("uvicorn.access").removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)
         server.should_exit = True
         thread.join(10)
+    assert any("WebSocket /api/v1/stream" in line for line in lines), lines
     assert any("/api/v1/conversations" in line for line in lines), lines
-    assert all(shop.agent_token not in line for line in lines)
+    assert all(shop.agent_token not in line for line in lines), lines
     assert any("token=[redacted]" in line for line in lines)

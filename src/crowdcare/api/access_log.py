@@ -17,6 +17,8 @@ class RedactTokens(logging.Filter):
 
 
 def install() -> None:
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactTokens) for f in logger.filters):
-        logger.addFilter(RedactTokens())
+    # uvicorn.error, too: it logs each websocket's path, query string included, at INFO
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import Invalid, people, serialize
 from crowdcare.api.deps import Principal, admin, get_session, owned, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.store import models as m
 
 router = APIRouter(prefix="/api/v1", tags=["agents and teams"])
@@ -40,13 +41,13 @@ def add_agent(body: AgentIn, principal: Principal = Depends(admin),
 
 
 class AgentPatch(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    role: Literal["admin", "agent", "advocate"] | None = None
-    active: bool | None = None
+    name: str = Field(None, min_length=1, max_length=200)
+    role: Literal["admin", "agent", "advocate"] = None
+    active: bool = None
 
 
 @router.patch("/agents/{agent_id}")
-def update_agent(agent_id: int, body: AgentPatch, principal: Principal = Depends(admin),
+def update_agent(agent_id: Int64, body: AgentPatch, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     agent = owned(session, m.Agent, agent_id, principal, "agent")
     for key, value in body.model_dump(exclude_unset=True).items():
@@ -89,7 +90,7 @@ class MembersIn(BaseModel):
 
 
 @router.put("/teams/{team_id}/members")
-def set_members(team_id: int, body: MembersIn, principal: Principal = Depends(admin),
+def set_members(team_id: Int64, body: MembersIn, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     team = owned(session, m.Team, team_id, principal, "team")
     team.members = _members(session, principal, body.members)

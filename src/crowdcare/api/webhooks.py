@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from crowdcare.api import numbers  # noqa: F401 - registers the {name:id} path convertor
 from crowdcare.channels import registry
 from crowdcare.channels.base import Rejected
 from crowdcare.pipeline import ingest
@@ -72,5 +73,5 @@ async def receive(request: Request) -> Response:
 
 
 router = APIRouter()
-router.add_route("/webhooks/{channel}/{account_id:int}", handshake, methods=["GET"])
-router.add_route("/webhooks/{channel}/{account_id:int}", receive, methods=["POST"])
+router.add_route("/webhooks/{channel}/{account_id:id}", handshake, methods=["GET"])
+router.add_route("/webhooks/{channel}/{account_id:id}", receive, methods=["POST"])

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from crowdcare import actions
 from crowdcare.actions import ActionError, advocates, answers
 from crowdcare.api.deps import Principal, get_session, principal_from_session, same_origin
+from crowdcare.api.numbers import Int64
 from crowdcare.community import drafts, eligibility, points, review, visible
 from crowdcare.community import settings as community_settings
 from crowdcare.domain import Role
@@ -131,7 +132,7 @@ def _mention_ctx(session: Session, principal: Principal, conversation_id: int) -
 
 
 @router.get("/m/{conversation_id}")
-def mention_page(conversation_id: int, request: Request,
+def mention_page(conversation_id: Int64, request: Request,
                  principal: Principal = Depends(advocate_user),
                  session: Session = Depends(get_session)):
     return _page(request, "community/mention.html", principal, session, section="queue",
@@ -139,7 +140,7 @@ def mention_page(conversation_id: int, request: Request,
 
 
 @router.get("/m/{conversation_id}/state")
-def mention_state(conversation_id: int, request: Request,
+def mention_state(conversation_id: Int64, request: Request,
                   principal: Principal = Depends(advocate_user),
                   session: Session = Depends(get_session)):
     """What the page shows about the claim; 404 once the mention left the queue."""
@@ -148,7 +149,7 @@ def mention_state(conversation_id: int, request: Request,
 
 
 @router.post("/m/{conversation_id}/claim", dependencies=[Depends(check_csrf)])
-def claim(conversation_id: int, request: Request, principal: Principal = Depends(advocate_user),
+def claim(conversation_id: Int64, request: Request, principal: Principal = Depends(advocate_user),
           session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
     url = f"/community/m/{conversation_id}"
@@ -158,7 +159,7 @@ def claim(conversation_id: int, request: Request, principal: Principal = Depends
 
 
 @router.post("/m/{conversation_id}/renew", dependencies=[Depends(check_csrf)])
-def renew(conversation_id: int, principal: Principal = Depends(advocate_user),
+def renew(conversation_id: Int64, principal: Principal = Depends(advocate_user),
           session: Session = Depends(get_session)):
     try:
         row = answers.do_renew(session, session.get(m.Agent, principal.agent_id),
@@ -169,7 +170,7 @@ def renew(conversation_id: int, principal: Principal = Depends(advocate_user),
 
 
 @router.post("/m/{conversation_id}/release", dependencies=[Depends(check_csrf)])
-def release(conversation_id: int, request: Request, principal: Principal = Depends(advocate_user),
+def release(conversation_id: Int64, request: Request, principal: Principal = Depends(advocate_user),
             session: Session = Depends(get_session)):
     answers.do_release(session, session.get(m.Agent, principal.agent_id), conversation_id)
     session.commit()
@@ -179,7 +180,7 @@ def release(conversation_id: int, request: Request, principal: Principal = Depen
 
 
 @router.post("/m/{conversation_id}/check", dependencies=[Depends(check_csrf)])
-def check(conversation_id: int, request: Request, text: str = Form("", max_length=10000),
+def check(conversation_id: Int64, request: Request, text: str = Form("", max_length=10000),
           principal: Principal = Depends(advocate_user), session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
     try:
@@ -194,7 +195,7 @@ def check(conversation_id: int, request: Request, text: str = Form("", max_lengt
 
 
 @router.post("/m/{conversation_id}/answer", dependencies=[Depends(check_csrf)])
-def submit(conversation_id: int, request: Request, text: str = Form("", max_length=10000),
+def submit(conversation_id: Int64, request: Request, text: str = Form("", max_length=10000),
            principal: Principal = Depends(advocate_user), session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
     def work():
@@ -213,7 +214,7 @@ def submit(conversation_id: int, request: Request, text: str = Form("", max_leng
 
 
 @router.post("/m/{conversation_id}/handover", dependencies=[Depends(check_csrf)])
-def handover(conversation_id: int, request: Request, reason: str = Form("", max_length=1000),
+def handover(conversation_id: Int64, request: Request, reason: str = Form("", max_length=1000),
              principal: Principal = Depends(advocate_user),
              session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
@@ -304,7 +305,7 @@ def lead_review(request: Request, principal: Principal = Depends(advocate_user),
 
 
 @router.post("/review/{answer_id}", dependencies=[Depends(check_csrf)])
-def lead_decide(answer_id: int, request: Request, decision: str = Form(...),
+def lead_decide(answer_id: Int64, request: Request, decision: str = Form(...),
                 text: str = Form("", max_length=10000), reason: str = Form("", max_length=1000),
                 principal: Principal = Depends(advocate_user),
                 session: Session = Depends(get_session)):

@@ -1,5 +1,6 @@
 """POST /webhooks/{channel}/{account_id}: verify, store, acknowledge. Nothing else runs before
-the acknowledgement: no triage, no parsing beyond a cheap shape check.
+the acknowledgement but the channel's parser (the worker's own, so what it cannot read is
+refused here): no triage, no database work.
 
 These are plain Starlette routes (no dependency injection, no response model): the hot path
 pays for nothing it does not use. They are documented in docs/, not in the OpenAPI schema."""
@@ -13,7 +14,7 @@ from starlette.datastructures import QueryParams
 from crowdcare.api import numbers  # noqa: F401 - registers the {name:id} path convertor
 from crowdcare.channels import registry
 from crowdcare.channels.base import Rejected
-from crowdcare.pipeline import ingest
+from crowdcare.pipeline import ingest, normalize
 from crowdcare.pipeline.normalize import decode
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
@@ -64,7 +65,7 @@ async def receive(request: Request) -> Response:
         payload = decode(body)
     except ValueError as exc:
         raise Rejected(400, f"malformed JSON: {exc}") from None
-    adapter.validate(account, payload)
+    normalize.read(account, payload)   # what the worker will run: refused now, or stored
     delivery_id, duplicate = await run_in_threadpool(ingest.store, account, body)
     workers = getattr(request.app.state, "workers", None)
     if workers is not None and not duplicate:

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from crowdcare.domain import Malformed
 from crowdcare.domain.enums import DeliveryStatus
 from crowdcare.events import emit, names
 from crowdcare.pipeline import act, triage
@@ -53,35 +54,42 @@ def claim(limit: int = 50) -> list[int]:
     return sorted(won)
 
 
-def _apply(session, delivery_ids: list[int]) -> None:
-    """normalize → (read what the batch needs) → triage, route and act, event by event."""
+def _apply(session, delivery_ids: list[int]) -> dict[int, list[str]]:
+    """normalize → (read what the batch needs) → triage, route and act, event by event; the
+    events its parser could not read (Malformed), by delivery."""
     deliveries = session.scalars(select(m.Delivery).where(m.Delivery.id.in_(delivery_ids))
                                  .order_by(m.Delivery.id)).all()
     if len(deliveries) != len(set(delivery_ids)):
         raise LookupError(f"deliveries {sorted(set(delivery_ids) - {d.id for d in deliveries})} "
                           "do not exist")
-    batch = []
+    batch, rejected = [], {}
     for delivery in deliveries:
         account = db.held(session, m.ChannelAccount, delivery.channel_account_id)
-        batch += [(account, event, delivery.id)
-                  for event in normalize(accounts.ref(account), delivery.body)]
+        for event in normalize(accounts.ref(account), delivery.body):
+            if isinstance(event, Malformed):
+                rejected.setdefault(delivery.id, []).append(f"{event.where}: {event.reason}")
+            batch.append((account, event, delivery.id))
     act.prefetch(session, [(account, event) for account, event, _ in batch])
     for account, event, delivery_id in batch:
         act.apply(session, account, event, delivery_id)
+    return rejected
 
 
-def _done(session, delivery_ids: list[int]) -> None:
-    """Mark the deliveries done in the same transaction as their effects (one statement)."""
+def _done(session, delivery_ids: list[int], rejected: dict[int, list[str]]) -> None:
+    """Mark the deliveries done in the same transaction as their effects (one statement), and
+    keep on each the events of it that were rejected (`crowdcare deliveries list`)."""
     session.execute(update(m.Delivery).where(m.Delivery.id.in_(delivery_ids)).values(
         status=DeliveryStatus.done, processed_at=utcnow(), next_attempt_at=None,
         last_error=None))
+    for delivery_id, reasons in rejected.items():
+        session.execute(update(m.Delivery).where(m.Delivery.id == delivery_id).values(
+            last_error=f"rejected {len(reasons)} event(s): {'; '.join(reasons)}"[:4000]))
 
 
 def process(delivery_id: int) -> None:
     try:
         with db.session_scope() as session:
-            _apply(session, [delivery_id])
-            _done(session, [delivery_id])
+            _done(session, [delivery_id], _apply(session, [delivery_id]))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
         log.warning("delivery %s failed: %s", delivery_id, exc)
         fail(delivery_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
@@ -94,8 +102,7 @@ def process_batch(delivery_ids: list[int]) -> None:
     if len(delivery_ids) > 1:
         try:
             with db.session_scope() as session:
-                _apply(session, delivery_ids)
-                _done(session, delivery_ids)
+                _done(session, delivery_ids, _apply(session, delivery_ids))
             return
         except Exception as exc:  # noqa: BLE001 - fall back to one transaction each
             log.info("batch of %d rolled back (%s): one by one", len(delivery_ids), exc)

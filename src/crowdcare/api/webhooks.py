@@ -65,7 +65,7 @@ async def receive(request: Request) -> Response:
         payload = decode(body)
     except ValueError as exc:
         raise Rejected(400, f"malformed JSON: {exc}") from None
-    normalize.read(account, payload)   # what the worker will run: refused now, or stored
+    normalize.admit(account, payload)   # the worker's own parser: refused now, or stored
     delivery_id, duplicate = await run_in_threadpool(ingest.store, account, body)
     workers = getattr(request.app.state, "workers", None)
     if workers is not None and not duplicate:

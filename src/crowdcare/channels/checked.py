@@ -32,9 +32,11 @@ def each(items: Any, read: Callable[[T], ChannelEvent], where: str) -> list[Chan
 
 def one(read: Callable[[], ChannelEvent], where: str) -> ChannelEvent:
     try:
-        return read()
+        event = read()
+        check(event)   # here, where the event's place in the batch is known
     except Exception as exc:  # noqa: BLE001 - whatever the input did, it is this event's alone
         return malformed(where, exc)
+    return event
 
 
 def malformed(where: str, exc: BaseException) -> Malformed:
@@ -46,7 +48,8 @@ def checked(events: list[ChannelEvent]) -> list[ChannelEvent]:
     out: list[ChannelEvent] = []
     for n, event in enumerate(events):
         try:
-            check(event)
+            if not isinstance(event, Malformed):
+                check(event)
         except Exception as exc:  # noqa: BLE001 - TypeError, ValueError, OverflowError
             event = malformed(f"event {n}", exc)
         out.append(event)

@@ -11,7 +11,7 @@ import orjson
 from crowdcare.channels import registry
 from crowdcare.channels.base import Rejected
 from crowdcare.channels.checked import checked
-from crowdcare.domain import AccountRef, ChannelEvent
+from crowdcare.domain import AccountRef, ChannelEvent, Malformed
 from crowdcare.pipeline.ingest import BOM
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,16 @@ def read(account: AccountRef, payload: Any) -> list[ChannelEvent]:
         raise Rejected(422, f"the body cannot be read as {account.kind} events: "
                             f"{type(exc).__name__}") from None
     return checked(events)
+
+
+def admit(account: AccountRef, payload: Any) -> None:
+    """The door's judgement: a body is stored if the worker can read it; one whose every event
+    is Malformed holds nothing to keep, so it is refused (422) rather than acknowledged."""
+    events = read(account, payload)
+    if events and all(isinstance(e, Malformed) for e in events):
+        first = events[0]
+        raise Rejected(422, f"{first.where}: {first.reason}"
+                            + (f" (and {len(events) - 1} more)" if len(events) > 1 else ""))
 
 
 def normalize(account: AccountRef, body: bytes) -> list[ChannelEvent]:

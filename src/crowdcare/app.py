@@ -71,6 +71,6 @@ def create_app() -> FastAPI:
                        https_only=settings.public_url.startswith("https"))
     errors.install(app)
     for router in routers():
-        app.include_router(router)
+        app.include_router(router, responses=errors.REFUSALS)
     web.install(app)
     return app

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, NotFound, campaigns
 from crowdcare.api.deps import Principal, admin, get_session, owned, staff
+from crowdcare.api.errors import UPSTREAM
 from crowdcare.api.numbers import Int64
 from crowdcare.channels import registry
 from crowdcare.store import accounts
@@ -145,7 +146,7 @@ async def push(account: m.ChannelAccount):
         return await registry.get(account.kind).push_profile(ref, http)
 
 
-@router.post("/api/v1/channels/{account_id}/profile/push")
+@router.post("/api/v1/channels/{account_id}/profile/push", responses=UPSTREAM)
 def push_profile(account_id: Int64, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     account = owned(session, m.ChannelAccount, account_id, principal, "channel")

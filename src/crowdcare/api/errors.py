@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.requests import ClientDisconnect
 
@@ -18,6 +19,26 @@ from crowdcare.channels.base import Rejected
 log = logging.getLogger(__name__)
 SOURCES = ("body", "query", "path", "header", "cookie")
 SHOWN = 5   # errors named in one detail; the rest are counted
+
+
+class Refusal(BaseModel):
+    """Every 4xx of the API (and the few 5xx it means: a platform or the database away)."""
+
+    detail: str
+    field: str | None = None
+
+
+# The statuses any API route may answer, documented once for all of them (app.py): what the
+# handlers below and the access checks (api/deps.py) return.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Refusal, "description": why} for status, why in (
+        (400, "the request body could not be read"),
+        (401, "missing or invalid bearer token"),
+        (403, "this role may not do this"),
+        (404, "no such row in this workspace (another workspace's is as missing)"),
+        (409, "conflicts with the current state or existing data"),
+        (422, "an input is invalid: `field` names it"))}
+UPSTREAM = {502: {"model": Refusal, "description": "the platform did not accept the call"}}
 
 
 def refusal(status: int, detail: str, field: str | None = None) -> JSONResponse:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import handover
 from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.api.errors import UPSTREAM
 from crowdcare.api.numbers import Int64
 from crowdcare.store import models as m
 
@@ -23,7 +24,7 @@ class HandoverIn(BaseModel):
     metadata: str | None = Field(None, max_length=1000)
 
 
-@router.post("/{conversation_id}/handover")
+@router.post("/{conversation_id}/handover", responses=UPSTREAM)
 def post_handover(conversation_id: Int64, body: HandoverIn, principal: Principal = Depends(staff),
                   session: Session = Depends(get_session)) -> dict[str, Any]:
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")

@@ -4,6 +4,7 @@ PATCH, aborted uploads (finding 14)."""
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -34,13 +35,39 @@ def _ticket(client, workspace) -> dict:
     ("POST", "/api/v1/orders", {"customer_id": HUGE, "number": "N-1",
                                 "items": [{"title": "Shoe", "unit_price": 1}]}),
     ("POST", f"/webhooks/api/{HUGE}", {"id": "m", "customer": {"id": "c"}}),
-    ("GET", f"/conversations/{HUGE}", None),
 ])
 def test_numbers_past_64_bits_are_404_or_422(client, workspace, method, path, body):
     r = client.request(method, path, json=body, headers=workspace.admin)
     assert r.status_code in (404, 422), (r.status_code, r.text[:300])
     if r.status_code == 422:
         assert set(r.json()) == {"detail", "field"}
+
+
+def _console(client, cli, workspace) -> str:
+    """Signed in to the console as the workspace's admin; the page's CSRF token."""
+    cli("agent", "password", "admin@acme-apparel.test", "--password", "console-pass-1")
+    client.cookies.clear()
+    page = client.get("/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": "admin@acme-apparel.test", "password": "console-pass-1",
+                                "next": "/inbox", "csrf_token": csrf}, follow_redirects=False)
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/inbox").text).group(1)
+
+
+def test_console_paths_forms_and_sockets_past_64_bits_are_404_or_422(client, cli, workspace):
+    ticket = _ticket(client, workspace)
+    csrf = _console(client, cli, workspace)
+    for path in (f"/c/{HUGE}", f"/c/{ticket['conversation_id']}/m/{HUGE}", f"/c/{HUGE}/side"):
+        r = client.get(path)
+        assert r.status_code in (404, 422), (path, r.status_code)
+    for path, form in ((f"/admin/agents/{HUGE}/active", {"active": "0"}),
+                       ("/inbox/bulk", {"ids": str(HUGE), "action": "assign-me"}),
+                       (f"/c/{ticket['conversation_id']}/link", {"customer_id": str(HUGE)})):
+        r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code in (404, 422), (path, r.status_code, r.text[:200])
+    for path in (f"/web/live?last_event_id={HUGE}", f"/web/presence/{HUGE}"):
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect(path) as ws:
+            ws.receive_text()
 
 
 def test_a_number_past_64_bits_in_a_patch_body_names_its_field(client, workspace):

@@ -88,10 +88,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
-    async def _out_of_range(request: Request, exc: Exception):
-        # The last guard: a number past what a column holds that no declared type caught.
-        log.info("%s %s: value out of range: %s", request.method, request.url.path, exc)
-        return refusal(422, "a number is out of range (at most 2**63 - 1)")
+    async def _unstorable(request: Request, exc: Exception):
+        # The last guard: a value no column can hold that no declared type caught (a number
+        # past 64 bits on SQLite, or on PostgreSQL also a NUL character in text).
+        log.info("%s %s: value cannot be stored: %s", request.method, request.url.path, exc)
+        return refusal(422, "a value cannot be stored: numbers are at most 2**63 - 1 and text "
+                            "cannot hold NUL characters")
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, _exc: ClientDisconnect):

@@ -32,11 +32,9 @@ def each(items: Any, read: Callable[[T], ChannelEvent], where: str) -> list[Chan
 
 def one(read: Callable[[], ChannelEvent], where: str) -> ChannelEvent:
     try:
-        event = read()
-        check(event)   # here, where the event's place in the batch is known
+        return read()
     except Exception as exc:  # noqa: BLE001 - whatever the input did, it is this event's alone
         return malformed(where, exc)
-    return event
 
 
 def malformed(where: str, exc: BaseException) -> Malformed:
@@ -51,7 +49,9 @@ def checked(events: list[ChannelEvent]) -> list[ChannelEvent]:
             if not isinstance(event, Malformed):
                 check(event)
         except Exception as exc:  # noqa: BLE001 - TypeError, ValueError, OverflowError
-            event = malformed(f"event {n}", exc)
+            named = getattr(event, "external_id", None)
+            event = malformed(f"event {n}" + (f" ({named})" if isinstance(named, str) else ""),
+                              exc)
         out.append(event)
     return out
 
@@ -61,59 +61,81 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def check(value: Any, hint: Any = None, where: str = "") -> None:
+def check(event: Any) -> None:
     """Raise TypeError/ValueError naming the first field that does not hold its declared type
-    (a dataclass of domain/channel.py, recursively)."""
-    if hint is None:
-        hint = type(value)
+    (a dataclass of domain/channel.py, recursively). The test is compiled once per type: it
+    runs for every event, at the door and in the worker."""
+    try:
+        fits = _fits(type(event))(event)
+    except (ArithmeticError, ValueError):   # comparing a time at the ends of the calendar
+        fits = False
+    if not fits:
+        _explain(event, type(event), "")
+        raise ValueError("event: a value out of range")   # _explain found none: be safe
+
+
+@cache
+def _fits(hint: Any) -> Callable[[Any], bool]:
+    if dataclasses.is_dataclass(hint):
+        fields = [(name, _fits(h)) for name, h in _hints(hint).items() if h is not Any]
+
+        def fits(v: Any) -> bool:   # a loop, not all(): this runs for every event
+            if not isinstance(v, hint):
+                return False
+            for name, ok in fields:
+                if not ok(getattr(v, name)):
+                    return False
+            return True
+        return fits
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [_fits(option) for option in args if option is not type(None)]
+        if len(options) == 1 and len(args) == 2:   # X | None, the usual optional field
+            only = options[0]
+            return lambda v: v is None or only(v)
+        nullable = type(None) in args
+        return lambda v: (nullable and v is None) or any(ok(v) for ok in options)
+    if hint is Any:
+        return lambda v: True
+    if hint is type(None):
+        return lambda v: v is None
+    if origin is list:
+        item = _fits(args[0]) if args else _fits(Any)
+        return lambda v: isinstance(v, list) and all(item(x) for x in v)
+    if origin is dict:
+        return lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v)
+    if hint is int:   # type(), not isinstance(): True is not a count
+        return lambda v: type(v) is int and -INT64 <= v < INT64
+    if hint is datetime:
+        return lambda v: (isinstance(v, datetime) and v.tzinfo is not None
+                          and EARLIEST <= v <= LATEST)
+    return lambda v: isinstance(v, hint)
+
+
+def _explain(value: Any, hint: Any, where: str) -> None:
+    """Raise naming where `value` does not fit `hint` (the slow path, only for a misfit)."""
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, hint):
             raise TypeError(f"{where or 'event'}: expected {hint.__name__}")
         for name, field_hint in _hints(hint).items():
-            check(getattr(value, name), field_hint, f"{where}.{name}" if where else name)
+            _explain(getattr(value, name), field_hint, f"{where}.{name}" if where else name)
         return
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        errors = []
-        for option in args:
-            try:
-                return check(value, option, where)
-            except (TypeError, ValueError) as exc:
-                errors.append(exc)
-        raise errors[-1]
-    if hint is Any:
-        return
-    if hint is type(None):
-        if value is not None:
-            raise TypeError(f"{where}: expected nothing")
-        return
-    if origin is list:
-        if not isinstance(value, list):
-            raise TypeError(f"{where}: expected a list")
+        fitting = [a for a in args if _fits(a)(value)] if value is not None else []
+        if value is None and type(None) in args or fitting:
+            return
+        return _explain(value, next(a for a in args if a is not type(None)), where)
+    if origin is list and isinstance(value, list):
         for n, item in enumerate(value):
-            check(item, args[0] if args else Any, f"{where}[{n}]")
+            _explain(item, args[0] if args else Any, f"{where}[{n}]")
         return
-    if origin is dict:
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            raise TypeError(f"{where}: expected an object")
+    if _fits(hint)(value):
         return
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise TypeError(f"{where}: expected true or false")
-    elif hint is int:
-        if not isinstance(value, int) or isinstance(value, bool) or not -INT64 <= value < INT64:
-            raise TypeError(f"{where}: expected a whole number within 64 bits")
-    elif hint is datetime:
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise TypeError(f"{where}: expected a time with its zone")
-        if not EARLIEST <= value <= LATEST:
-            raise ValueError(f"{where}: {value.isoformat()} is outside {EARLIEST.year}"
-                             f"-{LATEST.year}")
-    elif hint is str:
-        if not isinstance(value, str):
-            raise TypeError(f"{where}: expected text")
-    elif isinstance(hint, type) and not isinstance(value, hint):
-        raise TypeError(f"{where}: expected {hint.__name__}")
+    said = {str: "text", bool: "true or false", int: "a whole number within 64 bits",
+            datetime: f"a time with its zone, {EARLIEST.year}-{LATEST.year}",
+            list: "a list", dict: "an object"}
+    raise TypeError(f"{where}: expected {said.get(origin or hint, getattr(hint, '__name__', hint))}")
 
 
 def utc(value: datetime | None) -> datetime | None:

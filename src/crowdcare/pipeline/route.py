@@ -132,7 +132,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
         try:
             _adjust(50, priority)   # what routing will do with it
         except (TypeError, ValueError):
-            raise RuleError(f"rule '{name}': priority must be a whole number or '+n'/'-n'",
+            raise RuleError(f"rule '{name}': priority must be a number or '+n'/'-n' (whole)",
                             "then.priority") from None
     team = then.get("team")
     if team is not None and not isinstance(team, str):

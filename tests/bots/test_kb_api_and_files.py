@@ -2,6 +2,8 @@
 import/export, `crowdcare bot eval` and `bot corpus`, and suggested FAQs from history."""
 import json
 
+import pytest
+
 from bots.conftest import GIFT, RETURNS, SHIPPING, add_entries
 from support.fixtures import drain
 
@@ -128,7 +130,18 @@ QUESTIONS = [
 ]
 
 
-def test_suggested_faqs_from_a_seeded_history(client, workspace):
+@pytest.fixture
+def answered_workspace(cli):
+    """Agents' answers need a channel that can deliver them: a real callback receiver."""
+    from crowdcare.channels.testing import CallbackReceiver, serve_in_thread
+    from support.fixtures import make_workspace
+
+    with serve_in_thread(CallbackReceiver().app) as base:
+        yield make_workspace(cli, callback_url=f"{base}/callback")
+
+
+def test_suggested_faqs_from_a_seeded_history(client, answered_workspace):
+    workspace = answered_workspace
     for n, (cust, text, _) in enumerate(QUESTIONS):
         r = client.post(workspace.webhook, json={"id": f"m{n}", "customer": {"id": cust},
                                                  "text": text}, headers=workspace.inbound)
@@ -143,8 +156,9 @@ def test_suggested_faqs_from_a_seeded_history(client, workspace):
                            headers=workspace.agent).json()["messages"][0]["text"]
         answer = next(a for _, t, a in QUESTIONS if t == first)
         if answer:
-            client.post(f"/api/v1/conversations/{conv['id']}/replies", json={"text": answer},
-                        headers=workspace.agent)
+            r = client.post(f"/api/v1/conversations/{conv['id']}/replies",
+                            json={"text": answer}, headers=workspace.agent)
+            assert r.status_code == 201, r.text
     items = client.get("/api/v1/kb/suggestions?days=30",
                        headers=workspace.agent).json()["items"]
     top, second = items[:2]

@@ -141,13 +141,14 @@ def do_reply(
     if not note:
         conversation.last_message_at = now
         conversation.last_preview = text[:200]
-        if ticket is not None and author in (Author.agent, Author.bot):
+        if ticket is not None and author == Author.agent:
+            # a person's answer answers every request before it: the ticket's priority
+            # falls. The bot's never does (nor is it a first response): until the customer
+            # says it helped, the request still waits, so a hand-off finds it waiting.
             ticket.first_response_at = ticket.first_response_at or now
             if ticket.status == "new":
                 ticket.status = "open"
-            # an answer answers every request before it: the ticket's priority falls
-            tickets.on_answer(session, ticket, tickets.agent_name(session, agent_id)
-                              if author == Author.agent else "the bot")
+            tickets.on_answer(session, ticket, tickets.agent_name(session, agent_id))
     session.flush()
     emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
     if not note and ticket is not None:

@@ -80,6 +80,11 @@ def do_handoff(session: Session, conversation: m.Conversation, ticket: m.Ticket,
                      reasons=[reason, f"to {route}"]
                      + ([] if gate.allowed else [f"customer not told: {gate.reason}"]))
     session.add(turn)
+    # the message that triggered the hand-off is now staff's request: the ticket's state,
+    # folded from its messages at commit, must read the hand-off's route, not the bot's
+    if message.route == "bot":
+        message.route = route
+        message.route_reasons = [*(message.route_reasons or []), f"bot hand-off: {reason}"]
     changes: dict = {"route": route, "status": "open"}
     if team:
         changes["team_id"] = session.scalar(select(m.Team.id).where(

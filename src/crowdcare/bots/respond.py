@@ -77,6 +77,8 @@ class Turn:
             return self.order(ctl)
         if self.decision.route == Route.ignore:
             return None                        # "ok", "thanks": nothing to answer
+        if self._first_complaint_about_an_answer():
+            return self.retry()
         if self.decision.route != Route.bot:
             why = "; ".join(self.decision.reasons[-2:]) or self.decision.route
             return self.hand_off(f"triage chose {self.decision.route}: {why}",
@@ -90,13 +92,34 @@ class Turn:
             self.session.flush()
             if self._unhelpful() >= UNHELPFUL_LIMIT:
                 return self.hand_off("a second answer did not help")
-            if phrases.unhappy(self.message.text):
-                return self.say(phrases.text(self.language, "retry"), kind="clarify",
-                                reasons=["the customer said the answer did not help"])
         intent = self.result.intent
         if intent is not None and intent.value == ORDER_INTENT:
             return self.order(None)
         return self.knowledge_base()
+
+    def _first_complaint_about_an_answer(self) -> bool:
+        """"That didn't help" after the bot's first answer is about the answer: the bot asks
+        once to say it another way, even if the frustration reads as anger to the model.
+        Anger in words (insults, shouting, threats) or a second miss goes to a person."""
+        if not phrases.unhappy(self.message.text) or self._unhelpful() + 1 >= UNHELPFUL_LIMIT:
+            return False
+        if handoff.last_answer(self.session, self.ticket) is None:
+            return False
+        anger = self.result.anger
+        worded = anger is not None and any(not r.startswith(("anger model", "no anger"))
+                                           for r in anger.reasons)
+        return self.decision.route in (Route.bot, Route.escalation, Route.tier1) and not worded
+
+    def retry(self) -> None:
+        previous = handoff.last_answer(self.session, self.ticket)
+        previous.outcome = "unhelpful"
+        if self.message.route != Route.bot:   # the ticket's state folds this at commit
+            self.message.route = Route.bot
+            self.message.route_reasons = [*(self.message.route_reasons or []),
+                                          "kept by the bot: a first 'did not help'"]
+        self.session.flush()
+        self.say(phrases.text(self.language, "retry"), kind="clarify",
+                 reasons=["the customer said the answer did not help"])
 
     # -- the kinds of turn -------------------------------------------------------------------
     def knowledge_base(self) -> None:

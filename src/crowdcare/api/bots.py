@@ -36,6 +36,8 @@ class EntryIn(BaseModel):
 
 
 class EntryPatch(BaseModel):
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
     key: str | None = Field(None, max_length=100)
     intent: str | None = Field(None, max_length=40)
     links: list[Link] = Field(None, max_length=10)

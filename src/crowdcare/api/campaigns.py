@@ -36,6 +36,8 @@ class CampaignIn(BaseModel):
 
 
 class CampaignPatch(BaseModel):
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
     name: str = Field(None, max_length=200)
     greeting: str = Field(None, min_length=1, max_length=2000)
     quick_replies: list[QuickReply] = Field(None, max_length=13)

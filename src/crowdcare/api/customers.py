@@ -46,6 +46,8 @@ def get_customer(customer_id: Int64, principal: Principal = Depends(staff),
 
 
 class CustomerPatch(BaseModel):
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
     name: str | None = Field(None, min_length=1, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)

@@ -48,6 +48,8 @@ class OrderIn(BaseModel):
 
 
 class OrderPatch(BaseModel):
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
     status: str = Field(None, max_length=30)
     items: list[Item] = Field(None, min_length=1, max_length=500)
     shipping_cost: float = Field(None, ge=0)

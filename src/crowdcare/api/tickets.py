@@ -39,6 +39,8 @@ def get_ticket(ticket_id: Int64, principal: Principal = Depends(staff),
 
 
 class TicketPatch(BaseModel):
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
     status: Status = None
     priority: Int64 = Field(None, ge=0, le=100)
     assignee_id: Int64 | None = None

@@ -112,6 +112,15 @@ def test_explicit_null_on_an_agent_patch_is_422(client, workspace):
     assert r.status_code == 422 and r.json()["field"] == "name"
 
 
+@pytest.mark.parametrize("field", ["languages", "topics", "email_alerts"])
+def test_explicit_null_on_an_advocates_profile_is_422(client, cli, workspace, field):
+    cli("agent", "add", "sam@community.test", "--role", "advocate")
+    token = cli.json("token", "create", "--agent", "sam@community.test")["token"]
+    r = client.patch("/api/v1/community/me", json={field: None},
+                     headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 422 and r.json()["field"] == field
+
+
 def test_an_order_item_without_quantity_counts_one(client, workspace):
     ticket = _ticket(client, workspace)
     order = client.post("/api/v1/orders", headers=workspace.agent, json={

@@ -53,6 +53,13 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def _admit_and_store(account, payload, body: bytes) -> tuple[int, bool]:
+    """The worker's own parser (refused now, or stored), off the event loop: a batch of a
+    thousand events takes milliseconds to read."""
+    normalize.admit(account, payload)
+    return ingest.store(account, body)
+
+
 async def receive(request: Request) -> Response:
     channel, account_id = request.path_params["channel"], request.path_params["account_id"]
     adapter, account = await _account(channel, account_id)
@@ -65,8 +72,7 @@ async def receive(request: Request) -> Response:
         payload = decode(body)
     except ValueError as exc:
         raise Rejected(400, f"malformed JSON: {exc}") from None
-    normalize.admit(account, payload)   # the worker's own parser: refused now, or stored
-    delivery_id, duplicate = await run_in_threadpool(ingest.store, account, body)
+    delivery_id, duplicate = await run_in_threadpool(_admit_and_store, account, payload, body)
     workers = getattr(request.app.state, "workers", None)
     if workers is not None and not duplicate:
         workers.deliveries.notify()

@@ -74,6 +74,6 @@ def create_app() -> FastAPI:
     errors.install(app)
     access_log.install()
     for router in routers():
-        app.include_router(router)
+        app.include_router(router, responses=errors.REFUSALS)
     web.install(app)
     return app

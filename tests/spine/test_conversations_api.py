@@ -137,7 +137,7 @@ def test_ticket_lifecycle_and_follow_on(client, shop):
     r = client.patch(f"/api/v1/tickets/{tid}", json={"status": "open"}, headers=shop.agent)
     assert r.status_code == 409 and "closed ticket cannot become open" in r.json()["detail"]
     r = client.patch(f"/api/v1/tickets/{tid}", json={"status": "archived"}, headers=shop.agent)
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "status"]
+    assert r.status_code == 422 and r.json()["field"] == "status"
     r = client.patch(f"/api/v1/tickets/{tid}", json={"assignee_id": 999}, headers=shop.agent)
     assert r.status_code == 422 and r.json()["field"] == "assignee_id"
     journey = client.get(f"/api/v1/customers/{follow['customer_id']}", headers=shop.agent).json()
@@ -148,7 +148,7 @@ def test_reply_validation_and_unknown_ids(client, shop):
     say(client, shop, 1, "hi, my parcel is late")
     cid = conversation_id(client, shop)
     r = client.post(f"/api/v1/conversations/{cid}/replies", json={"text": ""}, headers=shop.agent)
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "text"]
+    assert r.status_code == 422 and r.json()["field"] == "text"
     assert client.post("/api/v1/conversations/999/replies", json={"text": "x"},
                        headers=shop.agent).status_code == 404
     assert client.get("/api/v1/tickets/999", headers=shop.agent).status_code == 404

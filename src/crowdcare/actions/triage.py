@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import Invalid, owned
 from crowdcare.domain import Route
 from crowdcare.events import emit
-from crowdcare.pipeline.route import Rule, RuleError, rule_from_dict
+from crowdcare.pipeline.route import Rule, RuleError, rule_from_dict, rules_from
 from crowdcare.pipeline.triage.corpora import INTENTS, SENTIMENTS
 from crowdcare.store import models as m
 
@@ -46,14 +46,14 @@ def workspace_rules(session: Session, workspace_id: int) -> list[Rule]:
         select(m.RoutingRule)
         .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
         .order_by(m.RoutingRule.position, m.RoutingRule.id)).all()
-    return [rule_from_dict({"name": r.name, **r.rule}) for r in rows]
+    return rules_from({"name": r.name, **r.rule} for r in rows)
 
 
 def check_rule(data: dict[str, Any]) -> Rule:
     try:
         return rule_from_dict(data)
     except RuleError as e:
-        raise Invalid(str(e), field="rule") from None
+        raise Invalid(str(e), field=e.field) from None
 
 
 def do_create_rule(session: Session, workspace_id: int, data: dict[str, Any],

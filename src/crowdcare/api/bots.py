@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import Invalid
 from crowdcare.api.deps import Principal, admin, get_session, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.bots import decide, kb, metrics, settings, suggest, transfer
 
 router = APIRouter(tags=["bot"])
@@ -35,11 +36,13 @@ class EntryIn(BaseModel):
 
 
 class EntryPatch(BaseModel):
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
     key: str | None = Field(None, max_length=100)
     intent: str | None = Field(None, max_length=40)
-    links: list[Link] | None = Field(None, max_length=10)
-    enabled: bool | None = None
-    versions: list[VersionIn] | None = Field(None, min_length=1, max_length=20)
+    links: list[Link] = Field(None, max_length=10)
+    enabled: bool = None
+    versions: list[VersionIn] = Field(None, min_length=1, max_length=20)
 
 
 class TryIn(BaseModel):
@@ -78,7 +81,7 @@ def create_entry(body: EntryIn, principal: Principal = Depends(admin),
 
 
 @router.get("/api/v1/kb/entries/{entry_id}")
-def get_entry(entry_id: int, principal: Principal = Depends(staff),
+def get_entry(entry_id: Int64, principal: Principal = Depends(staff),
               session: Session = Depends(get_session)) -> dict[str, Any]:
     row = kb.get(session, principal.workspace_id, entry_id)
     per = metrics.per_entry(session, principal.workspace_id)
@@ -86,7 +89,7 @@ def get_entry(entry_id: int, principal: Principal = Depends(staff),
 
 
 @router.patch("/api/v1/kb/entries/{entry_id}")
-def update_entry(entry_id: int, body: EntryPatch, principal: Principal = Depends(admin),
+def update_entry(entry_id: Int64, body: EntryPatch, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     row = kb.get(session, principal.workspace_id, entry_id)
     data = kb.check_entry(session, principal.workspace_id, body.model_dump(exclude_unset=True),
@@ -97,7 +100,7 @@ def update_entry(entry_id: int, body: EntryPatch, principal: Principal = Depends
 
 
 @router.delete("/api/v1/kb/entries/{entry_id}", status_code=204)
-def delete_entry(entry_id: int, principal: Principal = Depends(admin),
+def delete_entry(entry_id: Int64, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> Response:
     kb.do_delete_entry(session, kb.get(session, principal.workspace_id, entry_id))
     session.commit()
@@ -139,7 +142,7 @@ async def import_(request: Request, format: str = Query("csv"),
 
 
 @router.get("/api/v1/kb/suggestions")
-def suggestions(days: int = Query(30, ge=1, le=365), limit: int = Query(10, ge=1, le=50),
+def suggestions(days: Int64 = Query(30, ge=1, le=365), limit: Int64 = Query(10, ge=1, le=50),
                 principal: Principal = Depends(staff),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     return {"days": days, "items": suggest.suggestions(session, principal.workspace_id, days,

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, NotFound, campaigns
 from crowdcare.api.deps import Principal, admin, get_session, owned, staff
+from crowdcare.api.errors import UPSTREAM
+from crowdcare.api.numbers import Int64
 from crowdcare.channels import registry
 from crowdcare.outbound import network
 from crowdcare.store import accounts
@@ -34,9 +36,11 @@ class CampaignIn(BaseModel):
 
 
 class CampaignPatch(BaseModel):
-    name: str | None = Field(None, max_length=200)
-    greeting: str | None = Field(None, min_length=1, max_length=2000)
-    quick_replies: list[QuickReply] | None = Field(None, max_length=13)
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
+    name: str = Field(None, max_length=200)
+    greeting: str = Field(None, min_length=1, max_length=2000)
+    quick_replies: list[QuickReply] = Field(None, max_length=13)
     faq_topic: str | None = Field(None, max_length=100)
 
 
@@ -67,7 +71,7 @@ def create_campaign(body: CampaignIn, principal: Principal = Depends(admin),
 
 
 @router.get("/api/v1/campaigns/{campaign_id}")
-def get_campaign(campaign_id: int, account_id: int | None = None,
+def get_campaign(campaign_id: Int64, account_id: Int64 | None = None,
                  principal: Principal = Depends(staff),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     return _out(session, owned(session, m.Campaign, campaign_id, principal, "campaign"),
@@ -75,7 +79,7 @@ def get_campaign(campaign_id: int, account_id: int | None = None,
 
 
 @router.patch("/api/v1/campaigns/{campaign_id}")
-def update_campaign(campaign_id: int, body: CampaignPatch, principal: Principal = Depends(admin),
+def update_campaign(campaign_id: Int64, body: CampaignPatch, principal: Principal = Depends(admin),
                     session: Session = Depends(get_session)) -> dict[str, Any]:
     row = owned(session, m.Campaign, campaign_id, principal, "campaign")
     campaigns.do_update_campaign(session, row, body.model_dump(exclude_unset=True))
@@ -84,7 +88,7 @@ def update_campaign(campaign_id: int, body: CampaignPatch, principal: Principal 
 
 
 @router.delete("/api/v1/campaigns/{campaign_id}", status_code=204)
-def delete_campaign(campaign_id: int, principal: Principal = Depends(admin),
+def delete_campaign(campaign_id: Int64, principal: Principal = Depends(admin),
                     session: Session = Depends(get_session)) -> Response:
     campaigns.do_delete_campaign(session, owned(session, m.Campaign, campaign_id, principal,
                                                 "campaign"))
@@ -100,8 +104,8 @@ def _qr_link(session: Session, campaign_id: int, principal: Principal,
 
 
 @router.get("/api/v1/campaigns/{campaign_id}/qr.png")
-def campaign_qr_png(campaign_id: int, account_id: int | None = None,
-                    scale: int = Query(8, ge=1, le=40), principal: Principal = Depends(staff),
+def campaign_qr_png(campaign_id: Int64, account_id: Int64 | None = None,
+                    scale: Int64 = Query(8, ge=1, le=40), principal: Principal = Depends(staff),
                     session: Session = Depends(get_session)) -> Response:
     """A QR code of the campaign's link (scans are attributed with source QR)."""
     link = _qr_link(session, campaign_id, principal, account_id)
@@ -110,8 +114,8 @@ def campaign_qr_png(campaign_id: int, account_id: int | None = None,
 
 
 @router.get("/api/v1/campaigns/{campaign_id}/qr.svg")
-def campaign_qr_svg(campaign_id: int, account_id: int | None = None,
-                    scale: int = Query(8, ge=1, le=40), principal: Principal = Depends(staff),
+def campaign_qr_svg(campaign_id: Int64, account_id: Int64 | None = None,
+                    scale: Int64 = Query(8, ge=1, le=40), principal: Principal = Depends(staff),
                     session: Session = Depends(get_session)) -> Response:
     link = _qr_link(session, campaign_id, principal, account_id)
     return Response(campaigns.qr_svg(link, scale), media_type="image/svg+xml",
@@ -120,14 +124,14 @@ def campaign_qr_svg(campaign_id: int, account_id: int | None = None,
 
 # -- channel profile ---------------------------------------------------------------------------
 @router.get("/api/v1/channels/{account_id}/profile")
-def get_profile(account_id: int, principal: Principal = Depends(admin),
+def get_profile(account_id: Int64, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     return owned(session, m.ChannelAccount, account_id, principal, "channel").config.get(
         "profile") or {}
 
 
 @router.put("/api/v1/channels/{account_id}/profile")
-def put_profile(account_id: int, body: dict[str, Any], principal: Principal = Depends(admin),
+def put_profile(account_id: Int64, body: dict[str, Any], principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     """get_started_payload, greeting, ice_breakers [{question, payload}], persistent_menu
     [{title, payload | url}]; stored on the account, sent with .../profile/push."""
@@ -144,8 +148,8 @@ async def push(account: m.ChannelAccount):
         return await registry.get(account.kind).push_profile(ref, http)
 
 
-@router.post("/api/v1/channels/{account_id}/profile/push")
-def push_profile(account_id: int, principal: Principal = Depends(admin),
+@router.post("/api/v1/channels/{account_id}/profile/push", responses=UPSTREAM)
+def push_profile(account_id: Int64, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     account = owned(session, m.ChannelAccount, account_id, principal, "channel")
     result = asyncio.run(push(account))

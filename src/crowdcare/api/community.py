@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import advocates, answers
 from crowdcare.actions.serialize import iso
 from crowdcare.api.deps import Principal, admin, advocate, current, get_session, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.community import eligibility, points, review, stats, visible
 from crowdcare.community import report as community_report
 from crowdcare.outbound import network
@@ -43,7 +44,7 @@ def queue(principal: Principal = Depends(advocate),
 
 
 @router.get("/mentions/{conversation_id}")
-def mention(conversation_id: int, principal: Principal = Depends(advocate),
+def mention(conversation_id: Int64, principal: Principal = Depends(advocate),
             session: Session = Depends(get_session)) -> dict[str, Any]:
     agent = _agent(session, principal)
     case = answers.visible_case(session, agent, conversation_id)
@@ -53,7 +54,7 @@ def mention(conversation_id: int, principal: Principal = Depends(advocate),
 
 
 @router.post("/mentions/{conversation_id}/claim")
-def claim(conversation_id: int, principal: Principal = Depends(advocate),
+def claim(conversation_id: Int64, principal: Principal = Depends(advocate),
           session: Session = Depends(get_session)) -> dict[str, Any]:
     agent = _agent(session, principal)
     row = answers.do_claim(session, agent, answers.visible_case(session, agent, conversation_id))
@@ -61,14 +62,14 @@ def claim(conversation_id: int, principal: Principal = Depends(advocate),
 
 
 @router.post("/mentions/{conversation_id}/renew")
-def renew(conversation_id: int, principal: Principal = Depends(advocate),
+def renew(conversation_id: Int64, principal: Principal = Depends(advocate),
           session: Session = Depends(get_session)) -> dict[str, Any]:
     row = answers.do_renew(session, _agent(session, principal), conversation_id)
     return {"conversation_id": conversation_id, "expires_at": iso(row.expires_at)}
 
 
 @router.post("/mentions/{conversation_id}/release")
-def release(conversation_id: int, principal: Principal = Depends(advocate),
+def release(conversation_id: Int64, principal: Principal = Depends(advocate),
             session: Session = Depends(get_session)) -> dict[str, Any]:
     return {"released": answers.do_release(session, _agent(session, principal), conversation_id)}
 
@@ -78,7 +79,7 @@ class Draft(BaseModel):
 
 
 @router.post("/mentions/{conversation_id}/check")
-def check_draft(conversation_id: int, body: Draft, principal: Principal = Depends(advocate),
+def check_draft(conversation_id: Int64, body: Draft, principal: Principal = Depends(advocate),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     agent = _agent(session, principal)
     case = answers.visible_case(session, agent, conversation_id)
@@ -88,7 +89,7 @@ def check_draft(conversation_id: int, body: Draft, principal: Principal = Depend
 
 
 @router.post("/mentions/{conversation_id}/answer", status_code=201)
-def answer(conversation_id: int, body: Draft, principal: Principal = Depends(advocate),
+def answer(conversation_id: Int64, body: Draft, principal: Principal = Depends(advocate),
            session: Session = Depends(get_session)) -> dict[str, Any]:
     agent = _agent(session, principal)
     case, published = answers.check_submit(session, agent, conversation_id, body.text)
@@ -100,7 +101,7 @@ class Handover(BaseModel):
 
 
 @router.post("/mentions/{conversation_id}/handover", status_code=201)
-def handover(conversation_id: int, body: Handover, principal: Principal = Depends(advocate),
+def handover(conversation_id: Int64, body: Handover, principal: Principal = Depends(advocate),
              session: Session = Depends(get_session)) -> dict[str, Any]:
     agent = _agent(session, principal)
     case = answers.visible_case(session, agent, conversation_id)
@@ -124,13 +125,16 @@ def get_me(principal: Principal = Depends(advocate),
 
 
 class Profile(BaseModel):
-    languages: list[str] | None = Field(None, max_length=20)
-    topics: list[str] | None = Field(None, max_length=20)
-    quiet_start: int | None = None
-    quiet_end: int | None = None
+    """Left out: unchanged. A field typed without `| None` refuses null with 422; the quiet
+    hours clear with null."""
+
+    languages: list[str] = Field(None, max_length=20)
+    topics: list[str] = Field(None, max_length=20)
+    quiet_start: Int64 | None = None
+    quiet_end: Int64 | None = None
     timezone: str | None = Field(None, max_length=60)
-    email_alerts: bool | None = None
-    on_leaderboard: bool | None = None
+    email_alerts: bool = None
+    on_leaderboard: bool = None
 
 
 @router.patch("/me")
@@ -202,7 +206,7 @@ def _reviewable(session: Session, principal: Principal, answer_id: int,
 
 
 @router.post("/answers/{answer_id}/approve")
-def approve(answer_id: int, body: Approve, principal: Principal = Depends(current),
+def approve(answer_id: Int64, body: Approve, principal: Principal = Depends(current),
             session: Session = Depends(get_session)) -> dict[str, Any]:
     agent, row = _reviewable(session, principal, answer_id)
     answers.do_approve(session, agent, row, body.text)
@@ -214,7 +218,7 @@ class Reason(BaseModel):
 
 
 @router.post("/answers/{answer_id}/reject")
-def reject(answer_id: int, body: Reason, principal: Principal = Depends(current),
+def reject(answer_id: Int64, body: Reason, principal: Principal = Depends(current),
            session: Session = Depends(get_session)) -> dict[str, Any]:
     agent, row = _reviewable(session, principal, answer_id)
     answers.do_reject(session, agent, row, answers.check_reason(body.reason))
@@ -227,7 +231,7 @@ class Sample(BaseModel):
 
 
 @router.post("/answers/{answer_id}/sample")
-def sample(answer_id: int, body: Sample, principal: Principal = Depends(staff),
+def sample(answer_id: Int64, body: Sample, principal: Principal = Depends(staff),
            session: Session = Depends(get_session)) -> dict[str, Any]:
     agent, row = _reviewable(session, principal, answer_id, sample=True)
     answers.do_sample(session, agent, row, body.fine,
@@ -236,7 +240,7 @@ def sample(answer_id: int, body: Sample, principal: Principal = Depends(staff),
 
 
 @router.post("/answers/{answer_id}/retract")
-async def retract(answer_id: int, body: Reason, principal: Principal = Depends(staff)
+async def retract(answer_id: Int64, body: Reason, principal: Principal = Depends(staff)
                   ) -> dict[str, Any]:
     reason = answers.check_reason(body.reason)
     async with network.client() as http:
@@ -276,7 +280,7 @@ class TrustIn(BaseModel):
 
 
 @router.patch("/advocates/{agent_id}/trust")
-def set_trust(agent_id: int, body: TrustIn, principal: Principal = Depends(staff),
+def set_trust(agent_id: Int64, body: TrustIn, principal: Principal = Depends(staff),
               session: Session = Depends(get_session)) -> dict[str, Any]:
     row = advocates.get(session, principal.workspace_id, agent_id)
     advocates.check_set_trust(body.level, body.reason)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import replies, serialize, tickets
 from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.domain import Author
 from crowdcare.store import models as m
 from crowdcare.store import queries
@@ -18,11 +19,11 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 @router.get("")
 def list_conversations(
     status: Literal["open", "closed", "all"] = "open",
-    assignee_id: int | None = None, unassigned: bool = False, team_id: int | None = None,
+    assignee_id: Int64 | None = None, unassigned: bool = False, team_id: Int64 | None = None,
     channel: str | None = None, language: str | None = None, route: str | None = None,
-    customer_id: int | None = None, q: str | None = Query(None, max_length=200),
+    customer_id: Int64 | None = None, q: str | None = Query(None, max_length=200),
     sort: Literal["priority", "recent"] = "priority",
-    limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+    limit: Int64 = Query(50, ge=1, le=200), offset: Int64 = Query(0, ge=0),
     principal: Principal = Depends(staff), session: Session = Depends(get_session),
 ) -> dict[str, Any]:
     rows, total = queries.conversations(session, principal.workspace_id, queries.ConversationFilter(
@@ -35,7 +36,7 @@ def list_conversations(
 
 
 @router.get("/{conversation_id}")
-def get_conversation(conversation_id: int, limit: int = Query(200, ge=1, le=1000),
+def get_conversation(conversation_id: Int64, limit: Int64 = Query(200, ge=1, le=1000),
                      principal: Principal = Depends(staff),
                      session: Session = Depends(get_session)) -> dict[str, Any]:
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -56,7 +57,7 @@ def _window(session: Session, conversation: m.Conversation) -> dict[str, Any]:
 
 
 @router.get("/{conversation_id}/window")
-def get_window(conversation_id: int, principal: Principal = Depends(staff),
+def get_window(conversation_id: Int64, principal: Principal = Depends(staff),
                session: Session = Depends(get_session)) -> dict[str, Any]:
     """Whether an agent may send here now, until when, and if not, why (shown before typing)."""
     return _window(session, owned(session, m.Conversation, conversation_id, principal,
@@ -76,7 +77,7 @@ class ReplyIn(BaseModel):
 
 
 @router.post("/{conversation_id}/replies", status_code=201)
-def reply(conversation_id: int, body: ReplyIn,
+def reply(conversation_id: Int64, body: ReplyIn,
           principal: Principal = Depends(staff),
           session: Session = Depends(get_session)) -> dict[str, Any]:
     """Send an answer (through the policy gate and the channel's sender) or store a note."""

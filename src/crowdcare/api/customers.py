@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import customers, serialize
 from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.store import models as m
 from crowdcare.store import queries
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 @router.get("")
 def list_customers(q: str | None = Query(None, max_length=200),
-                   limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+                   limit: Int64 = Query(50, ge=1, le=200), offset: Int64 = Query(0, ge=0),
                    principal: Principal = Depends(staff),
                    session: Session = Depends(get_session)) -> dict[str, Any]:
     query = select(m.Customer).where(m.Customer.workspace_id == principal.workspace_id,
@@ -29,7 +30,7 @@ def list_customers(q: str | None = Query(None, max_length=200),
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: int, principal: Principal = Depends(staff),
+def get_customer(customer_id: Int64, principal: Principal = Depends(staff),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     """The customer with identities, orders, conversations and tickets as one journey."""
     customer = owned(session, m.Customer, customer_id, principal, "customer")
@@ -45,14 +46,16 @@ def get_customer(customer_id: int, principal: Principal = Depends(staff),
 
 
 class CustomerPatch(BaseModel):
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
     name: str | None = Field(None, min_length=1, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
-    vip: bool | None = None
+    vip: bool = None
 
 
 @router.patch("/{customer_id}")
-def update_customer(customer_id: int, body: CustomerPatch, principal: Principal = Depends(staff),
+def update_customer(customer_id: Int64, body: CustomerPatch, principal: Principal = Depends(staff),
                     session: Session = Depends(get_session)) -> dict[str, Any]:
     customer = owned(session, m.Customer, customer_id, principal, "customer")
     return serialize.customer(customers.do_update(session, customer,
@@ -60,11 +63,11 @@ def update_customer(customer_id: int, body: CustomerPatch, principal: Principal 
 
 
 class MergeIn(BaseModel):
-    other_customer_id: int = Field(description="merged into this customer, then hidden")
+    other_customer_id: Int64 = Field(description="merged into this customer, then hidden")
 
 
 @router.post("/{customer_id}/merge")
-def merge(customer_id: int, body: MergeIn, principal: Principal = Depends(staff),
+def merge(customer_id: Int64, body: MergeIn, principal: Principal = Depends(staff),
           session: Session = Depends(get_session)) -> dict[str, Any]:
     survivor = owned(session, m.Customer, customer_id, principal, "customer")
     other = owned(session, m.Customer, body.other_customer_id, principal, "customer")
@@ -73,7 +76,7 @@ def merge(customer_id: int, body: MergeIn, principal: Principal = Depends(staff)
 
 
 @router.post("/{customer_id}/unmerge")
-def unmerge(customer_id: int, principal: Principal = Depends(staff),
+def unmerge(customer_id: Int64, principal: Principal = Depends(staff),
             session: Session = Depends(get_session)) -> dict[str, Any]:
     """Undo the merge of this (merged) customer: what the merge moved goes back."""
     merged = owned(session, m.Customer, customer_id, principal, "customer")

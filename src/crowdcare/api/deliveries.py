@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.api.deps import Principal, admin, get_session, owned
+from crowdcare.api.numbers import Int64
 from crowdcare.pipeline import worker
 from crowdcare.store import models as m
 
@@ -25,7 +26,7 @@ def delivery_out(row: m.Delivery) -> dict[str, Any]:
 
 @router.get("")
 def list_deliveries(status: Literal["pending", "processing", "done", "failed"] | None = "failed",
-                    limit: int = Query(50, ge=1, le=500), principal: Principal = Depends(admin),
+                    limit: Int64 = Query(50, ge=1, le=500), principal: Principal = Depends(admin),
                     session: Session = Depends(get_session)) -> dict[str, Any]:
     query = select(m.Delivery).where(m.Delivery.workspace_id == principal.workspace_id)
     if status:
@@ -35,7 +36,7 @@ def list_deliveries(status: Literal["pending", "processing", "done", "failed"] |
 
 
 @router.post("/{delivery_id}/retry")
-async def retry(delivery_id: int, principal: Principal = Depends(admin),
+async def retry(delivery_id: Int64, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     owned(session, m.Delivery, delivery_id, principal, "delivery")
     await run_in_threadpool(worker.retry, [delivery_id])

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import handover
 from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.api.errors import UPSTREAM
+from crowdcare.api.numbers import Int64
 from crowdcare.store import models as m
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -22,8 +24,8 @@ class HandoverIn(BaseModel):
     metadata: str | None = Field(None, max_length=1000)
 
 
-@router.post("/{conversation_id}/handover")
-def post_handover(conversation_id: int, body: HandoverIn, principal: Principal = Depends(staff),
+@router.post("/{conversation_id}/handover", responses=UPSTREAM)
+def post_handover(conversation_id: Int64, body: HandoverIn, principal: Principal = Depends(staff),
                   session: Session = Depends(get_session)) -> dict[str, Any]:
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     handover.check_handover(conversation, body.action)

@@ -17,7 +17,7 @@ def _ping() -> None:
         conn.execute(text("SELECT 1"))
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses={503: {"description": "the database cannot be reached"}})
 async def healthz():
     try:
         await run_in_threadpool(_ping)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import Invalid, NotFound, workspaces
 from crowdcare.api.deps import Principal, get_session, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.channels.listening.adapter import MentionRow, mention_rows
 from crowdcare.pipeline import ingest
 from crowdcare.store import accounts
@@ -118,7 +119,7 @@ def import_mentions(session: Session, workspace_id: int, raw: list[tuple[int, An
 
 @router.post("/api/v1/mentions", status_code=202)
 def post_mentions(request: Request, payload: Any = Body(...),
-                  account_id: int | None = Query(None), principal: Principal = Depends(staff),
+                  account_id: Int64 | None = Query(None), principal: Principal = Depends(staff),
                   session: Session = Depends(get_session)) -> dict[str, Any]:
     """A JSON list of mentions (or {"mentions": [...]}); 202: stored, processing follows."""
     rows = payload.get("mentions") if isinstance(payload, dict) else payload

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import orders, serialize
 from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.domain.orders import order_key
 from crowdcare.store import models as m
 
@@ -20,7 +21,7 @@ Money = Field(ge=0, le=10_000_000)
 class Item(BaseModel):
     sku: str | None = Field(None, max_length=64)
     title: str = Field(min_length=1, max_length=200)
-    quantity: int = Field(1, ge=1, le=10_000)
+    quantity: Int64 = Field(1, ge=1, le=10_000)
     unit_price: float = Money
     image_url: str | None = Field(None, max_length=1000)
 
@@ -35,7 +36,7 @@ class Address(BaseModel):
 
 
 class OrderIn(BaseModel):
-    customer_id: int
+    customer_id: Int64
     number: str = Field(min_length=1, max_length=64)
     currency: str = Field("USD", pattern="^[A-Z]{3}$")
     items: list[Item] = Field(min_length=1, max_length=500)
@@ -47,12 +48,14 @@ class OrderIn(BaseModel):
 
 
 class OrderPatch(BaseModel):
-    status: str | None = Field(None, max_length=30)
-    items: list[Item] | None = Field(None, min_length=1, max_length=500)
-    shipping_cost: float | None = Field(None, ge=0)
-    tax: float | None = Field(None, ge=0)
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
+    status: str = Field(None, max_length=30)
+    items: list[Item] = Field(None, min_length=1, max_length=500)
+    shipping_cost: float = Field(None, ge=0)
+    tax: float = Field(None, ge=0)
     payment_method: str | None = Field(None, max_length=100)
-    address: Address | None = None
+    address: Address = None
 
 
 class ShippingEventIn(BaseModel):
@@ -76,8 +79,8 @@ def create_order(body: OrderIn, principal: Principal = Depends(staff),
 @router.get("")
 def list_orders(number: str | None = Query(None, max_length=64,
                                            description="as customers type it: NW1001 = NW-1001"),
-                customer_id: int | None = None, limit: int = Query(50, ge=1, le=200),
-                offset: int = Query(0, ge=0), principal: Principal = Depends(staff),
+                customer_id: Int64 | None = None, limit: Int64 = Query(50, ge=1, le=200),
+                offset: Int64 = Query(0, ge=0), principal: Principal = Depends(staff),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     query = select(m.Order).where(m.Order.workspace_id == principal.workspace_id)
     if number:
@@ -89,20 +92,23 @@ def list_orders(number: str | None = Query(None, max_length=64,
 
 
 @router.get("/{order_id}")
-def get_order(order_id: int, principal: Principal = Depends(staff),
+def get_order(order_id: Int64, principal: Principal = Depends(staff),
               session: Session = Depends(get_session)) -> dict[str, Any]:
     return serialize.order(owned(session, m.Order, order_id, principal, "order"))
 
 
 @router.patch("/{order_id}")
-def update_order(order_id: int, body: OrderPatch, principal: Principal = Depends(staff),
+def update_order(order_id: Int64, body: OrderPatch, principal: Principal = Depends(staff),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     order = owned(session, m.Order, order_id, principal, "order")
-    return serialize.order(orders.do_update(session, order, body.model_dump(exclude_unset=True)))
+    changes = body.model_dump(exclude_unset=True)
+    if "items" in changes:   # an item's own defaults (quantity 1) count, though left unset
+        changes["items"] = [item.model_dump() for item in body.items]
+    return serialize.order(orders.do_update(session, order, changes))
 
 
 @router.post("/{order_id}/shipping-events", status_code=201)
-def add_shipping_event(order_id: int, body: ShippingEventIn,
+def add_shipping_event(order_id: Int64, body: ShippingEventIn,
                        principal: Principal = Depends(staff),
                        session: Session = Depends(get_session)) -> dict[str, Any]:
     order = owned(session, m.Order, order_id, principal, "order")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import Invalid, NotFound, people, serialize
 from crowdcare.api.deps import Principal, admin, current, get_session, owned, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.domain import Role
 from crowdcare.store import models as m
 
@@ -42,13 +43,15 @@ def add_agent(body: AgentIn, principal: Principal = Depends(admin),
 
 
 class AgentPatch(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    role: Literal["admin", "agent", "advocate"] | None = None
-    active: bool | None = None
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
+    name: str = Field(None, min_length=1, max_length=200)
+    role: Literal["admin", "agent", "advocate"] = None
+    active: bool = None
 
 
 @router.patch("/agents/{agent_id}")
-def update_agent(agent_id: int, body: AgentPatch, principal: Principal = Depends(admin),
+def update_agent(agent_id: Int64, body: AgentPatch, principal: Principal = Depends(admin),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     """Deactivating an agent ends their sessions (reactivating them does not bring them back)."""
     agent = owned(session, m.Agent, agent_id, principal, "agent")
@@ -59,7 +62,7 @@ def update_agent(agent_id: int, body: AgentPatch, principal: Principal = Depends
 
 
 @router.post("/agents/{agent_id}/sign-out")
-def sign_out_everywhere(agent_id: int, principal: Principal = Depends(admin),
+def sign_out_everywhere(agent_id: Int64, principal: Principal = Depends(admin),
                         session: Session = Depends(get_session)) -> dict[str, Any]:
     """Ends every console session of the agent (their API tokens stay: revoke those apart)."""
     agent = owned(session, m.Agent, agent_id, principal, "agent")
@@ -103,7 +106,7 @@ def create_token(body: TokenIn, principal: Principal = Depends(current),
 
 
 @router.post("/tokens/{token_id}/revoke", tags=["API tokens"])
-def revoke_token(token_id: int, principal: Principal = Depends(current),
+def revoke_token(token_id: Int64, principal: Principal = Depends(current),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     row = people.check_revoke_token(session, principal.workspace_id, token_id)
     if row.agent_id != principal.agent_id and principal.role != Role.admin:
@@ -146,7 +149,7 @@ class MembersIn(BaseModel):
 
 
 @router.put("/teams/{team_id}/members")
-def set_members(team_id: int, body: MembersIn, principal: Principal = Depends(admin),
+def set_members(team_id: Int64, body: MembersIn, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     team = owned(session, m.Team, team_id, principal, "team")
     team.members = _members(session, principal, body.members)

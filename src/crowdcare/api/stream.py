@@ -18,6 +18,7 @@ from crowdcare.api.deps import (
     principal_from_token,
     same_origin,
 )
+from crowdcare.api.numbers import Int64
 from crowdcare.events import fanout, names, outbox
 from crowdcare.store import db
 
@@ -49,7 +50,7 @@ def _authenticate(websocket: WebSocket, token: str | None) -> Principal | None:
 
 
 @router.websocket("/api/v1/stream")
-async def stream(websocket: WebSocket, last_event_id: int | None = None,
+async def stream(websocket: WebSocket, last_event_id: Int64 | None = None,
                  token: str | None = None) -> None:
     principal = await run_in_threadpool(_authenticate, websocket, token)
     if principal is None:

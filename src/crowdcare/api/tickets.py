@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import serialize, tickets
 from crowdcare.api.deps import Principal, get_session, owned, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.store import models as m
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -16,9 +17,9 @@ Status = Literal["new", "open", "pending", "solved", "closed"]
 
 
 @router.get("")
-def list_tickets(status: Status | None = None, assignee_id: int | None = None,
-                 customer_id: int | None = None, limit: int = Query(50, ge=1, le=200),
-                 offset: int = Query(0, ge=0), principal: Principal = Depends(staff),
+def list_tickets(status: Status | None = None, assignee_id: Int64 | None = None,
+                 customer_id: Int64 | None = None, limit: Int64 = Query(50, ge=1, le=200),
+                 offset: Int64 = Query(0, ge=0), principal: Principal = Depends(staff),
                  session: Session = Depends(get_session)) -> dict[str, Any]:
     query = select(m.Ticket).where(m.Ticket.workspace_id == principal.workspace_id)
     if status:
@@ -32,22 +33,24 @@ def list_tickets(status: Status | None = None, assignee_id: int | None = None,
 
 
 @router.get("/{ticket_id}")
-def get_ticket(ticket_id: int, principal: Principal = Depends(staff),
+def get_ticket(ticket_id: Int64, principal: Principal = Depends(staff),
                session: Session = Depends(get_session)) -> dict[str, Any]:
     return serialize.ticket(owned(session, m.Ticket, ticket_id, principal, "ticket"))
 
 
 class TicketPatch(BaseModel):
-    status: Status | None = None
-    priority: int | None = Field(None, ge=0, le=100)
-    assignee_id: int | None = None
-    team_id: int | None = None
-    tags: list[str] | None = Field(None, max_length=50)
-    follows_ticket_id: int | None = None
+    """Left out: unchanged. A field typed without `| None` refuses null with 422 (pydantic
+    does not validate the None default, only what is sent); one with it clears."""
+    status: Status = None
+    priority: Int64 = Field(None, ge=0, le=100)
+    assignee_id: Int64 | None = None
+    team_id: Int64 | None = None
+    tags: list[str] = Field(None, max_length=50)
+    follows_ticket_id: Int64 | None = None
 
 
 @router.patch("/{ticket_id}")
-def update_ticket(ticket_id: int, body: TicketPatch, principal: Principal = Depends(staff),
+def update_ticket(ticket_id: Int64, body: TicketPatch, principal: Principal = Depends(staff),
                   session: Session = Depends(get_session)) -> dict[str, Any]:
     ticket = owned(session, m.Ticket, ticket_id, principal, "ticket")
     changes = body.model_dump(exclude_unset=True)
@@ -63,7 +66,7 @@ class EscalationIn(BaseModel):
 
 
 @router.post("/{ticket_id}/escalation")
-def escalation(ticket_id: int, body: EscalationIn, principal: Principal = Depends(staff),
+def escalation(ticket_id: Int64, body: EscalationIn, principal: Principal = Depends(staff),
                session: Session = Depends(get_session)) -> dict[str, Any]:
     ticket = owned(session, m.Ticket, ticket_id, principal, "ticket")
     tickets.check_escalation(ticket, body.action)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import triage as actions
 from crowdcare.api.deps import Principal, admin, get_session, staff
+from crowdcare.api.numbers import Int64
 from crowdcare.store import models as m
 
 router = APIRouter(tags=["triage"])
@@ -21,7 +22,7 @@ class RuleIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     when: dict[str, Any] = Field(default_factory=dict)
     then: dict[str, Any]
-    position: int | None = None
+    position: Int64 | None = None
     enabled: bool = True
 
 
@@ -45,7 +46,7 @@ def create_rule(body: RuleIn, principal: Principal = Depends(admin),
 
 
 @router.delete("/api/v1/routing-rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, principal: Principal = Depends(admin),
+def delete_rule(rule_id: Int64, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> Response:
     actions.do_delete_rule(session, actions.get_rule(session, principal.workspace_id, rule_id))
     return Response(status_code=204)
@@ -84,7 +85,7 @@ class CorrectionIn(BaseModel):
 
 
 @router.post("/api/v1/messages/{message_id}/triage", status_code=201)
-def correct(message_id: int, body: CorrectionIn, principal: Principal = Depends(staff),
+def correct(message_id: Int64, body: CorrectionIn, principal: Principal = Depends(staff),
             session: Session = Depends(get_session)) -> dict[str, Any]:
     msg, value = actions.check_correct(session, principal.workspace_id, message_id, body.field,
                                        body.value)

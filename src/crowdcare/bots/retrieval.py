@@ -67,7 +67,7 @@ class Index:
         self.variant_entry = np.array([ordinal[self.versions[i].entry] for i in self.owner],
                                       dtype=np.int64)
         self.starts = np.searchsorted(self.variant_entry, np.arange(len(self.entries)))
-        ends = np.append(self.starts[1:], len(texts))
+        ends = np.append(self.starts[1:], len(texts))[:len(self.starts)]   # none: no entries
         self.entry_variants = [np.arange(a, b) for a, b in zip(self.starts, ends, strict=True)]
         self.texts = texts
         self._masks: dict[str | None, np.ndarray] = {}

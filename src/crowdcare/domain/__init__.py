@@ -3,6 +3,7 @@ from crowdcare.domain.channel import (
     AccountRef,
     ChannelEvent,
     InboundMessage,
+    Malformed,
     OptIn,
     OutboundEcho,
     OutboundMessage,
@@ -24,8 +25,8 @@ from crowdcare.domain.enums import (
 from crowdcare.domain.triage import RouteDecision, Signal, TriageResult
 
 __all__ = [
-    "AccountRef", "Author", "ChannelEvent", "Direction", "InboundMessage", "MessageStatus",
-    "OptIn", "OutboundEcho", "OutboundMessage", "Referral", "Role", "Route", "RouteDecision",
+    "AccountRef", "Author", "ChannelEvent", "Direction", "InboundMessage", "Malformed",
+    "MessageStatus", "OptIn", "OutboundEcho", "OutboundMessage", "Referral", "Role", "Route", "RouteDecision",
     "SendResult", "Sender", "Signal", "StatusUpdate", "ThreadControl", "TicketStatus",
     "TriageResult", "Unsupported",
 ]

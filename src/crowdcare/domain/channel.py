@@ -125,8 +125,19 @@ class Unsupported:
     detail: str = ""
 
 
+@dataclass
+class Malformed:
+    """One event of a batch that its channel's parser could not read: recorded on its delivery
+    as rejected and acknowledged (the platform will not resend it), while the events beside it
+    are processed."""
+
+    where: str                         # e.g. "entry 0, messaging 2"
+    reason: str
+
+
 ChannelEvent = (
     InboundMessage | OutboundEcho | StatusUpdate | Referral | OptIn | ThreadControl | Unsupported
+    | Malformed
 )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from crowdcare.events import bus
+from crowdcare.events.payload import bounded
 from crowdcare.store.models import Event
 from crowdcare.store.types import utcnow
 
@@ -58,6 +59,8 @@ def _write(session: Session) -> None:
         for r in rows:
             if callable(r["payload"]):
                 r["payload"] = r["payload"]()
+    for r in rows:
+        r["payload"] = bounded(r["payload"])
     if rows:
         ids = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True),
                               rows).all()

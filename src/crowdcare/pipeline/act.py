@@ -10,6 +10,7 @@ from crowdcare.bots import respond
 from crowdcare.domain import (
     ChannelEvent,
     InboundMessage,
+    Malformed,
     OptIn,
     OutboundEcho,
     Referral,
@@ -88,6 +89,9 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
             if event.action == "request" and event.new_owner_app_id:
                 handover.do_honour_request(session, conversation, event.new_owner_app_id,
                                            account.config.get("app_id"))
+        case Malformed():   # recorded on its delivery by the worker
+            log.warning("account %s: rejected an event it cannot read (%s: %s)",
+                        account.id, event.where, event.reason)
         case Unsupported():
             log.info("account %s: unsupported %s event acknowledged (%s)",
                      account.id, event.kind, event.detail)

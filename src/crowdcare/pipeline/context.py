@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from crowdcare.bots import kb, respond
 from crowdcare.bots import settings as bot_settings
 from crowdcare.domain import InboundMessage, Route
-from crowdcare.pipeline.route import RouteContext, rule_from_dict
+from crowdcare.pipeline.route import RouteContext, rules_from
 from crowdcare.pipeline.triage import TriageContext
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -27,7 +27,7 @@ def _rules(session: Session, workspace_id: int) -> list:
             .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
             .order_by(m.RoutingRule.position, m.RoutingRule.id)
         ).all()
-        return [rule_from_dict({"name": r.name, **r.rule}) for r in rows]
+        return rules_from({"name": r.name, **r.rule} for r in rows)
     return db.once(session, ("routing_rules", workspace_id), load)
 
 

@@ -14,7 +14,8 @@ Its test is a value (equal), a list (any of), or {"gte"|"lte"|"gt"|"lt"|"contain
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from crowdcare.domain import RouteDecision, TriageResult
 from crowdcare.domain.enums import Route
 from crowdcare.pipeline.triage import anger as anger_mod
 
+log = logging.getLogger(__name__)
 # Routes whose responders always exist; "bot" and "community" join when those features land.
 FALLBACK = {Route.bot: Route.tier1, Route.community: Route.tier1}
 FAQ_INTENTS = frozenset({"order_status", "shipping", "returns"})   # what an FAQ bot answers
@@ -39,8 +41,63 @@ OPS = {
 }
 
 
+# What each field's value is, so a rule is checked against it when saved: a mistyped rule
+# ({"sentiment": {"gte": 5}}) used to be stored, then fail every message of its workspace.
+KINDS: dict[str, type] = {
+    "language": str, "sentiment": str, "service_related": bool, "intent": str, "anger": bool,
+    "technical": bool, "pii": list, "influence": float, "priority": int,
+    "channel": str, "public": bool, "campaign": str, "vip": bool, "text": str}
+assert set(KINDS) == set(TRIAGE_FIELDS + CONTEXT_FIELDS), "a new field needs its kind in KINDS"
+KIND_NAMES = {str: "text", bool: "true or false", list: "a list of names", float: "a number",
+              int: "a number"}
+ORDERED = ("gte", "lte", "gt", "lt")
+
+
 class RuleError(ValueError):
-    """A workspace rule that cannot be evaluated; the message says which part."""
+    """A workspace rule that cannot be evaluated; the message says which part, `field` where."""
+
+    def __init__(self, message: str, field: str = "rule") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _fits(kind: type, value: Any) -> bool:
+    """`value` can be compared with a field of this kind (None: the field is empty)."""
+    if value is None:
+        return True
+    if kind in (int, float):
+        return _number(value)
+    if kind is list:   # equal to, or any of, the names it holds
+        return isinstance(value, str) or (isinstance(value, list)
+                                           and all(isinstance(v, str) for v in value))
+    return isinstance(value, kind)
+
+
+def _check_test(name: str, key: str, test: Any) -> None:
+    kind, where = KINDS[key], f"when.{key}"
+    said = f"rule '{name}': '{key}' is {KIND_NAMES[kind]}"
+    if isinstance(test, Mapping):
+        for op, arg in test.items():
+            if op not in OPS:
+                raise RuleError(f"rule '{name}': unknown test in '{key}' (use {', '.join(OPS)})",
+                                where)
+            if op in ORDERED and not (kind in (int, float) and _number(arg)):
+                raise RuleError(f"{said}: '{op}' compares a number field with a number", where)
+            if op == "contains" and not (kind in (str, list) and isinstance(arg, str)):
+                raise RuleError(f"{said}: 'contains' looks for text in a text or list field",
+                                where)
+            if op == "not" and not _fits(kind, arg):
+                raise RuleError(f"{said}, not {arg!r}", where)
+    elif isinstance(test, list):
+        wrong = [v for v in test if not _fits(kind, v) or isinstance(v, list)]
+        if wrong:
+            raise RuleError(f"{said}: cannot be any of {wrong!r}", where)
+    elif not _fits(kind, test):
+        raise RuleError(f"{said}, not {test!r}", where)
 
 
 @dataclass
@@ -62,23 +119,39 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
     if not isinstance(when, Mapping) or not isinstance(then, Mapping):
         raise RuleError(f"rule '{name}': 'when' and 'then' must be objects")
     for key, test in when.items():
-        if key not in TRIAGE_FIELDS and key not in CONTEXT_FIELDS:
+        if key not in KINDS:
             raise RuleError(f"rule '{name}': unknown field '{key}' (use one of "
-                            f"{', '.join(TRIAGE_FIELDS + CONTEXT_FIELDS)})")
-        if isinstance(test, Mapping) and not set(test) <= set(OPS):
-            raise RuleError(f"rule '{name}': unknown test in '{key}' (use {', '.join(OPS)})")
+                            f"{', '.join(TRIAGE_FIELDS + CONTEXT_FIELDS)})", f"when.{key}")
+        _check_test(name, key, test)
     route = then.get("route")
-    if route is not None and route not in Route.__members__:
-        raise RuleError(f"rule '{name}': unknown route '{route}' (use {', '.join(Route)})")
+    if route is not None and (not isinstance(route, str) or route not in Route.__members__):
+        raise RuleError(f"rule '{name}': unknown route '{route}' (use {', '.join(Route)})",
+                        "then.route")
     priority = then.get("priority")
     if priority is not None:
         try:
-            int(priority)
+            _adjust(50, priority)   # what routing will do with it
         except (TypeError, ValueError):
-            raise RuleError(f"rule '{name}': priority must be a number or '+n'/'-n'") from None
-    if route is None and then.get("team") is None and priority is None:
-        raise RuleError(f"rule '{name}': 'then' needs a route, a team or a priority")
+            raise RuleError(f"rule '{name}': priority must be a number or '+n'/'-n' (whole)",
+                            "then.priority") from None
+    team = then.get("team")
+    if team is not None and not isinstance(team, str):
+        raise RuleError(f"rule '{name}': team is a team's name", "then.team")
+    if route is None and team is None and priority is None:
+        raise RuleError(f"rule '{name}': 'then' needs a route, a team or a priority", "then")
     return Rule(name, dict(when), route, then.get("team"), priority)
+
+
+def rules_from(stored: Iterable[Mapping[str, Any]]) -> list[Rule]:
+    """The rules that can run; one stored before it was checked this way and no longer passes
+    is skipped (and logged) rather than failing every message of its workspace."""
+    rules = []
+    for data in stored:
+        try:
+            rules.append(rule_from_dict(data))
+        except RuleError as exc:
+            log.warning("routing rule skipped: %s", exc)
+    return rules
 
 
 @dataclass

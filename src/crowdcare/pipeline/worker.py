@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 
+from crowdcare.domain import Malformed
 from crowdcare.domain.enums import DeliveryStatus
 from crowdcare.events import emit, names
 from crowdcare.pipeline import act, triage
@@ -95,18 +96,24 @@ def release(delivery_ids: list[int]) -> None:
                     attempts=m.Delivery.attempts - 1))
 
 
-def _apply(session, delivery_ids: list[int], until: float | None = None) -> list[int]:
+def _apply(session, delivery_ids: list[int], until: float | None = None
+           ) -> tuple[list[int], dict[int, list[str]]]:
     """normalize → (read what the batch needs) → triage, route and act, event by event; past
-    `until` (time.monotonic) no further delivery is started. Returns the ids applied."""
+    `until` (time.monotonic) no further delivery is started. Returns the ids applied, and the
+    events their parser could not read (Malformed), by delivery."""
     deliveries = session.scalars(select(m.Delivery).where(m.Delivery.id.in_(delivery_ids))
                                  .order_by(m.Delivery.id)).all()
     if len(deliveries) != len(set(delivery_ids)):
         raise LookupError(f"deliveries {sorted(set(delivery_ids) - {d.id for d in deliveries})} "
                           "do not exist")
-    batch = []
+    batch, rejected = [], {}
     for delivery in deliveries:
         account = db.held(session, m.ChannelAccount, delivery.channel_account_id)
-        batch.append((account, delivery.id, normalize(accounts.ref(account), delivery.body)))
+        events = normalize(accounts.ref(account), delivery.body)
+        for event in events:
+            if isinstance(event, Malformed):
+                rejected.setdefault(delivery.id, []).append(f"{event.where}: {event.reason}")
+        batch.append((account, delivery.id, events))
     act.prefetch(session, [(account, event) for account, _, events in batch
                            for event in events])
     applied = []
@@ -116,21 +123,24 @@ def _apply(session, delivery_ids: list[int], until: float | None = None) -> list
         for event in events:
             act.apply(session, account, event, delivery_id)
         applied.append(delivery_id)
-    return applied
+    return applied, {i: why for i, why in rejected.items() if i in applied}
 
 
-def _done(session, delivery_ids: list[int]) -> None:
-    """Mark the deliveries done in the same transaction as their effects (one statement)."""
+def _done(session, delivery_ids: list[int], rejected: dict[int, list[str]]) -> None:
+    """Mark the deliveries done in the same transaction as their effects (one statement), and
+    keep on each the events of it that were rejected (`crowdcare deliveries list`)."""
     session.execute(update(m.Delivery).where(m.Delivery.id.in_(delivery_ids)).values(
         status=DeliveryStatus.done, processed_at=utcnow(), next_attempt_at=None,
         last_error=None))
+    for delivery_id, reasons in rejected.items():
+        session.execute(update(m.Delivery).where(m.Delivery.id == delivery_id).values(
+            last_error=f"rejected {len(reasons)} event(s): {'; '.join(reasons)}"[:4000]))
 
 
 def process(delivery_id: int) -> None:
     try:
         with db.session_scope() as session:
-            _apply(session, [delivery_id])
-            _done(session, [delivery_id])
+            _done(session, *_apply(session, [delivery_id]))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
         log.warning("delivery %s failed: %s", delivery_id, exc)
         fail(delivery_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
@@ -144,8 +154,8 @@ def process_batch(delivery_ids: list[int], until: float | None = None) -> list[i
     if len(delivery_ids) > 1:
         try:
             with db.session_scope() as session:
-                applied = _apply(session, delivery_ids, until)
-                _done(session, applied)
+                applied, rejected = _apply(session, delivery_ids, until)
+                _done(session, applied, rejected)
             done = set(applied)
             return [i for i in delivery_ids if i not in done]
         except Exception as exc:  # noqa: BLE001 - fall back to one transaction each

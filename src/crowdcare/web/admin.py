@@ -16,6 +16,7 @@ from crowdcare.actions import campaigns as campaign_actions
 from crowdcare.actions import canned as canned_actions
 from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
+from crowdcare.api.numbers import Int64
 from crowdcare.channels import registry
 from crowdcare.settings import get_settings
 from crowdcare.store import models as m
@@ -110,7 +111,7 @@ def add_api_channel(request: Request, name: str = Form("", max_length=200),
 
 
 @router.post("/channels/{account_id:int}", dependencies=[Depends(check_csrf)])
-async def edit_channel(account_id: int, request: Request,
+async def edit_channel(account_id: Int64, request: Request,
                        principal: Principal = Depends(admin_user),
                        session: Session = Depends(get_session)):
     """Name and settings; a secret left blank keeps its value; JSON settings are parsed."""
@@ -142,7 +143,7 @@ async def edit_channel(account_id: int, request: Request,
 
 
 @router.post("/channels/{account_id:int}/active", dependencies=[Depends(check_csrf)])
-def channel_active(account_id: int, request: Request, active: str = Form(...),
+def channel_active(account_id: Int64, request: Request, active: str = Form(...),
                    principal: Principal = Depends(admin_user),
                    session: Session = Depends(get_session)):
     account = owned(session, m.ChannelAccount, account_id, principal, "channel")
@@ -155,7 +156,7 @@ def channel_active(account_id: int, request: Request, active: str = Form(...),
 
 
 @router.post("/channels/{account_id:int}/delete", dependencies=[Depends(check_csrf)])
-def delete_channel(account_id: int, request: Request, principal: Principal = Depends(admin_user),
+def delete_channel(account_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                    session: Session = Depends(get_session)):
     account = owned(session, m.ChannelAccount, account_id, principal, "channel")
     try:
@@ -230,7 +231,7 @@ def add_agent(request: Request, email: str = Form(..., max_length=320),
 
 
 @router.post("/agents/{agent_id:int}", dependencies=[Depends(check_csrf)])
-async def edit_agent(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
+async def edit_agent(agent_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                      session: Session = Depends(get_session)):
     """Name, role and teams: in effect on the agent's next request."""
     agent = owned(session, m.Agent, agent_id, principal, "agent")
@@ -249,7 +250,7 @@ async def edit_agent(agent_id: int, request: Request, principal: Principal = Dep
 
 
 @router.post("/agents/{agent_id:int}/active", dependencies=[Depends(check_csrf)])
-def agent_active(agent_id: int, request: Request, active: str = Form(...),
+def agent_active(agent_id: Int64, request: Request, active: str = Form(...),
                  principal: Principal = Depends(admin_user),
                  session: Session = Depends(get_session)):
     agent = owned(session, m.Agent, agent_id, principal, "agent")
@@ -265,7 +266,7 @@ def agent_active(agent_id: int, request: Request, active: str = Form(...),
 
 
 @router.post("/agents/{agent_id:int}/reset", dependencies=[Depends(check_csrf)])
-def agent_reset(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
+def agent_reset(agent_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
     """A link the agent opens to set a new password (once, within a day); give it to them."""
     agent = owned(session, m.Agent, agent_id, principal, "agent")
@@ -279,7 +280,7 @@ def agent_reset(agent_id: int, request: Request, principal: Principal = Depends(
 
 
 @router.post("/agents/{agent_id:int}/sign-out", dependencies=[Depends(check_csrf)])
-def agent_sign_out(agent_id: int, request: Request, principal: Principal = Depends(admin_user),
+def agent_sign_out(agent_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                    session: Session = Depends(get_session)):
     """Sign out everywhere: every session of the agent ends (this one too, for oneself)."""
     agent = owned(session, m.Agent, agent_id, principal, "agent")
@@ -290,7 +291,7 @@ def agent_sign_out(agent_id: int, request: Request, principal: Principal = Depen
 
 
 @router.post("/tokens", dependencies=[Depends(check_csrf)])
-def add_token(request: Request, agent_id: int = Form(...), name: str = Form(..., max_length=100),
+def add_token(request: Request, agent_id: Int64 = Form(...), name: str = Form(..., max_length=100),
               days: str = Form("", max_length=10), principal: Principal = Depends(admin_user),
               session: Session = Depends(get_session)):
     agent = owned(session, m.Agent, agent_id, principal, "agent")
@@ -308,7 +309,7 @@ def add_token(request: Request, agent_id: int = Form(...), name: str = Form(...,
 
 
 @router.post("/tokens/{token_id:int}/revoke", dependencies=[Depends(check_csrf)])
-def revoke_token(token_id: int, request: Request, principal: Principal = Depends(admin_user),
+def revoke_token(token_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                  session: Session = Depends(get_session)):
     try:
         row = people.check_revoke_token(session, principal.workspace_id, token_id)
@@ -334,7 +335,7 @@ def add_team(request: Request, name: str = Form(..., max_length=100),
 
 
 @router.post("/teams/{team_id:int}/members", dependencies=[Depends(check_csrf)])
-def team_member(team_id: int, request: Request, agent_id: int = Form(...),
+def team_member(team_id: Int64, request: Request, agent_id: Int64 = Form(...),
                 remove: str = Form(""), principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
     team = owned(session, m.Team, team_id, principal, "team")
@@ -375,7 +376,7 @@ def add_canned(request: Request, shortcut: str = Form("", max_length=50),
 
 
 @router.post("/canned/{canned_id:int}", dependencies=[Depends(check_csrf)])
-def edit_canned(canned_id: int, request: Request, shortcut: str = Form("", max_length=50),
+def edit_canned(canned_id: Int64, request: Request, shortcut: str = Form("", max_length=50),
                 title: str = Form("", max_length=200), body: str = Form("", max_length=5000),
                 principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
@@ -392,7 +393,7 @@ def edit_canned(canned_id: int, request: Request, shortcut: str = Form("", max_l
 
 
 @router.post("/canned/{canned_id:int}/delete", dependencies=[Depends(check_csrf)])
-def delete_canned(canned_id: int, request: Request, principal: Principal = Depends(admin_user),
+def delete_canned(canned_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                   session: Session = Depends(get_session)):
     row = owned(session, m.CannedResponse, canned_id, principal, "canned response")
     canned_actions.do_delete(session, row)
@@ -456,7 +457,7 @@ async def add_rule(request: Request, principal: Principal = Depends(admin_user),
 
 
 @router.post("/rules/{rule_id:int}", dependencies=[Depends(check_csrf)])
-async def edit_rule(rule_id: int, request: Request, principal: Principal = Depends(admin_user),
+async def edit_rule(rule_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                     session: Session = Depends(get_session)):
     row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
     form = await request.form()
@@ -471,7 +472,7 @@ async def edit_rule(rule_id: int, request: Request, principal: Principal = Depen
 
 
 @router.post("/rules/{rule_id:int}/move", dependencies=[Depends(check_csrf)])
-def move_rule(rule_id: int, request: Request, step: int = Form(..., ge=-1, le=1),
+def move_rule(rule_id: Int64, request: Request, step: Int64 = Form(..., ge=-1, le=1),
               principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
     row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
     triage_actions.do_move_rule(session, row, step)
@@ -480,7 +481,7 @@ def move_rule(rule_id: int, request: Request, step: int = Form(..., ge=-1, le=1)
 
 
 @router.post("/rules/{rule_id:int}/delete", dependencies=[Depends(check_csrf)])
-def delete_rule(rule_id: int, request: Request, principal: Principal = Depends(admin_user),
+def delete_rule(rule_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
     row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
     name = row.name

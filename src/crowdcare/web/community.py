@@ -21,6 +21,7 @@ from crowdcare.api.deps import (
     same_origin,
     start_session,
 )
+from crowdcare.api.numbers import Int64
 from crowdcare.community import drafts, eligibility, points, review, visible
 from crowdcare.community import settings as community_settings
 from crowdcare.domain import Role
@@ -134,7 +135,7 @@ def _mention_ctx(session: Session, principal: Principal, conversation_id: int) -
 
 
 @router.get("/m/{conversation_id}")
-def mention_page(conversation_id: int, request: Request,
+def mention_page(conversation_id: Int64, request: Request,
                  principal: Principal = Depends(advocate_user),
                  session: Session = Depends(get_session)):
     return _page(request, "community/mention.html", principal, session, section="queue",
@@ -142,7 +143,7 @@ def mention_page(conversation_id: int, request: Request,
 
 
 @router.get("/m/{conversation_id}/state")
-def mention_state(conversation_id: int, request: Request,
+def mention_state(conversation_id: Int64, request: Request,
                   principal: Principal = Depends(advocate_user),
                   session: Session = Depends(get_session)):
     """What the page shows about the claim; 404 once the mention left the queue."""
@@ -151,7 +152,7 @@ def mention_state(conversation_id: int, request: Request,
 
 
 @router.post("/m/{conversation_id}/claim", dependencies=[Depends(check_csrf)])
-def claim(conversation_id: int, request: Request, principal: Principal = Depends(advocate_user),
+def claim(conversation_id: Int64, request: Request, principal: Principal = Depends(advocate_user),
           session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
     url = f"/community/m/{conversation_id}"
@@ -161,7 +162,7 @@ def claim(conversation_id: int, request: Request, principal: Principal = Depends
 
 
 @router.post("/m/{conversation_id}/renew", dependencies=[Depends(check_csrf)])
-def renew(conversation_id: int, principal: Principal = Depends(advocate_user),
+def renew(conversation_id: Int64, principal: Principal = Depends(advocate_user),
           session: Session = Depends(get_session)):
     try:
         row = answers.do_renew(session, session.get(m.Agent, principal.agent_id),
@@ -172,7 +173,7 @@ def renew(conversation_id: int, principal: Principal = Depends(advocate_user),
 
 
 @router.post("/m/{conversation_id}/release", dependencies=[Depends(check_csrf)])
-def release(conversation_id: int, request: Request, principal: Principal = Depends(advocate_user),
+def release(conversation_id: Int64, request: Request, principal: Principal = Depends(advocate_user),
             session: Session = Depends(get_session)):
     answers.do_release(session, session.get(m.Agent, principal.agent_id), conversation_id)
     session.commit()
@@ -182,7 +183,7 @@ def release(conversation_id: int, request: Request, principal: Principal = Depen
 
 
 @router.post("/m/{conversation_id}/check", dependencies=[Depends(check_csrf)])
-def check(conversation_id: int, request: Request, text: str = Form("", max_length=10000),
+def check(conversation_id: Int64, request: Request, text: str = Form("", max_length=10000),
           principal: Principal = Depends(advocate_user), session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
     try:
@@ -197,7 +198,7 @@ def check(conversation_id: int, request: Request, text: str = Form("", max_lengt
 
 
 @router.post("/m/{conversation_id}/answer", dependencies=[Depends(check_csrf)])
-def submit(conversation_id: int, request: Request, text: str = Form("", max_length=10000),
+def submit(conversation_id: Int64, request: Request, text: str = Form("", max_length=10000),
            principal: Principal = Depends(advocate_user), session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
     def work():
@@ -216,7 +217,7 @@ def submit(conversation_id: int, request: Request, text: str = Form("", max_leng
 
 
 @router.post("/m/{conversation_id}/handover", dependencies=[Depends(check_csrf)])
-def handover(conversation_id: int, request: Request, reason: str = Form("", max_length=1000),
+def handover(conversation_id: Int64, request: Request, reason: str = Form("", max_length=1000),
              principal: Principal = Depends(advocate_user),
              session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
@@ -307,7 +308,7 @@ def lead_review(request: Request, principal: Principal = Depends(advocate_user),
 
 
 @router.post("/review/{answer_id}", dependencies=[Depends(check_csrf)])
-def lead_decide(answer_id: int, request: Request, decision: str = Form(...),
+def lead_decide(answer_id: Int64, request: Request, decision: str = Form(...),
                 text: str = Form("", max_length=10000), reason: str = Form("", max_length=1000),
                 principal: Principal = Depends(advocate_user),
                 session: Session = Depends(get_session)):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import ActionError, customers, replies, tickets
 from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
+from crowdcare.api.numbers import Int64
 from crowdcare.community import review as community_review
 from crowdcare.conversations import linking
 from crowdcare.conversations import state as rules
@@ -166,7 +167,7 @@ def context(session: Session, conversation: m.Conversation, principal: Principal
 
 
 @router.get("/c/{conversation_id}")
-def page(conversation_id: int, request: Request, principal: Principal = Depends(console_user),
+def page(conversation_id: Int64, request: Request, principal: Principal = Depends(console_user),
          session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     return render(request, "conversation.html", context(session, conversation, principal),
@@ -192,7 +193,7 @@ def _shown_here(session: Session, conversation: m.Conversation, msg: m.Message) 
 
 
 @router.get("/c/{conversation_id}/m/{message_id}")
-def message_fragment(conversation_id: int, message_id: int, request: Request,
+def message_fragment(conversation_id: Int64, message_id: Int64, request: Request,
                      principal: Principal = Depends(console_user),
                      session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -203,7 +204,7 @@ def message_fragment(conversation_id: int, message_id: int, request: Request,
 
 
 @router.get("/c/{conversation_id}/header")
-def header_fragment(conversation_id: int, request: Request,
+def header_fragment(conversation_id: Int64, request: Request,
                     principal: Principal = Depends(console_user),
                     session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -212,7 +213,7 @@ def header_fragment(conversation_id: int, request: Request,
 
 
 @router.get("/c/{conversation_id}/side")
-def side_fragment(conversation_id: int, request: Request,
+def side_fragment(conversation_id: Int64, request: Request,
                   principal: Principal = Depends(console_user),
                   session: Session = Depends(get_session)):
     """The triage and customer panels, re-read live (the journey, orders, links)."""
@@ -237,7 +238,7 @@ def _attachments(text: str) -> list[dict[str, Any]]:
 
 
 @router.post("/c/{conversation_id}/reply", dependencies=[Depends(check_csrf)])
-def reply(conversation_id: int, request: Request, text: str = Form("", max_length=20000),
+def reply(conversation_id: Int64, request: Request, text: str = Form("", max_length=20000),
           note: str = Form(""), public: str = Form(""),
           attachments: str = Form("", max_length=11000),
           principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
@@ -271,7 +272,7 @@ def _esc(text: str) -> str:
 
 
 @router.post("/c/{conversation_id}/ticket", dependencies=[Depends(check_csrf)])
-async def update_ticket(conversation_id: int, request: Request,
+async def update_ticket(conversation_id: Int64, request: Request,
                         principal: Principal = Depends(console_user),
                         session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -353,7 +354,7 @@ def _done(request: Request, session: Session, conversation_id: int, message: str
 
 
 @router.post("/c/{conversation_id}/escalation", dependencies=[Depends(check_csrf)])
-def escalation(conversation_id: int, request: Request, action: str = Form(..., max_length=20),
+def escalation(conversation_id: Int64, request: Request, action: str = Form(..., max_length=20),
                principal: Principal = Depends(console_user),
                session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -370,7 +371,7 @@ def escalation(conversation_id: int, request: Request, action: str = Form(..., m
 
 
 @router.post("/c/{conversation_id}/assign-me", dependencies=[Depends(check_csrf)])
-def assign_me(conversation_id: int, request: Request,
+def assign_me(conversation_id: Int64, request: Request,
               principal: Principal = Depends(console_user),
               session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -387,7 +388,7 @@ def assign_me(conversation_id: int, request: Request,
 
 
 @router.post("/c/{conversation_id}/m/{message_id}/retry", dependencies=[Depends(check_csrf)])
-def retry(conversation_id: int, message_id: int, request: Request,
+def retry(conversation_id: Int64, message_id: Int64, request: Request,
           principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     msg = owned(session, m.Message, message_id, principal, "message")
@@ -417,7 +418,7 @@ def raise_not_found(what: str):
 
 
 @router.post("/c/{conversation_id}/link", dependencies=[Depends(check_csrf)])
-def link_customer(conversation_id: int, request: Request, customer_id: int = Form(...),
+def link_customer(conversation_id: Int64, request: Request, customer_id: Int64 = Form(...),
                   principal: Principal = Depends(console_user),
                   session: Session = Depends(get_session)):
     """The agent confirms a suggestion: this conversation's person is that store customer
@@ -440,7 +441,7 @@ def link_customer(conversation_id: int, request: Request, customer_id: int = For
 
 
 @router.post("/c/{conversation_id}/unlink", dependencies=[Depends(check_csrf)])
-def unlink_customer(conversation_id: int, request: Request, customer_id: int = Form(...),
+def unlink_customer(conversation_id: Int64, request: Request, customer_id: Int64 = Form(...),
                     principal: Principal = Depends(console_user),
                     session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
@@ -457,7 +458,7 @@ def unlink_customer(conversation_id: int, request: Request, customer_id: int = F
 
 
 @router.post("/c/{conversation_id}/triage", dependencies=[Depends(check_csrf)])
-def correct_triage(conversation_id: int, request: Request, message_id: int = Form(...),
+def correct_triage(conversation_id: Int64, request: Request, message_id: Int64 = Form(...),
                    field: str = Form(..., max_length=40), value: str = Form(..., max_length=200),
                    note: str = Form("", max_length=500),
                    principal: Principal = Depends(console_user),

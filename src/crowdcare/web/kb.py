@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError
 from crowdcare.api.deps import Principal, get_session
+from crowdcare.api.numbers import Int64
 from crowdcare.bots import decide, kb, metrics, settings, suggest, transfer
 from crowdcare.pipeline.triage.corpora import INTENTS
 from crowdcare.store import models as m
@@ -18,7 +19,7 @@ MAX_VERSIONS = 10
 
 
 @router.get("")
-def page(request: Request, days: int = 30, principal: Principal = Depends(console_user),
+def page(request: Request, days: Int64 = 30, principal: Principal = Depends(console_user),
          session: Session = Depends(get_session)):
     per = metrics.per_entry(session, principal.workspace_id)
     rows = kb.entries(session, principal.workspace_id)
@@ -59,7 +60,7 @@ def new_entry(request: Request, principal: Principal = Depends(admin_user),
 
 
 @router.get("/entries/{entry_id}")
-def edit_entry(entry_id: int, request: Request, principal: Principal = Depends(admin_user),
+def edit_entry(entry_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                session: Session = Depends(get_session)):
     return _editor(request, principal, session, owned(session, m.FaqEntry, entry_id, principal,
                                                       "entry"))
@@ -86,7 +87,7 @@ async def create_entry(request: Request, principal: Principal = Depends(admin_us
 
 
 @router.post("/entries/{entry_id}", dependencies=[Depends(check_csrf)])
-async def update_entry(entry_id: int, request: Request,
+async def update_entry(entry_id: Int64, request: Request,
                        principal: Principal = Depends(admin_user),
                        session: Session = Depends(get_session)):
     row = kb.get(session, principal.workspace_id, entry_id)
@@ -94,7 +95,7 @@ async def update_entry(entry_id: int, request: Request,
 
 
 @router.post("/entries/{entry_id}/delete", dependencies=[Depends(check_csrf)])
-def delete_entry(entry_id: int, request: Request, principal: Principal = Depends(admin_user),
+def delete_entry(entry_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                  session: Session = Depends(get_session)):
     row = kb.get(session, principal.workspace_id, entry_id)
     kb.do_delete_entry(session, row)

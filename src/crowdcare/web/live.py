@@ -19,6 +19,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from crowdcare.api.deps import Principal, principal_from_session, same_origin
+from crowdcare.api.numbers import Int64
 from crowdcare.events import fanout, names, outbox
 from crowdcare.store import db
 
@@ -63,7 +64,7 @@ def _authenticate(websocket: WebSocket) -> Principal | None:
 
 
 @router.websocket("/web/live")
-async def live(websocket: WebSocket, last_event_id: int | None = None) -> None:
+async def live(websocket: WebSocket, last_event_id: Int64 | None = None) -> None:
     principal = await run_in_threadpool(_authenticate, websocket)
     if principal is None:
         await websocket.close(code=1008, reason="sign in to the console")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from crowdcare.api.deps import Principal, get_session
+from crowdcare.api.numbers import Int64
 from crowdcare.store import models as m
 from crowdcare.web.core import console_user, owned, render
 
@@ -14,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/orders/{order_id}")
-def order_page(order_id: int, request: Request, principal: Principal = Depends(console_user),
+def order_page(order_id: Int64, request: Request, principal: Principal = Depends(console_user),
                session: Session = Depends(get_session)):
     order = owned(session, m.Order, order_id, principal, "order")
     customer = session.get(m.Customer, order.customer_id)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from crowdcare.api.deps import Principal, principal_from_session, same_origin
+from crowdcare.api.numbers import Int64
 from crowdcare.events import bus
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -131,7 +132,7 @@ def _authorise(websocket: WebSocket, conversation_id: int) -> Principal | None:
 
 
 @router.websocket("/web/presence/{conversation_id}")
-async def presence(websocket: WebSocket, conversation_id: int) -> None:
+async def presence(websocket: WebSocket, conversation_id: Int64) -> None:
     principal = await run_in_threadpool(_authorise, websocket, conversation_id)
     if principal is None:
         await websocket.close(code=1008, reason="not allowed")

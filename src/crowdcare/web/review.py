@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crowdcare import actions
 from crowdcare.actions import ActionError, advocates, answers
 from crowdcare.api.deps import Principal, get_session
+from crowdcare.api.numbers import Int64
 from crowdcare.community import report as community_report
 from crowdcare.community import review, stats
 from crowdcare.community import settings as community_settings
@@ -58,7 +59,7 @@ def _answer(session: Session, principal: Principal, answer_id: int) -> m.Communi
 
 
 @router.post("/review/{answer_id}", dependencies=[Depends(check_csrf)])
-def decide(answer_id: int, request: Request, decision: str = Form(...),
+def decide(answer_id: Int64, request: Request, decision: str = Form(...),
            text: str = Form("", max_length=10000), reason: str = Form("", max_length=1000),
            principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
     row = _answer(session, principal, answer_id)
@@ -87,7 +88,7 @@ def decide(answer_id: int, request: Request, decision: str = Form(...),
 
 
 @router.post("/review/{answer_id}/retract", dependencies=[Depends(check_csrf)])
-async def retract(answer_id: int, request: Request, reason: str = Form("", max_length=1000),
+async def retract(answer_id: Int64, request: Request, reason: str = Form("", max_length=1000),
                   principal: Principal = Depends(console_user)):
     try:
         reason = answers.check_reason(reason)
@@ -152,7 +153,7 @@ def invite(request: Request, email: str = Form(..., max_length=320),
 
 
 @router.post("/admin/community/trust/{agent_id}", dependencies=[Depends(check_csrf)])
-def set_trust(agent_id: int, request: Request, level: str = Form(""),
+def set_trust(agent_id: Int64, request: Request, level: str = Form(""),
               locked: str = Form(""), reason: str = Form("", max_length=1000),
               principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
     try:

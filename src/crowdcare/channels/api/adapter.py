@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel, Field, HttpUrl, ValidationError, field_validator
 
 from crowdcare.channels.base import ChannelAdapter, Rejected
+from crowdcare.channels.checked import utc
 from crowdcare.domain import (
     AccountRef,
     ChannelEvent,
@@ -55,8 +56,9 @@ class ApiMessage(BaseModel):
     @field_validator("timestamp")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        """A timestamp without a zone is taken as UTC (and compares with stored times)."""
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+        """A timestamp without a zone is taken as UTC (and compares with stored times); one
+        with no UTC form is refused (checked.utc)."""
+        return utc(value)
 
 
 class ApiBatch(BaseModel):
@@ -70,9 +72,16 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _batch(payload: Any) -> ApiBatch:
+    """The body as messages, or Rejected(422) naming the first field at fault: an API caller
+    can fix and resend a batch, so one bad message refuses it all at the door."""
     if isinstance(payload, dict) and "messages" not in payload:
         payload = {"messages": [payload]}
-    return ApiBatch.model_validate(payload)
+    try:
+        return ApiBatch.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Rejected(422, f"{where}: {first['msg']}") from None
 
 
 class ApiChannelAdapter(ChannelAdapter):
@@ -89,14 +98,6 @@ class ApiChannelAdapter(ChannelAdapter):
             raise Rejected(401, "missing bearer token: send 'Authorization: Bearer <inbound_token>'")
         if not hmac.compare_digest(token.encode(), account.config.inbound_token.encode()):
             raise Rejected(401, "invalid bearer token for this account")
-
-    def validate(self, account: AccountRef, payload: Any) -> None:
-        try:
-            _batch(payload)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise Rejected(422, f"{where}: {first['msg']}") from None
 
     def parse(self, account: AccountRef, payload: Any) -> list[ChannelEvent]:
         now = datetime.now(UTC)

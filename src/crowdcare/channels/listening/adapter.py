@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from crowdcare.channels.base import ChannelAdapter, Rejected, SendPolicy
+from crowdcare.channels.checked import utc
 from crowdcare.domain import (
     AccountRef,
     ChannelEvent,
@@ -41,7 +42,7 @@ class MentionRow(BaseModel):
     id: str = Field(min_length=1, max_length=200)
     author: str = Field(min_length=1, max_length=200, description="the author's handle")
     text: str = Field(min_length=1, max_length=20000)
-    followers: int | None = Field(None, ge=0)
+    followers: int | None = Field(None, ge=0, le=2**63 - 1)
     verified: bool = False
     url: str | None = Field(None, max_length=2000)
     time: datetime | None = None
@@ -83,7 +84,7 @@ class MentionRow(BaseModel):
     @field_validator("time")
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:
-        return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
+        return utc(v)
 
     def wire(self) -> dict[str, Any]:
         d = self.model_dump(mode="json", exclude_none=True)

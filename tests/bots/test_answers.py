@@ -124,3 +124,16 @@ def test_a_knowledge_base_in_two_languages_answers_each_in_its_own(client, bot_p
     assert [q["title"] for q in by_psid["psid-5"]["quick_replies"]] == \
         ["Resuelto", "Hablar con alguien"]
     assert "Orders arrive in 3 to 5 working days" in by_psid["psid-6"]["text"]
+
+
+def test_a_first_did_not_help_in_angry_words_goes_to_a_person(client, bot_page):
+    """The one retry is for frustration the model reads as anger; insults or a safety word
+    after an answer go to staff at once."""
+    for psid, text in (("psid-6", "that didn't help you idiots"),
+                       ("psid-7", "that didn't help, the charger caught fire")):
+        customer(bot_page, "message", psid=psid, text="What is your return policy?")
+        drain()
+        customer(bot_page, "message", psid=psid, text=text)
+        drain()
+        assert "say it another way" not in sent_texts(bot_page)[-1]["text"]
+        assert ticket_of(psid).route in ("tier1", "escalation")

@@ -45,6 +45,13 @@ def last_answer(session: Session, ticket: m.Ticket) -> m.BotTurn | None:
         m.BotTurn.outcome.is_(None)).order_by(m.BotTurn.id.desc()).limit(1))
 
 
+def reroute(message: m.Message, route: str, why: str) -> None:
+    """What the bot decided for the message becomes its route: the ticket's state, folded
+    from its messages at commit, reads the message's route, not triage's first choice."""
+    message.route = route
+    message.route_reasons = [*(message.route_reasons or []), why]
+
+
 def do_handoff(session: Session, conversation: m.Conversation, ticket: m.Ticket,
                message: m.Message, reason: str, route: str | None = None,
                language: str | None = None, team: str | None = None) -> m.BotTurn:
@@ -80,11 +87,8 @@ def do_handoff(session: Session, conversation: m.Conversation, ticket: m.Ticket,
                      reasons=[reason, f"to {route}"]
                      + ([] if gate.allowed else [f"customer not told: {gate.reason}"]))
     session.add(turn)
-    # the message that triggered the hand-off is now staff's request: the ticket's state,
-    # folded from its messages at commit, must read the hand-off's route, not the bot's
-    if message.route == "bot":
-        message.route = route
-        message.route_reasons = [*(message.route_reasons or []), f"bot hand-off: {reason}"]
+    if message.route == Route.bot:   # staff's request now
+        reroute(message, route, f"bot hand-off: {reason}")
     changes: dict = {"route": route, "status": "open"}
     if team:
         changes["team_id"] = session.scalar(select(m.Team.id).where(

@@ -21,6 +21,7 @@ from crowdcare.actions import replies, tickets
 from crowdcare.bots import decide, handoff, kb, orders, phrases, settings
 from crowdcare.channels import registry
 from crowdcare.domain import Author, Route, RouteDecision, TriageResult
+from crowdcare.pipeline.triage import anger
 from crowdcare.store import db
 from crowdcare.store import models as m
 
@@ -77,8 +78,9 @@ class Turn:
             return self.order(ctl)
         if self.decision.route == Route.ignore:
             return None                        # "ok", "thanks": nothing to answer
-        if self._first_complaint_about_an_answer():
-            return self.retry()
+        complained = self._complained_answer()
+        if complained is not None:
+            return self.retry(complained)
         if self.decision.route != Route.bot:
             why = "; ".join(self.decision.reasons[-2:]) or self.decision.route
             return self.hand_off(f"triage chose {self.decision.route}: {why}",
@@ -97,26 +99,23 @@ class Turn:
             return self.order(None)
         return self.knowledge_base()
 
-    def _first_complaint_about_an_answer(self) -> bool:
-        """"That didn't help" after the bot's first answer is about the answer: the bot asks
+    def _complained_answer(self) -> m.BotTurn | None:
+        """"That didn't help" after the bot's first answer is about that answer: the bot asks
         once to say it another way, even if the frustration reads as anger to the model.
-        Anger in words (insults, shouting, threats) or a second miss goes to a person."""
+        Anger in words (insults, shouting, threats), a technical question or a second miss
+        goes to a person."""
         if not phrases.unhappy(self.message.text) or self._unhelpful() + 1 >= UNHELPFUL_LIMIT:
-            return False
-        if handoff.last_answer(self.session, self.ticket) is None:
-            return False
-        anger = self.result.anger
-        worded = anger is not None and any(not r.startswith(("anger model", "no anger"))
-                                           for r in anger.reasons)
-        return self.decision.route in (Route.bot, Route.escalation, Route.tier1) and not worded
+            return None
+        said = self.result.anger
+        if self.decision.route not in (Route.bot, Route.escalation, Route.tier1) or \
+                anger.in_words(said) or anger.flags(said):   # legal, safety: always staff
+            return None
+        return handoff.last_answer(self.session, self.ticket)
 
-    def retry(self) -> None:
-        previous = handoff.last_answer(self.session, self.ticket)
+    def retry(self, previous: m.BotTurn) -> None:
         previous.outcome = "unhelpful"
-        if self.message.route != Route.bot:   # the ticket's state folds this at commit
-            self.message.route = Route.bot
-            self.message.route_reasons = [*(self.message.route_reasons or []),
-                                          "kept by the bot: a first 'did not help'"]
+        if self.message.route != Route.bot:
+            handoff.reroute(self.message, Route.bot, "kept by the bot: a first 'did not help'")
         self.session.flush()
         self.say(phrases.text(self.language, "retry"), kind="clarify",
                  reasons=["the customer said the answer did not help"])

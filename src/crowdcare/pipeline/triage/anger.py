@@ -129,3 +129,11 @@ def level(signal: Signal | None) -> float:
     if signal is None:
         return 0.0
     return signal.confidence if signal.value else 1.0 - signal.confidence
+
+
+def in_words(signal: Signal | None) -> bool:
+    """Whether the anger was found in the words (insults, threats, shouting...), not only by
+    the trained head's probability."""
+    return signal is not None and signal.value is True and any(
+        not r.startswith(("anger model", "no anger", "strong negative", "legal:", "safety:"))
+        for r in signal.reasons)

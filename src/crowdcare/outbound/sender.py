@@ -13,7 +13,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select, update
 
-from crowdcare.actions import ActionError, handover, replies, serialize
+from crowdcare.actions import ActionError, handover, inbound, replies, serialize
 from crowdcare.channels import registry
 from crowdcare.domain import MessageStatus, OutboundMessage, Sender, SendResult
 from crowdcare.events import bus, emit, names
@@ -103,13 +103,10 @@ def _unused_id(session, row: m.Message, external_id: str) -> str | None:
     """The platform's id for what it accepted, unless another message of the channel holds it
     (a business's endpoint that restarted and counts from 1 again): ids are unique per channel,
     and a failing record would leave the message to be sent again."""
-    taken = session.scalar(select(m.Message.id).where(
-        m.Message.channel_account_id == row.channel_account_id,
-        m.Message.external_id == external_id, m.Message.id != row.id).limit(1))
-    if taken is None:
+    if not inbound.message_exists(session, row.channel_account_id, external_id):
         return external_id
-    log.warning("message %s: the platform answered id %r, which message %s holds: not kept",
-                row.id, external_id, taken)
+    log.warning("message %s: the platform answered id %r, which another message holds: "
+                "not kept", row.id, external_id)
     return None
 
 

@@ -89,7 +89,11 @@ def check_add(session: Session, workspace_id: int, name: str, *, first_reply=Non
     if not targets:
         raise Invalid("give at least one target (first reply, next reply, periodic update, "
                       "resolution) in minutes", field="targets")
-    if not 0 < float(at_risk) < 1:
+    try:
+        at_risk = float(at_risk)
+    except (TypeError, ValueError):
+        at_risk = -1.0
+    if not 0 < at_risk < 1:
         raise Invalid("at risk is a share of the target between 0 and 1, e.g. 0.75",
                       field="at_risk")
     cal = calendar_by_name(session, workspace_id, calendar) if calendar else None

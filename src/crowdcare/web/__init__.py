@@ -12,6 +12,7 @@ def install(app: FastAPI) -> None:
         auth,
         community,
         conversation,
+        hours,
         inbox,
         kb,
         live,
@@ -22,6 +23,6 @@ def install(app: FastAPI) -> None:
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
-    for module in (auth, inbox, conversation, orders, admin, kb, live, presence, community,
-                   review):
+    for module in (auth, inbox, conversation, orders, admin, hours, kb, live, presence,
+                   community, review):
         app.include_router(module.router)

@@ -1,0 +1,96 @@
+"""Admin: business hours and SLA policies (docs/automation.md). Parses forms, calls one
+action, renders; validation and refusals are the actions'."""
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import ActionError
+from crowdcare.actions import calendars as calendar_actions
+from crowdcare.actions import sla as sla_actions
+from crowdcare.api.deps import Principal, get_session
+from crowdcare.web.core import admin_user, back, check_csrf, flash, render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+URL = "/admin/hours"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@router.get("/hours")
+def hours(request: Request, principal: Principal = Depends(admin_user),
+          session: Session = Depends(get_session)):
+    ws = principal.workspace_id
+    return render(request, "admin/hours.html", {
+        "section": "hours",
+        "calendars": [calendar_actions.serialize(r, session)
+                      for r in calendar_actions.listing(session, ws)],
+        "policies": [sla_actions.serialize_policy(session, r)
+                     for r in sla_actions.listing(session, ws)],
+    }, principal=principal, session=session)
+
+
+@router.post("/hours/calendar", dependencies=[Depends(check_csrf)])
+def set_calendar(request: Request, name: str = Form("", max_length=100),
+                 timezone: str = Form("", max_length=60), hours: str = Form("", max_length=5000),
+                 holidays: str = Form("", max_length=20), closed: str = Form("", max_length=20000),
+                 default: str = Form(""), principal: Principal = Depends(admin_user),
+                 session: Session = Depends(get_session)):
+    try:
+        data = calendar_actions.check_set(
+            session, principal.workspace_id, name, timezone, _lines(hours), holidays or None,
+            [d for d in re.split(r"[\s,]+", closed or "") if d], None, bool(default))
+        calendar_actions.do_set(session, principal.workspace_id, data)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, exc.reason, "error")
+        return back(URL)
+    flash(request, f"Calendar {data.name} saved; open tickets' SLA clocks follow it now.")
+    return back(URL)
+
+
+@router.post("/hours/sla", dependencies=[Depends(check_csrf)])
+def add_policy(request: Request, name: str = Form("", max_length=100),
+               first_reply: str = Form("", max_length=20), next_reply: str = Form("", max_length=20),
+               periodic_update: str = Form("", max_length=20),
+               resolution: str = Form("", max_length=20), calendar: str = Form("", max_length=100),
+               when: str = Form("", max_length=5000), band: str = Form("all", max_length=10),
+               at_risk: str = Form("0.75", max_length=20), community: str = Form(""), bot: str = Form(""),
+               fallback: str = Form(""), principal: Principal = Depends(admin_user),
+               session: Session = Depends(get_session)):
+    try:
+        data = sla_actions.check_add(
+            session, principal.workspace_id, name, first_reply=first_reply or None,
+            next_reply=next_reply or None, periodic_update=periodic_update or None,
+            resolution=resolution or None, calendar=calendar or None, when=_lines(when),
+            band=band, at_risk=at_risk, counts_community=bool(community),
+            counts_bot=bool(bot), fallback=bool(fallback))
+        sla_actions.do_add(session, principal.workspace_id, data)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, exc.reason, "error")
+        return back(URL)
+    flash(request, f"SLA policy {data.name} saved; open tickets were recomputed.")
+    return back(URL)
+
+
+@router.post("/hours/sla/delete", dependencies=[Depends(check_csrf)])
+def delete_policy(request: Request, name: str = Form("", max_length=100),
+                  principal: Principal = Depends(admin_user),
+                  session: Session = Depends(get_session)):
+    try:
+        row = sla_actions.check_delete(session, principal.workspace_id, name)
+        sla_actions.do_delete(session, principal.workspace_id, row)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, exc.reason, "error")
+        return back(URL)
+    flash(request, f"SLA policy {name} deleted.")
+    return back(URL)

@@ -216,7 +216,7 @@ def facts(session: Session, ticket: m.Ticket) -> rules.TicketFacts:
             if conversation_rules.is_request(message_facts(row)):
                 timeline.append((row.sent_at, "request"))
         elif (row.direction == Direction.outbound and row.kind != "note"
-              and row.status in REPLY_STATUSES and not (row.meta or {}).get("automatic")):
+              and row.status in REPLY_STATUSES and _may_count(row)):
             timeline.append((row.sent_at, f"reply:{row.author}"))
     return rules.TicketFacts(
         channel=conversation.channel_account.kind if conversation.channel_account else None,
@@ -225,6 +225,21 @@ def facts(session: Session, ticket: m.Ticket) -> rules.TicketFacts:
         vip=bool(ticket.customer.vip) if ticket.customer else False,
         language=conversation.language, status=ticket.status,
         opened_at=ticket.opened_at or utcnow(), solved_at=ticket.solved_at, timeline=timeline)
+
+
+BOT_ANSWERS = ("answer", "order")   # the bot's hand-off or question back answers nothing
+
+
+def _may_count(row: m.Message) -> bool:
+    """Whether this message could be a reply (the policy then says whose count): an agent's
+    or an advocate's; the bot's answers; never an automation's (away message, instant reply,
+    survey: `metadata.automation`) nor the system's."""
+    meta = row.meta or {}
+    if meta.get("automation") or row.author == Author.system:
+        return False
+    if row.author == Author.bot:
+        return (meta.get("bot") or {}).get("kind", "answer") in BOT_ANSWERS
+    return row.author in (Author.agent, Author.advocate)
 
 
 def refresh(session: Session, ticket: m.Ticket, now: datetime | None = None) -> None:

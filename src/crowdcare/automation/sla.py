@@ -12,8 +12,8 @@ The rules (docs/automation.md):
   resumes with the deadline moved by the paused time (a reopened ticket does not "instantly
   escalate", as Zammad's does).
 - What counts as a reply: an agent's message to the customer always; a community advocate's
-  and the bot's as the policy says; notes, blocked and automatic messages (away messages)
-  never.
+  and the bot's answers as the policy says; notes, blocked messages, the system's and the
+  automations' (away messages, instant replies, surveys) never.
 - Recomputing (a policy or calendar change) never back-dates a breach: a breach recorded
   stays; one the new terms would have had in the past counts from the recomputation."""
 from __future__ import annotations
@@ -72,7 +72,7 @@ class TicketFacts:
     status: str
     opened_at: datetime
     solved_at: datetime | None
-    # (sent_at, "request" | "reply:<author>") in order; notes, blocked, automatic left out
+    # (sent_at, "request" | "reply:<author>") in order; what can never count is left out
     timeline: list[tuple[datetime, str]] = field(default_factory=list)
 
 

@@ -50,3 +50,44 @@ def test_calendar_errors_are_one_line(cli, workspace):
         result = cli("calendar", "set", "X", *args, ok=False)
         assert result.exit_code == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.output
+
+
+ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//crowdcare tests//EN
+BEGIN:VEVENT
+UID:offsite
+DTSTART;VALUE=DATE:20261203
+DTEND;VALUE=DATE:20261205
+SUMMARY:Team offsite
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_team_calendar_ical_file_and_precedence(cli, workspace, tmp_path):
+    from crowdcare.store import models as m
+
+    feed = tmp_path / "closures.ics"
+    feed.write_text(ICS)
+    with db.session_scope() as session:
+        team_id = session.query(m.Team.id).filter_by(workspace_id=workspace.id).scalar()
+    cli.json("calendar", "set", "Default", "--timezone", "UTC", "--hours",
+             "mon-sun 00:00-24:00", "--default")
+    team = cli.json("calendar", "set", "Tier 1 hours", "--timezone", "Europe/Berlin",
+                    "--hours", "mon-fri 09:00-17:00", "--ical", str(feed),
+                    "--team", str(team_id))
+    assert team["ical"] is True and team["teams"] == [team_id]
+    with db.session_scope() as session:
+        cal = calendar_for(session, workspace.id, team_id=team_id)
+        assert cal.name == "Tier 1 hours"
+        # the iCal's all-day offsite closes Thursday and Friday
+        assert not cal.is_open(datetime(2026, 12, 3, 10, tzinfo=UTC))
+        assert not cal.is_open(datetime(2026, 12, 4, 10, tzinfo=UTC))
+        assert cal.is_open(datetime(2026, 12, 7, 10, tzinfo=UTC))
+        # the channel account (none assigned) falls to the team's, then the default
+        assert calendar_for(session, workspace.id, workspace.api_account["id"],
+                            team_id).name == "Tier 1 hours"
+        assert calendar_for(session, workspace.id, workspace.api_account["id"]).name == \
+            "Default"
+    assert cli.json("sweep", "--json") == {"sla": 0}

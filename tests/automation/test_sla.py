@@ -303,6 +303,11 @@ def test_policies_and_calendars_through_the_api(desk):
         "name"] == "Weekend VIPs"
     assert desk.client.delete("/api/v1/sla/policies/Weekend VIPs",
                               headers=desk.ws.admin).status_code == 204
+    desk.cli.json("sla", "add", "Weekend VIPs", "--first-reply", "30")
+    assert desk.cli.json("sla", "delete", "Weekend VIPs") == {"deleted": "Weekend VIPs"}
+    assert desk.cli.json("sla", "list") == {"items": []}
+    assert "no SLA policy named 'Weekend VIPs'" in desk.cli("sla", "delete", "Weekend VIPs",
+                                                            ok=False).stderr
 
 
 def test_no_policy_no_sla(desk):

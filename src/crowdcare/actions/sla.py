@@ -194,7 +194,12 @@ def policies(session: Session, workspace_id: int) -> list[rules.Policy]:
 
 
 def _forget_policies(session: Session, workspace_id: int) -> None:
-    session.info.get("once", {}).pop(("sla policies", workspace_id), None)
+    """A policy or calendar changed in this unit of work: read them again."""
+    once = session.info.get("once", {})
+    for key in [k for k in once if isinstance(k, tuple) and k[:1] in (("sla policies",),
+                                                                       ("calendar for",))
+                and k[1] == workspace_id]:
+        once.pop(key)
 
 
 # --- a ticket's clocks -------------------------------------------------------------------------
@@ -252,8 +257,10 @@ def refresh(session: Session, ticket: m.Ticket, now: datetime | None = None) -> 
     info = facts(session, ticket)
     policy, why = rules.choose(chosen, info)
     conversation = ticket.conversation
-    calendar = policy.calendar if policy and policy.calendar else calendars.calendar_for(
-        session, ticket.workspace_id, conversation.channel_account_id, ticket.team_id)
+    calendar = policy.calendar if policy and policy.calendar else db.once(
+        session, ("calendar for", ticket.workspace_id, conversation.channel_account_id,
+                  ticket.team_id), lambda: calendars.calendar_for(
+            session, ticket.workspace_id, conversation.channel_account_id, ticket.team_id))
     new, notices = rules.compute(policy, why, calendar, info, ticket.sla, now)
     changed = (ticket.sla or {}).get("state") != new.get("state") or \
         (ticket.sla or {}).get("due_at") != new.get("due_at")

@@ -124,6 +124,17 @@ def sla_list(workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     out({"items": items}, as_json, [_policy_line(p) for p in items] or ["no SLA policies"])
 
 
+@sla_app.command("delete")
+def sla_delete(name: str, workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Delete a policy; its open tickets are recomputed at once (recorded breaches stay)."""
+    from crowdcare.actions import sla
+
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        sla.do_delete(session, ws.id, sla.check_delete(session, ws.id, name))
+    out({"deleted": name}, as_json, [f"SLA policy {name} deleted"])
+
+
 def sweep(as_json: bool = JsonOpt) -> None:
     """Run the due work once (SLA at risk and breached...), as the server's worker does."""
     from crowdcare.automation.sweep import run_due

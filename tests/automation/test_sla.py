@@ -315,3 +315,25 @@ def test_no_policy_no_sla(desk):
     desk.say()
     conv = desk.conversation()
     assert conv["ticket"]["sla"] is None and conv["sla"] is None
+
+
+def test_a_batch_of_messages_gets_each_tickets_band_after_its_state(desk):
+    """Deliveries are processed in batches; each ticket's state is folded at commit, and its
+    SLA after that (a new ticket's priority is 0 until then: it would be 'low')."""
+    from crowdcare.automation.sla import band
+
+    desk.cli.json("sla", "add", "Bands", "--first-reply", "60")
+    desk.cli.json("sla", "add", "Bands", "--band", "low", "--first-reply", "600")
+    desk.set(at(2026, 11, 30, 10, 0))
+    for n, who in enumerate(("c-1", "c-2", "c-3")):
+        r = desk.client.post(desk.ws.webhook, headers=desk.ws.inbound, json={
+            "id": f"b-{n}", "customer": {"id": who, "name": f"Customer {n}"}, "text": WHERE,
+            "timestamp": clock.now().isoformat()})
+        assert r.status_code == 200
+    drain()                                   # one batch
+    items = desk.client.get("/api/v1/tickets", headers=desk.ws.agent).json()["items"]
+    assert len(items) == 3
+    for ticket in items:
+        assert ticket["priority"] > 0 and ticket["sla"]["band"] == band(ticket["priority"])
+        assert ticket["sla"]["band"] != "low"
+        assert ticket["sla"]["targets"]["first_reply"]["minutes"] == 60

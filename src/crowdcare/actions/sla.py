@@ -19,6 +19,7 @@ from crowdcare.automation import sla as rules
 from crowdcare.conversations import state as conversation_rules
 from crowdcare.domain import Author, Direction, MessageStatus, TicketStatus
 from crowdcare.events import at_commit, emit, names
+from crowdcare.events.emit import will_run
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -292,17 +293,18 @@ def _other_open(session: Session, ticket: m.Ticket) -> bool:
 
 
 def refresh_at_commit(session: Session, ticket: m.Ticket) -> None:
-    """Refresh once per ticket per unit of work, just before commit (after the changes of the
-    whole unit: a batch's messages, an answer and the assignment it brings)."""
-    queued = session.info.get(_QUEUED)
-    if queued is None:
-        queued = session.info[_QUEUED] = {}
+    """Refresh once per ticket per unit of work, just before commit, after every other
+    deferred write (a batch's messages fold their tickets' state at commit too)."""
+    queue = session.info.get(_QUEUED)
+    if queue is None or not will_run(session, queue["run"]):   # none yet, or rolled back
+        queue = session.info[_QUEUED] = {"tickets": {}}
 
         def run() -> None:
-            for row in session.info.pop(_QUEUED, {}).values():
+            for row in session.info.pop(_QUEUED, {}).get("tickets", {}).values():
                 refresh(session, row)
-        at_commit(session, run)
-    queued[id(ticket)] = ticket
+        queue["run"] = run
+        at_commit(session, run, last=True)
+    queue["tickets"][id(ticket)] = ticket
 
 
 def recompute_workspace(session: Session, workspace_id: int) -> int:

@@ -20,6 +20,7 @@ from crowdcare.store.types import utcnow
 
 _PENDING = "crowdcare.pending_events"
 _DEFERRED = "crowdcare.deferred_writes"
+_DEFERRED_LAST = "crowdcare.deferred_writes_last"
 
 
 def emit(session: Session, workspace_id: int, name: str,
@@ -29,10 +30,17 @@ def emit(session: Session, workspace_id: int, name: str,
          "created_at": utcnow()})
 
 
-def at_commit(session: Session, write: Callable[[], None]) -> None:
+def at_commit(session: Session, write: Callable[[], None], last: bool = False) -> None:
     """Run `write` just before commit, after the flush that gives new rows their ids (a
-    batch still flushes its inserts once); what it emits is published with the rest."""
-    session.info.setdefault(_DEFERRED, []).append(write)
+    batch still flushes its inserts once); what it emits is published with the rest. `last`
+    writes run after all the others (what reads their results: the SLA clocks)."""
+    session.info.setdefault(_DEFERRED_LAST if last else _DEFERRED, []).append(write)
+
+
+def will_run(session: Session, write: Callable[[], None]) -> bool:
+    """Whether `write` is still waiting for this unit of work's commit."""
+    return any(write is w for key in (_DEFERRED, _DEFERRED_LAST)
+               for w in session.info.get(key, ()))
 
 
 FIELDS = ("id", "name", "workspace_id", "audience", "payload", "created_at")
@@ -47,7 +55,8 @@ def event_dict(row: Event | dict) -> dict[str, Any]:
 
 @sa_event.listens_for(Session, "before_commit")
 def _write(session: Session) -> None:
-    deferred = session.info.pop(_DEFERRED, None)
+    deferred = session.info.pop(_DEFERRED, None) or []
+    deferred += session.info.pop(_DEFERRED_LAST, None) or []
     if deferred:
         session.flush()
         for write in deferred:
@@ -79,3 +88,4 @@ def _publish(session: Session) -> None:
 def _drop(session: Session, _previous) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_DEFERRED, None)
+    session.info.pop(_DEFERRED_LAST, None)

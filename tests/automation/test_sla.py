@@ -228,6 +228,19 @@ def test_at_risk_and_breach_events_are_emitted_once(desk):
     assert len(desk.events(names.SLA_BREACHED)) == 1
 
 
+def test_a_late_answer_before_any_sweep_still_records_and_announces_the_breach(desk):
+    desk.cli.json("sla", "add", "Standard", "--first-reply", "60")
+    desk.set(at(2026, 11, 30, 10, 0))
+    desk.say()
+    desk.set(at(2026, 11, 30, 11, 30))            # no sweep ran in between
+    desk.answer()
+    first = desk.target("first_reply")
+    assert first["state"] == "breached" and first["met_at"] is None
+    assert datetime.fromisoformat(first["breached_at"]) == at(2026, 11, 30, 11, 0)
+    assert [e["target"] for e in desk.events(names.SLA_BREACHED)] == ["first_reply"]
+    assert desk.events(names.SLA_AT_RISK) == []   # too late to warn: only the breach
+
+
 def test_first_match_wins_then_the_fallback(desk):
     desk.cli.json("sla", "add", "VIP", "--first-reply", "15", "--when", "vip=true")
     desk.cli.json("sla", "add", "API desk", "--first-reply", "30", "--when", "channel=api",

@@ -268,11 +268,11 @@ def compute(policy: Policy | None, why: str, calendar: Calendar | None, facts: T
             key = f"{cycle}:{notice}"
             reached = state == "breached" if notice == "breached" else state in ("at_risk",
                                                                                   "breached")
-            if reached and stopped is None and key not in notified:
-                notified.add(key)
-                if notice == "at_risk" and state == "breached":
-                    continue   # straight to breached: one notice, the breach
-                notices.append((notice, name, data))
+            if not reached or key in notified:
+                continue
+            notified.add(key)
+            if notice == "breached" or (state == "at_risk" and stopped is None):
+                notices.append((notice, name, data))   # straight to breached: only that
     result["notified"] = sorted(notified)
     live = [t for t in result["targets"].values() if t["state"] not in ("met",)]
     result["state"] = max((t["state"] for t in live), key=ORDER.get, default="met"

@@ -14,6 +14,7 @@ from crowdcare.cli import (
     messenger,
     server,
     setup,
+    surveys,
     triage,
 )
 
@@ -40,6 +41,7 @@ channels.register(app)        # channel add/list
 deliveries.register(app)      # deliveries list/retry
 campaigns.register(app)       # campaign add/list/qr
 messenger.register(app)       # messenger profile/handover, fake-graph
+surveys.register(app)         # survey set/list/tick
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
 app.add_typer(bot.app, name="bot", help="The FAQ bot: evaluate, build corpora, train, import.")

@@ -14,6 +14,8 @@ COMMUNITY_QUEUE = "community.queue"            # advocates: a post was claimed, 
 COMMUNITY_ANSWER = "community.answer"          # staff: an answer was submitted, reviewed, retracted
 COMMUNITY_NOTICE = "community.notice"          # agent:<id>: what became of your answer, badges
 COMMUNITY_ADVOCATE = "community.advocate"      # staff: an advocate joined, changed level
+# automation (docs/automation.md)
+SURVEY_ANSWERED = "survey.answered"            # staff: a CSAT/NPS answer or its comment
 
 # audiences
 STAFF = "staff"              # admins and agents of the workspace

@@ -18,10 +18,11 @@ def install(app: FastAPI) -> None:
         orders,
         presence,
         review,
+        survey,
     )
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
     for module in (auth, inbox, conversation, orders, admin, kb, live, presence, community,
-                   review):
+                   review, survey):
         app.include_router(module.router)

@@ -87,10 +87,12 @@ def do_ask(session: Session, ticket: m.Ticket, kind: str, now: datetime) -> m.Su
             replies.do_block(session, conversation, text=text, author=Author.system,
                              reason=verdict.reason, purpose="response", extra=extra)
         return row
-    text, quick = rules.question(kind, row.id, verdict.control,
-                                 rules.link(row.id, row.expires_at))
+    url = rules.link(row.id, row.expires_at)
+    text, quick = rules.question(kind, row.id, verdict.control, url)
     if quick:
         extra["quick_replies"] = quick
+    # for an API client that does not show quick replies: the link, in the callback
+    extra["metadata"] = {"survey_id": row.id, "survey_link": url}
     message = replies.do_reply(session, conversation, text=text, author=Author.system,
                                decision=verdict.gate, extra=extra)
     message.ticket_id = ticket.id

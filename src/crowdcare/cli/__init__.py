@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from crowdcare.cli import (
+    automation,
     bench,
     bot,
     campaigns,
@@ -42,6 +43,7 @@ deliveries.register(app)      # deliveries list/retry
 campaigns.register(app)       # campaign add/list/qr
 messenger.register(app)       # messenger profile/handover, fake-graph
 surveys.register(app)         # survey set/list/tick
+automation.register(app)      # calendar set/list, sla add/list
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
 app.add_typer(bot.app, name="bot", help="The FAQ bot: evaluate, build corpora, train, import.")

@@ -56,6 +56,9 @@ class ChannelAccount(Base):
     external_id: Mapped[str | None] = mapped_column(String(200), index=True)  # page id...
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)   # validated by the adapter
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # its business hours (automation/calendars.py); None: the team's or the workspace's default
+    calendar_id: Mapped[int | None] = fk("business_calendars.id", nullable=True,
+                                         ondelete="SET NULL", index=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -92,6 +95,8 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id")
     name: Mapped[str] = mapped_column(String(100))
+    calendar_id: Mapped[int | None] = fk("business_calendars.id", nullable=True,
+                                         ondelete="SET NULL", index=False)
     members: Mapped[list[Agent]] = relationship(secondary=team_members, back_populates="teams")
 
 
@@ -170,6 +175,7 @@ class Conversation(Base):
         Index("ix_conversations_language", "workspace_id", "status", "language", "priority",
               "last_message_at"),
         Index("ix_conversations_recent", "workspace_id", "status", "last_message_at"),
+        Index("ix_conversations_sla", "workspace_id", "status", "sla_state", "sla_due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id", index=False)
@@ -191,6 +197,9 @@ class Conversation(Base):
     entry_ad_id: Mapped[str | None] = mapped_column(String(100))
     entry_at: Mapped[datetime | None] = mapped_column()
     thread_owner_app_id: Mapped[str | None] = mapped_column(String(100))  # handover protocol
+    # the open ticket's SLA, mirrored for the inbox: the nearest due time and the worst state
+    sla_due_at: Mapped[datetime | None] = mapped_column()
+    sla_state: Mapped[str | None] = mapped_column(String(20))   # active|at_risk|breached|paused
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     customer: Mapped[Customer] = relationship()
     identity: Mapped[Identity] = relationship()
@@ -260,6 +269,10 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column()
     solved_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # the SLA clocks (automation/sla.py): policy, per-target due times and states, pauses,
+    # recorded breaches; and when the sweep must look again (the next at-risk or due time)
+    sla: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    sla_next_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     conversation: Mapped[Conversation] = relationship()
     customer: Mapped[Customer] = relationship()
@@ -653,3 +666,49 @@ class Survey(Base):
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column()          # the link's end
     answered_at: Mapped[datetime | None] = mapped_column()
+
+# -- automation: business hours and SLA clocks (docs/automation.md) ----------------------------
+class BusinessCalendar(Base):
+    """Business hours: a time zone, periods per weekday ({"mon": [[540, 1020]]}, minutes after
+    local midnight, an end past 1440 crosses midnight), public holidays of a country[-region],
+    the workspace's own closed dates and an optional iCal feed's text. Read through
+    automation.calendars, never directly."""
+
+    __tablename__ = "business_calendars"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    name: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(60))
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    holidays: Mapped[str | None] = mapped_column(String(20))      # "DE-BY"
+    closed: Mapped[list[Any]] = mapped_column(default=list)       # ["2026-12-24", ...]
+    ical: Mapped[str | None] = mapped_column(Text)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SlaPolicy(Base):
+    """Conditions (data) -> targets per priority band, in business or calendar time; the first
+    enabled policy by position whose conditions match applies, else the fallback
+    (automation/sla.py)."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # {band: {target: {"minutes": n, "business": bool}}}; band "all" applies to every band
+    targets: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    calendar_id: Mapped[int | None] = fk("business_calendars.id", nullable=True,
+                                         ondelete="SET NULL", index=False)
+    counts_community: Mapped[bool] = mapped_column(Boolean, default=True)
+    counts_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_risk_share: Mapped[float] = mapped_column(Float, default=0.75)
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -5,6 +5,7 @@ import typer
 
 from crowdcare.cli import (
     automation,
+    away,
     bench,
     bot,
     campaigns,
@@ -43,6 +44,7 @@ deliveries.register(app)      # deliveries list/retry
 campaigns.register(app)       # campaign add/list/qr
 messenger.register(app)       # messenger profile/handover, fake-graph
 surveys.register(app)         # survey set/list/tick
+away.register(app)            # away set/show
 automation.register(app)      # calendar set/list, sla add/list
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")

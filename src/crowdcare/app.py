@@ -17,6 +17,7 @@ from crowdcare.api.routes import routers
 from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
 from crowdcare.outbound.sender import OutboundWorker
+from crowdcare.outbound.survey_worker import SurveyWorker
 from crowdcare.pipeline.worker import DeliveryWorker
 from crowdcare.settings import get_settings
 
@@ -28,13 +29,15 @@ class Workers:
     deliveries: DeliveryWorker = field(default_factory=DeliveryWorker)
     outbound: OutboundWorker = field(default_factory=OutboundWorker)
     community: CommunityWorker = field(default_factory=CommunityWorker)
+    surveys: SurveyWorker = field(default_factory=SurveyWorker)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self.deliveries.run(self.stop)),
                       asyncio.create_task(self.outbound.run(self.stop)),
-                      asyncio.create_task(self.community.run(self.stop))]
+                      asyncio.create_task(self.community.run(self.stop)),
+                      asyncio.create_task(self.surveys.run(self.stop))]
 
     async def close(self) -> None:
         self.stop.set()

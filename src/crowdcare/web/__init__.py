@@ -10,6 +10,7 @@ def install(app: FastAPI) -> None:
     from crowdcare.web import (
         admin,
         auth,
+        automation,
         community,
         conversation,
         inbox,
@@ -24,5 +25,5 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
     for module in (auth, inbox, conversation, orders, admin, kb, live, presence, community,
-                   review, survey):
+                   review, survey, automation):
         app.include_router(module.router)

@@ -8,7 +8,8 @@ workspace has that translation. Never:
 
 - twice in one closed period of a conversation (a period is named by the opening that ends it);
 - within `HUMAN_QUIET` of a person's reply (they are there: the customer is not left alone);
-- while another app owns the thread (Messenger handover) or the FAQ bot owns the ticket;
+- while another app owns the thread (Messenger handover) or the FAQ bot owns the ticket
+  (or has just answered the message);
 - to our own echoes, a button press, a survey's answer, or what triage routes to `ignore`.
 
 During open hours an optional instant reply gives the expected wait, once per ticket and only
@@ -135,6 +136,10 @@ def plan(session: Session, conversation: m.Conversation, row: m.Message,
     ticket = row.ticket
     if ticket is not None and ticket.route == Route.bot:
         return Plan(None, "the FAQ bot owns this conversation's ticket")
+    if row.id is not None and session.scalar(select(m.Message.id).where(
+            m.Message.conversation_id == conversation.id, m.Message.id > row.id,
+            m.Message.direction == Direction.outbound, m.Message.author == Author.bot).limit(1)):
+        return Plan(None, "the FAQ bot answered this message")
     replied = _person_replied_since(session, conversation, now - HUMAN_QUIET)
     if replied is not None:
         minutes = max(0, int((now - replied).total_seconds() // 60))

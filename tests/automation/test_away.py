@@ -150,3 +150,21 @@ def test_away_settings_api_and_refusals(client, workspace, cli):
         "Closed until {opens}"
     off = cli.json("away", "set", "--off", "--no-public")
     assert off["enabled"] is False and off["public"] is False
+
+
+def test_public_mentions_only_when_the_workspace_enables_it(cli, live_page):
+    page = live_page
+    setup(cli, page)
+    clock.freeze(SATURDAY)
+    customer(page, "comment", psid="fan-1", name="Lee Fan", text="@Northwind where is my order?",
+             comment_id="55_c1")
+    drain()
+    assert page.requests() == []                               # private messages only
+    cli("away", "set", "--public", "-w", str(page.ws.id))
+    customer(page, "comment", psid="fan-2", name="Kim Fan", text="@Northwind is my order lost?",
+             comment_id="55_c2")
+    drain()
+    [reply] = page.requests("/55_c2/comments")
+    assert reply["body"]["message"] == "We're closed; we'll reply from Monday 09:00 CET."
+    [sent] = rows(m.Message, m.Message.direction == "outbound")
+    assert sent.public is True and sent.reply_to == "55_c2" and sent.author == "system"

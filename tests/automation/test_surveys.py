@@ -95,7 +95,9 @@ def test_a_typed_number_answers_and_a_replayed_tap_changes_nothing(client, live_
     solved_ticket(client, page)
     cli("survey", "tick")
     drain()
-    [survey] = rows(m.Survey)
+    customer(page, "message", psid="psid-1", text="2 items are still missing from NW-1001")
+    drain()
+    assert rows(m.Survey)[0].status == "asked"                 # a message, not a score
     customer(page, "message", psid="psid-1", text="2 - slow answer")
     drain()
     [survey] = rows(m.Survey)

@@ -48,8 +48,10 @@ HORIZON = timedelta(days=7)       # a ticket solved longer ago than this is neve
 LINK_DAYS = 14                    # the signed link, and a typed answer, are taken this long
 COMMENT_WINDOW = timedelta(hours=24)   # the customer's next words after a score: its comment
 PAYLOAD = re.compile(r"^SURVEY:(\d+):(\d{1,2})$")
-# "5", "5/5", "4 - quick and kind", "10!": a number alone first, the rest a comment
-TYPED_SCORE = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*(?:5|10)\b)?\s*[.!:,-]*\s*(.*)$", re.S)
+# "5", "5/5", "4 - quick and kind", "10!": a number alone, or set off by punctuation before
+# a comment; "2 items are missing" is a message, not a score
+TYPED_SCORE = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*(?:5|10))?\s*(?:[.!:,;-]+\s*(.*?))?\s*$",
+                         re.S)
 ASKING = ("asked", "answered")
 
 
@@ -203,7 +205,8 @@ def recognise(session: Session, conversation: m.Conversation, row: m.Message,
     if latest.status == "asked":
         typed = TYPED_SCORE.match(text)
         if typed and int(typed.group(1)) in SCALE[latest.kind]:
-            return Answer(latest, int(typed.group(1)), "text", typed.group(2).strip() or None)
+            return Answer(latest, int(typed.group(1)), "text", (typed.group(2) or "").strip()
+                          or None)
         return None
     if text and latest.comment is None and latest.answered_via != "link" \
             and latest.answered_at is not None and latest.answered_at > now - COMMENT_WINDOW \

@@ -14,10 +14,10 @@ from crowdcare import web
 from crowdcare.api import access_log, errors
 from crowdcare.api.headers import SecurityHeaders
 from crowdcare.api.routes import routers
+from crowdcare.automation.sweep import SweepWorker
 from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
 from crowdcare.outbound.sender import OutboundWorker
-from crowdcare.outbound.survey_worker import SurveyWorker
 from crowdcare.pipeline.worker import DeliveryWorker
 from crowdcare.settings import get_settings
 
@@ -29,7 +29,7 @@ class Workers:
     deliveries: DeliveryWorker = field(default_factory=DeliveryWorker)
     outbound: OutboundWorker = field(default_factory=OutboundWorker)
     community: CommunityWorker = field(default_factory=CommunityWorker)
-    surveys: SurveyWorker = field(default_factory=SurveyWorker)
+    sweep: SweepWorker = field(default_factory=SweepWorker)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -37,7 +37,7 @@ class Workers:
         self.tasks = [asyncio.create_task(self.deliveries.run(self.stop)),
                       asyncio.create_task(self.outbound.run(self.stop)),
                       asyncio.create_task(self.community.run(self.stop)),
-                      asyncio.create_task(self.surveys.run(self.stop))]
+                      asyncio.create_task(self.sweep.run(self.stop))]
 
     async def close(self) -> None:
         self.stop.set()

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     smtp_url: str | None = None                   # smtp://user:pass@host:port (?starttls=1); None: no email
     mail_from: str = "crowdcare <community@localhost>"
     community_round_seconds: float = 60.0         # outcomes, trust after grace periods, digests
+    sweep_seconds: float = 30.0                   # due work: SLA at risk and breached (automation)
     # fairness of the delivery worker (pipeline/worker.py): a workspace's share of a round
     # starts no further delivery after this long, so it delays others by one turn at most
     worker_turn_seconds: float = 0.05

@@ -57,6 +57,11 @@ def test_the_traffic_speaks_for_the_seeded_customers(client, db):
     customer = client.get(f"/api/v1/customers/{conv['customer_id']}", headers=api).json()
     assert customer["name"] == "Maya Chen" and customer["email"] == "maya.chen@mail.example"
     assert [o["number"] for o in customer["orders"]] == ["NW-1001"]
+    # the seeded calendar and SLA policies: the inbox row carries its time left
+    assert conv["sla"]["state"] in ("active", "at_risk", "breached") and conv["sla"]["due_at"]
+    ticket = client.get(f"/api/v1/conversations/{conv['id']}", headers=api).json()["ticket"]
+    assert ticket["sla"]["calendar"] == "Northwind support"
+    assert ticket["sla"]["policy"]["name"] in ("Urgent", "Standard")
 
 
 def test_replies_reach_the_shops_chat(client, db):

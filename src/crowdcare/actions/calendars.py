@@ -63,6 +63,7 @@ def do_set(session: Session, workspace_id: int, data: CalendarInput) -> m.Busine
     elif row.is_default is None:
         row.is_default = False
     session.flush()
+    _recompute(session, workspace_id)
     return row
 
 
@@ -94,6 +95,7 @@ def do_assign(session: Session, workspace_id: int, row: m.BusinessCalendar | Non
               target) -> None:
     target.calendar_id = row.id if row is not None else None
     session.flush()
+    _recompute(session, workspace_id)
 
 
 def serialize(row: m.BusinessCalendar, session: Session | None = None) -> dict[str, Any]:
@@ -114,3 +116,10 @@ def listing(session: Session, workspace_id: int) -> list[m.BusinessCalendar]:
     return list(session.scalars(select(m.BusinessCalendar).where(
         m.BusinessCalendar.workspace_id == workspace_id).order_by(m.BusinessCalendar.name)))
 
+
+
+def _recompute(session: Session, workspace_id: int) -> None:
+    """Open tickets' SLA clocks follow the new hours at once (actions.sla imports us)."""
+    from crowdcare.actions import sla
+
+    sla.recompute_workspace(session, workspace_id)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Conflict, Invalid, serialize, tickets
+from crowdcare.actions import Conflict, Invalid, serialize, sla, tickets
 from crowdcare.channels import registry
 from crowdcare.domain import Author, Direction, MessageStatus
 from crowdcare.events import emit, names
@@ -149,6 +149,8 @@ def do_reply(
             if ticket.status == "new":
                 ticket.status = "open"
             tickets.on_answer(session, ticket, tickets.agent_name(session, agent_id))
+        elif ticket is not None:   # an advocate's or the bot's: its SLA policy says if it counts
+            sla.refresh_at_commit(session, ticket)
     session.flush()
     emit(session, conversation.workspace_id, names.MESSAGE_CREATED, serialize.message(row))
     if not note and ticket is not None:

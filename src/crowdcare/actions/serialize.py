@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crowdcare.automation.sla import view as sla_view
 from crowdcare.store import models as m
 
 
@@ -35,6 +36,8 @@ def conversation(row: m.Conversation) -> dict[str, Any]:
         "entry_ad_id": row.entry_ad_id, "entry_at": iso(row.entry_at),
         "thread_owner_app_id": row.thread_owner_app_id,
         "customer_name": row.customer.name if row.customer else None,
+        "sla": {"state": row.sla_state, "due_at": iso(row.sla_due_at)} if row.sla_state
+        else None,   # the open ticket's, for the inbox; the ticket's `sla` has each target
         "created_at": iso(row.created_at),
     }
 
@@ -48,6 +51,7 @@ def ticket(row: m.Ticket) -> dict[str, Any]:
         "opened_at": iso(row.opened_at), "first_response_at": iso(row.first_response_at),
         "solved_at": iso(row.solved_at), "closed_at": iso(row.closed_at),
         "state": row.state or {},   # route, priority, escalation and what set them
+        "sla": sla_view(row.sla),    # policy, and per target its due time and state
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Conflict, Invalid, owned, serialize
+from crowdcare.actions import Conflict, Invalid, owned, serialize, sla
 from crowdcare.conversations import state as rules
 from crowdcare.domain import TicketStatus
 from crowdcare.events import at_commit, emit, names
@@ -136,6 +136,7 @@ def on_customer_message(session: Session, conversation: m.Conversation, row: m.M
     def fold() -> None:
         _store(ticket, rules.on_customer(state_of(ticket), facts(row), utcnow()), conversation)
     at_commit(session, fold)
+    sla.refresh_at_commit(session, ticket)
     return ticket
 
 
@@ -146,6 +147,7 @@ def agent_name(session: Session, agent_id: int | None) -> str:
 
 def on_answer(session: Session, ticket: m.Ticket, by: str) -> None:
     _store(ticket, rules.on_answer(state_of(ticket), by, utcnow()))
+    sla.refresh_at_commit(session, ticket)
     emit(session, ticket.workspace_id, names.TICKET_UPDATED, serialize.ticket(ticket))
 
 
@@ -166,6 +168,7 @@ def do_escalation(session: Session, ticket: m.Ticket, action: str, by: str) -> m
     the ticket is solved)."""
     change = rules.on_clear_escalation if action == "clear" else rules.on_escalate
     _store(ticket, change(state_of(ticket), by, utcnow()))
+    sla.refresh_at_commit(session, ticket)
     session.flush()
     emit(session, ticket.workspace_id, names.TICKET_UPDATED, serialize.ticket(ticket))
     emit(session, ticket.workspace_id, names.CONVERSATION_UPDATED,
@@ -225,6 +228,7 @@ def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any],
         if priority is not None:
             state = rules.on_set_priority(state, priority, by, now)
         _store(ticket, state, conversation)
+    sla.refresh_at_commit(session, ticket)   # status, team, tags: the clocks and the policy
     emit(session, ticket.workspace_id, names.TICKET_UPDATED, serialize.ticket(ticket))
     emit(session, ticket.workspace_id, names.CONVERSATION_UPDATED,
          serialize.conversation(conversation))

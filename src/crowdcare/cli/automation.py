@@ -13,6 +13,8 @@ WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="id or slug (default
 
 def register(app: typer.Typer) -> None:
     app.add_typer(calendar_app, name="calendar")
+    app.add_typer(sla_app, name="sla")
+    app.command("sweep")(sweep)
 
 
 @calendar_app.command("set")
@@ -61,3 +63,70 @@ def calendar_list(workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> Non
     out({"items": items}, as_json,
         [f"{c['name']}\t{c['timezone']}\t{'; '.join(c['hours'])}"
          + ("\tdefault" if c["default"] else "") for c in items] or ["no calendars"])
+
+
+sla_app = typer.Typer(no_args_is_help=True, help="SLA policies: targets and their conditions.")
+Minutes = "minutes of business time; MIN:calendar for calendar time"
+
+
+@sla_app.command("add")
+def sla_add(
+    name: str,
+    first_reply: str = typer.Option(None, "--first-reply", help=Minutes),
+    next_reply: str = typer.Option(None, "--next-reply", help=Minutes),
+    periodic_update: str = typer.Option(None, "--periodic-update", help=Minutes),
+    resolution: str = typer.Option(None, "--resolution", help=Minutes),
+    calendar: str = typer.Option(None, "--calendar", help="calendar name (default: the "
+                                 "ticket's channel account's, team's or the workspace's)"),
+    when: list[str] = typer.Option([], "--when", help="FIELD=VALUE[,VALUE]: channel, route, "
+                                   "priority (band), team, tags, vip, language; repeatable"),
+    band: str = typer.Option("all", "--band", help="these targets for one priority band: "
+                             "urgent, high, normal, low (default: all)"),
+    at_risk: float = typer.Option(0.75, "--at-risk", help="share of a target that is at risk"),
+    community: bool = typer.Option(True, "--community/--no-community",
+                                   help="a community advocate's answer counts as a reply"),
+    bot: bool = typer.Option(False, "--bot/--no-bot", help="the bot's answer counts as a reply"),
+    fallback: bool = typer.Option(False, "--fallback", help="applies when no other matches"),
+    workspace: str = WorkspaceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Add a policy (or one band's targets to it); open tickets are recomputed at once."""
+    from crowdcare.actions import sla
+
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        data = sla.check_add(session, ws.id, name, first_reply=first_reply,
+                             next_reply=next_reply, periodic_update=periodic_update,
+                             resolution=resolution, calendar=calendar, when=when, band=band,
+                             at_risk=at_risk, counts_community=community, counts_bot=bot,
+                             fallback=fallback)
+        result = sla.serialize_policy(session, sla.do_add(session, ws.id, data))
+    out(result, as_json, [_policy_line(result)])
+
+
+def _policy_line(p: dict) -> str:
+    targets = "; ".join(f"{band}: " + ", ".join(
+        f"{k.replace('_', ' ')} {v['minutes']} min{'' if v['business'] else ' (calendar)'}"
+        for k, v in t.items()) for band, t in p["targets"].items())
+    when = ", ".join(f"{k}={','.join(str(x) for x in v)}" for k, v in p["conditions"].items())
+    return (f"{p['position']}. {p['name']}: {targets}; when {when or 'always'}"
+            + (" [fallback]" if p["fallback"] else "")
+            + (f"; calendar {p['calendar']}" if p["calendar"] else ""))
+
+
+@sla_app.command("list")
+def sla_list(workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    from crowdcare.actions import sla
+
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        items = [sla.serialize_policy(session, r) for r in sla.listing(session, ws.id)]
+    out({"items": items}, as_json, [_policy_line(p) for p in items] or ["no SLA policies"])
+
+
+def sweep(as_json: bool = JsonOpt) -> None:
+    """Run the due work once (SLA at risk and breached...), as the server's worker does."""
+    from crowdcare.automation.sweep import run_due
+
+    done = run_due()
+    out(done, as_json, [f"{k}: {v}" for k, v in done.items()])

@@ -1,5 +1,5 @@
-"""The demo's automation: business hours, the away message (with a German translation) and an
-instant reply, CSAT and NPS switched on, and a few weeks of answered surveys so /surveys shows
+"""The demo's away message (with a German translation) over its support hours (seed.CALENDAR)
+and an instant reply, CSAT and NPS switched on, and a few weeks of answered surveys so /surveys shows
 scores from the start. Idempotent: each part is seeded only where it is missing."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import away, calendars, surveys
+from crowdcare.actions import away, surveys
 from crowdcare.domain import Author, Direction, MessageStatus
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -23,11 +23,6 @@ HISTORY = [("cust-arjun", 5, "Quick and friendly, thank you!", 10),
 
 
 def seed(session: Session, ws: m.Workspace, api: m.ChannelAccount) -> None:
-    if not session.scalar(select(m.BusinessCalendar.id).where(
-            m.BusinessCalendar.workspace_id == ws.id)):
-        calendars.do_set(session, ws.id, calendars.check_set(
-            session, ws.id, "Support hours", "Europe/Berlin",
-            ["mon-fri 09:00-18:00", "sat 10:00-14:00"], holidays="DE", default=True))
     if "away" not in (ws.settings or {}):
         away.do_set_settings(session, ws.id, away.check_settings(
             {"text": AWAY_TEXT, "enabled": True, "instant": True}))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crowdcare.actions import orders, people, triage, workspaces
+from crowdcare.actions import calendars, orders, people, sla, triage, workspaces
 from crowdcare.demo import automation, faq
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -35,6 +35,13 @@ CUSTOMERS = [   # the web shop's signed-in customers: its chat (the API channel)
 MESSENGER_SHOPPERS = ["Lena Vogel", "Kofi Mensah", "Ana Lima"]
 RULES = [{"name": "Refunds to Tier 2", "when": {"text": {"contains": "refund"}},
           "then": {"team": "Tier 2"}}]
+# business hours and SLAs (docs/automation.md): the inbox shows each row's time left
+CALENDAR = {"name": "Northwind support", "timezone": "America/Los_Angeles",
+            "hours": ["mon-fri 08:00-18:00", "sat 10:00-14:00"], "holidays": "US-CA"}
+SLAS = [("Urgent", {"first_reply": 15, "next_reply": 30, "resolution": 240},
+         ["priority=urgent"], False),
+        ("Standard", {"first_reply": 120, "next_reply": 120, "periodic_update": 480,
+                      "resolution": 2880}, [], True)]
 CANNED = [
     ("thanks", "Thanks", "Thanks for reaching out, {customer_name}! Happy to help."),
     ("where", "Where is my order", "Hi {customer_name}, order {order_number} is on its way: "
@@ -78,6 +85,11 @@ def seed() -> Demo:
             _, config = workspaces.check_channel("api", {})
             api = workspaces.do_add_channel(session, ws, "api", config, "Web shop chat (API)")
             _customers_and_orders(session, ws, api)
+            calendars.do_set(session, ws.id, calendars.check_set(
+                session, ws.id, default=True, **CALENDAR))
+            for name, targets, when, fallback in SLAS:
+                sla.do_add(session, ws.id, sla.check_add(session, ws.id, name, when=when,
+                                                         fallback=fallback, **targets))
         faq.seed(session, ws)   # the FAQ bot's knowledge base (bots/)
         account = session.scalar(select(m.ChannelAccount).where(
             m.ChannelAccount.workspace_id == ws.id, m.ChannelAccount.kind == "api"))

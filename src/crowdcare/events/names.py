@@ -14,6 +14,9 @@ COMMUNITY_QUEUE = "community.queue"            # advocates: a post was claimed, 
 COMMUNITY_ANSWER = "community.answer"          # staff: an answer was submitted, reviewed, retracted
 COMMUNITY_NOTICE = "community.notice"          # agent:<id>: what became of your answer, badges
 COMMUNITY_ADVOCATE = "community.advocate"      # staff: an advocate joined, changed level
+# SLA clocks (docs/automation.md): once per ticket, target and cycle; rules act on them
+SLA_AT_RISK = "sla.at_risk"
+SLA_BREACHED = "sla.breached"
 # automation (docs/automation.md)
 SURVEY_ANSWERED = "survey.answered"            # staff: a CSAT/NPS answer or its comment
 

@@ -19,6 +19,7 @@ class ConversationFilter:
     channel: str | None = None
     language: str | None = None
     route: str | None = None
+    sla_states: tuple[str, ...] | None = None   # the open ticket's SLA state (automation/sla)
     customer_id: int | None = None
     q: str | None = None                 # full-text: names, handles, messages, tags, orders
     sort: str = "priority"               # priority | recent
@@ -47,9 +48,13 @@ def conversations(session: Session, workspace_id: int,
         where.append(C.route == f.route)
     if f.customer_id is not None:
         where.append(C.customer_id == f.customer_id)
+    if f.sla_states:
+        where.append(C.sla_state.in_(f.sla_states))
     if f.q:
         return _search(session, workspace_id, f, where)
     order = [column.desc() for column in _sorted_by(C, f.sort)]
+    if f.sort == "due":   # the nearest SLA deadline first (overdue ones first of all)
+        order = [C.sla_due_at.asc(), C.id.asc()]
     query = select(C).where(*where)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(

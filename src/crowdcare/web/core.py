@@ -168,8 +168,32 @@ def _initials(name: str | None) -> str:
 
 
 def _prio(value: int | None) -> str:
-    v = value or 0
-    return "urgent" if v >= 75 else "high" if v >= 55 else "normal" if v >= 30 else "low"
+    from crowdcare.automation.sla import band
+
+    return band(value)
+
+
+def _time_left(due, state: str | None = None, left_minutes: int | None = None) -> str:
+    """An SLA's time left as agents read it: "32m left", "2d 4h left", "overdue 1h 5m",
+    "paused (40m left)"."""
+    from datetime import datetime
+
+    from crowdcare.store.types import utcnow
+
+    def span(minutes: float) -> str:
+        minutes = int(minutes)
+        d, h, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+        return f"{d}d {h}h" if d else f"{h}h {mins}m" if h else f"{mins}m"
+
+    if state == "paused":
+        return f"paused ({span(left_minutes)} left)" if left_minutes is not None else "paused"
+    if state == "met":
+        return "met"
+    if due is None:
+        return ""
+    due = datetime.fromisoformat(due) if isinstance(due, str) else due
+    seconds = (due - utcnow()).total_seconds()
+    return f"overdue {span(-seconds / 60)}" if seconds < 0 else f"{span(seconds / 60)} left"
 
 
 def _link_orders(text: str | None, orders: dict) -> Markup:
@@ -220,4 +244,5 @@ def _link(value: str | None, text: str | None = None) -> Markup:
 
 
 templates.env.filters.update(ago=_ago, when=_when, initials=_initials, prio=_prio,
+                             time_left=_time_left,
                              link_orders=_link_orders, highlight=_highlight, link=_link)

@@ -19,7 +19,8 @@ from crowdcare.web.core import back, check_csrf, console_user, flash, is_htmx, r
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 VIEWS = [("mine", "Mine"), ("unassigned", "Unassigned"), ("teams", "My teams"),
-         ("all", "All open"), ("escalations", "Escalations")]
+         ("all", "All open"), ("escalations", "Escalations"), ("at_risk", "At risk")]
+AT_RISK = ("at_risk", "breached")   # the SLA states the At risk view lists, nearest due first
 
 
 @dataclass
@@ -54,6 +55,8 @@ def view_filter(session: Session, principal: Principal, view: str) -> queries.Co
         f.team_ids = my_team_ids(session, principal)
     elif view == "escalations":
         f.route = Route.escalation
+    elif view == "at_risk":
+        f.sla_states = AT_RISK
     return f
 
 
@@ -71,13 +74,14 @@ def counts(session: Session, principal: Principal) -> dict:
         select(C.channel_account_id, C.language, func.count(),
                share(C.assignee_id == principal.agent_id), share(C.assignee_id.is_(None)),
                share(C.team_id.in_(teams)) if teams else literal(0),
-               share(C.route == Route.escalation))
+               share(C.route == Route.escalation), share(C.sla_state.in_(AT_RISK)))
         .where(C.workspace_id == principal.workspace_id, C.status == "open")
         .group_by(C.channel_account_id, C.language)).all()
     kinds = dict(session.execute(select(m.ChannelAccount.id, m.ChannelAccount.kind).where(
         m.ChannelAccount.workspace_id == principal.workspace_id)).all())
     out = {key: sum(r[i] or 0 for r in rows) for i, key in
-           enumerate(("all", "mine", "unassigned", "teams", "escalations"), start=2)}
+           enumerate(("all", "mine", "unassigned", "teams", "escalations", "at_risk"),
+                     start=2)}
     channels: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     for account_id, language, n, *_ in rows:
@@ -93,6 +97,8 @@ def load(session: Session, principal: Principal, iq: InboxQuery):
     f = view_filter(session, principal, iq.view)
     f.status = None if iq.status == "all" else iq.status
     f.channel, f.language, f.q, f.sort = iq.channel, iq.language, iq.q, iq.sort
+    if iq.view == "at_risk" and iq.sort == "priority":
+        f.sort = "due"
     if iq.route:
         f.route = iq.route
     f.limit, f.offset = PAGE, (iq.page - 1) * PAGE
@@ -102,7 +108,8 @@ def load(session: Session, principal: Principal, iq: InboxQuery):
     return rows, total
 
 
-def inbox_query(view: str = Query("all", pattern="^(mine|unassigned|teams|all|escalations)$"),
+def inbox_query(view: str = Query("all",
+                                  pattern="^(mine|unassigned|teams|all|escalations|at_risk)$"),
                 channel: str | None = Query(None, max_length=40),
                 language: str | None = Query(None, max_length=10),
                 route: str | None = Query(None, max_length=20),

@@ -116,7 +116,7 @@ def test_in_the_customers_language_where_translated(cli, live_page):
     write(page, "Hallo, wo ist meine Bestellung NW-1001? Sie ist noch nicht angekommen.")
     [message] = rows(m.Message, m.Message.direction == "inbound")
     assert message.language == "de"
-    assert sent_texts(page) == ["Wir haben geschlossen; wir antworten ab Monday 09:00 CET."]
+    assert sent_texts(page) == ["Wir haben geschlossen; wir antworten ab Montag 09:00 CET."]
 
 
 def test_instant_reply_with_the_expected_wait_once_per_ticket(cli, live_page, client):

@@ -82,9 +82,33 @@ def _automatic(session: Session, conversation: m.Conversation, kind: str) -> lis
     return [x for x in metas if (x or {}).get("automation") == kind]
 
 
-def translated(conf: dict[str, Any], language: str | None) -> str:
-    translations = conf.get("translations") or {}
-    return translations.get((language or "").lower()) or conf.get("text") or DEFAULT_TEXT
+# weekday names for the opening time inside a translation (Monday first); others read English
+WEEKDAYS = {
+    "de": "Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag",
+    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "es": "lunes martes miércoles jueves viernes sábado domingo",
+    "it": "lunedì martedì mercoledì giovedì venerdì sabato domenica",
+    "pt": "segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado domingo",
+    "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
+}
+
+
+def translated(conf: dict[str, Any], language: str | None) -> tuple[str, str | None]:
+    """The text for this language and the language it is in (None: the default text)."""
+    language = (language or "").lower()
+    text = (conf.get("translations") or {}).get(language)
+    if text:
+        return text, language
+    return conf.get("text") or DEFAULT_TEXT, None
+
+
+def opening(opens: datetime | None, language: str | None) -> str:
+    """"Monday 09:00 CET", with the weekday in the translation's language when known."""
+    phrase = calendars.opening_phrase(opens)
+    names = WEEKDAYS.get((language or "").split("-")[0])
+    if opens is None or names is None:
+        return phrase
+    return names.split()[opens.weekday()] + phrase[len(opens.strftime("%A")):]
 
 
 def expected_wait(session: Session, workspace_id: int, ticket: m.Ticket | None,
@@ -153,9 +177,9 @@ def plan(session: Session, conversation: m.Conversation, row: m.Message,
         period = opens.isoformat() if opens is not None else "never"
         if any(x.get("opens") == period for x in _automatic(session, conversation, "away")):
             return Plan(None, "already sent in this closed period")
-        text = translated(conf, row.language or conversation.language)
+        text, language = translated(conf, row.language or conversation.language)
         return Plan("away", f"closed until {period}",
-                    text.replace("{opens}", calendars.opening_phrase(opens)), opens,
+                    text.replace("{opens}", opening(opens, language)), opens,
                     public=row.public)
     if not conf["instant"]:
         return Plan(None, "open: instant replies are off")

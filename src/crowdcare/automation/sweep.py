@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import sla
+from crowdcare.actions import sla, surveys
 from crowdcare.settings import get_settings
 from crowdcare.store import db
 from crowdcare.store.types import utcnow
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 DueWork = Callable[[Session, datetime], int]
 DUE_WORK: list[tuple[str, DueWork]] = [
     ("sla", sla.sweep),
+    ("surveys", surveys.due_surveys),   # CSAT/NPS after solved tickets (outbound/surveys.py)
 ]
 
 

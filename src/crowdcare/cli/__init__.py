@@ -5,6 +5,7 @@ import typer
 
 from crowdcare.cli import (
     automation,
+    away,
     bench,
     bot,
     campaigns,
@@ -15,6 +16,7 @@ from crowdcare.cli import (
     messenger,
     server,
     setup,
+    surveys,
     triage,
 )
 
@@ -41,6 +43,8 @@ channels.register(app)        # channel add/list
 deliveries.register(app)      # deliveries list/retry
 campaigns.register(app)       # campaign add/list/qr
 messenger.register(app)       # messenger profile/handover, fake-graph
+surveys.register(app)         # survey set/list/tick
+away.register(app)            # away set/show
 automation.register(app)      # calendar set/list, sla add/list
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")

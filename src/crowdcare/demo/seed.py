@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crowdcare.actions import calendars, orders, people, sla, triage, workspaces
-from crowdcare.demo import faq
+from crowdcare.demo import automation, faq
 from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
@@ -93,6 +93,7 @@ def seed() -> Demo:
         faq.seed(session, ws)   # the FAQ bot's knowledge base (bots/)
         account = session.scalar(select(m.ChannelAccount).where(
             m.ChannelAccount.workspace_id == ws.id, m.ChannelAccount.kind == "api"))
+        automation.seed(session, ws, account)   # hours, away message, surveys and their history
         admin = session.scalar(select(m.Agent).where(m.Agent.email == ADMIN_EMAIL))
         token = people.do_create_token(session, admin, "demo-session")
         owned = dict(session.execute(select(m.Customer.name, m.Order.number)

@@ -17,6 +17,8 @@ COMMUNITY_ADVOCATE = "community.advocate"      # staff: an advocate joined, chan
 # SLA clocks (docs/automation.md): once per ticket, target and cycle; rules act on them
 SLA_AT_RISK = "sla.at_risk"
 SLA_BREACHED = "sla.breached"
+# automation (docs/automation.md)
+SURVEY_ANSWERED = "survey.answered"            # staff: a CSAT/NPS answer or its comment
 
 # audiences
 STAFF = "staff"              # admins and agents of the workspace

@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import campaigns, handover, inbound, threads, tickets
+from crowdcare.actions import away, campaigns, handover, inbound, surveys, threads, tickets
 from crowdcare.bots import respond
 from crowdcare.domain import (
     ChannelEvent,
@@ -64,8 +64,9 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
                                                              vip=tctx.vip))
             row = inbound.do_receive_message(session, account, conversation, event, result,
                                              decision, delivery_id)
-            if row is not None:
+            if row is not None and not surveys.on_message(session, conversation, row):
                 respond.on_message(session, conversation, row, result, decision)   # FAQ bot
+                away.on_message(session, conversation, row)   # closed: when we reply
             if campaign is not None and not event.standby:   # arrived through a campaign
                 campaigns.do_greet(session, conversation, campaign)
         case OutboundEcho():

@@ -635,6 +635,38 @@ class BotTurn(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# -- surveys (outbound/surveys.py, docs/automation.md) ------------------------------------------
+class Survey(Base):
+    """One CSAT or NPS question for a ticket (or a sampled customer): asked, skipped with the
+    reason, or answered with its score, comment and the responder it rates."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", name="uq_surveys_ticket_kind"),
+                      Index("ix_surveys_customer", "customer_id", "kind", "asked_at"),
+                      Index("ix_surveys_list", "workspace_id", "kind", "id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id", index=False)
+    kind: Mapped[str] = mapped_column(String(10))                  # csat | nps
+    ticket_id: Mapped[int | None] = fk("tickets.id", nullable=True, ondelete="SET NULL",
+                                       index=False)
+    conversation_id: Mapped[int] = fk("conversations.id")
+    customer_id: Mapped[int] = fk("customers.id", index=False)
+    status: Mapped[str] = mapped_column(String(20))                # asked | skipped | answered
+    reason: Mapped[str | None] = mapped_column(Text)               # why it was skipped
+    control: Mapped[str | None] = mapped_column(String(20))        # quick_replies | link
+    message_id: Mapped[int | None] = mapped_column(BigID)          # the question sent
+    # who the answer rates: whoever answered the ticket (agent, advocate, bot)
+    responder: Mapped[str | None] = mapped_column(String(20))
+    responder_agent_id: Mapped[int | None] = fk("agents.id", nullable=True,
+                                                ondelete="SET NULL", index=False)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answer_message_id: Mapped[int | None] = mapped_column(BigID)   # the customer's answer
+    answered_via: Mapped[str | None] = mapped_column(String(20))   # quick_reply | text | link
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()          # the link's end
+    answered_at: Mapped[datetime | None] = mapped_column()
+
 # -- automation: business hours and SLA clocks (docs/automation.md) ----------------------------
 class BusinessCalendar(Base):
     """Business hours: a time zone, periods per weekday ({"mon": [[540, 1020]]}, minutes after

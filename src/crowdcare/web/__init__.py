@@ -10,6 +10,7 @@ def install(app: FastAPI) -> None:
     from crowdcare.web import (
         admin,
         auth,
+        automation,
         community,
         conversation,
         hours,
@@ -19,10 +20,11 @@ def install(app: FastAPI) -> None:
         orders,
         presence,
         review,
+        survey,
     )
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
     for module in (auth, inbox, conversation, orders, admin, hours, kb, live, presence,
-                   community, review):
+                   community, review, survey, automation):
         app.include_router(module.router)

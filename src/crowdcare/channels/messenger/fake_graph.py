@@ -34,6 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from crowdcare import clock
+
 MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
 TAGS = {"HUMAN_AGENT", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"}
 SENDER_ACTIONS = {"typing_on", "typing_off", "mark_seen"}
@@ -330,7 +332,7 @@ class FakeGraph:
 
     # -- playing the customer ------------------------------------------------------------------
     def _event(self, psid: str, content: dict, echo: bool = False) -> dict:
-        now = int(time.time() * 1000)
+        now = int(clock.now().timestamp() * 1000)   # the customer writes at crowdcare's time
         people = ({"id": self.page_id}, {"id": psid})
         sender, recipient = people if echo else people[::-1]
         return {"object": "page", "entry": [{"id": self.page_id, "time": now, "messaging": [
@@ -394,7 +396,7 @@ class FakeGraph:
                         "comment_id": data.get("comment_id") or f"{post.split('_')[-1]}_c{n}",
                         "parent_id": data.get("parent_id", post),
                         "from": {"id": psid, "name": data.get("name", "A customer")},
-                        "message": data.get("text", ""), "created_time": int(time.time())}}]}]}
+                        "message": data.get("text", ""), "created_time": int(clock.now().timestamp())}}]}]}
         raise ValueError(f"unknown customer action {kind!r}")
 
     async def _post_webhook(self, payload: dict) -> tuple[int, Any]:

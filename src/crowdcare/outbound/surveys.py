@@ -1,0 +1,255 @@
+"""CSAT and NPS surveys: when one is due, whether it may go (and why not), in which control,
+how an answer is recognised, and the scores. Writes go through actions/surveys.py.
+
+- CSAT "How did we do?" 1-5, `delay_minutes` after a ticket is solved; at most once per
+  customer per `cooldown_days` (7). Score = share of 4-5.
+- NPS "How likely are you to recommend us?" 0-10, after a solved ticket for the customers in
+  the sample (`sample_percent`), at most once per customer per `cooldown_days` (90).
+  NPS = % of 9-10 minus % of 0-6.
+- One question per ticket: whichever kind is due first asks; the other is skipped with that
+  reason. A skip is recorded with its reason (a cooldown, the sample, the policy gate).
+- Control: quick replies where the channel renders them (Messenger); elsewhere a signed link
+  valid `LINK_DAYS`, and a typed number is recognised on every channel.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from crowdcare.actions import replies  # its read-only gate question, window()
+from crowdcare.channels import registry
+from crowdcare.domain import Author, Direction, MessageStatus
+from crowdcare.settings import get_settings
+from crowdcare.store import db
+from crowdcare.store import models as m
+
+KINDS = ("csat", "nps")
+SCALE = {"csat": range(1, 6), "nps": range(0, 11)}
+QUESTION = {"csat": "How did we do? Tap a number from 1 (poor) to 5 (great).",
+            "nps": "How likely are you to recommend us to a friend? Tap a number from 0 (not "
+                   "at all) to 10 (extremely)."}
+TYPED = {"csat": "How did we do? Reply with a number from 1 (poor) to 5 (great), or answer "
+                 "here: {link}",
+         "nps": "How likely are you to recommend us to a friend? Reply with a number from 0 "
+                "to 10, or answer here: {link}"}
+THANKS = "Thank you! If you'd like to tell us more, just write it here."
+CSAT_FACES = {1: "1 😞", 2: "2 🙁", 3: "3 😐", 4: "4 🙂", 5: "5 😀"}
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "csat": {"enabled": False, "delay_minutes": 60, "cooldown_days": 7},
+    "nps": {"enabled": False, "delay_minutes": 60, "cooldown_days": 90, "sample_percent": 100},
+}
+HORIZON = timedelta(days=7)       # a ticket solved longer ago than this is never surveyed late
+LINK_DAYS = 14                    # the signed link, and a typed answer, are taken this long
+COMMENT_WINDOW = timedelta(hours=24)   # the customer's next words after a score: its comment
+PAYLOAD = re.compile(r"^SURVEY:(\d+):(\d{1,2})$")
+# "5", "5/5", "4 - quick and kind", "10!": a number alone, or set off by punctuation before
+# a comment; "2 items are missing" is a message, not a score
+TYPED_SCORE = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*(?:5|10))?\s*(?:[.!:,;-]+\s*(.*?))?\s*$",
+                         re.S)
+ASKING = ("asked", "answered")
+
+
+def config(session: Session, workspace_id: int) -> dict[str, dict[str, Any]]:
+    """Each kind's settings with the defaults filled in (read once per unit of work)."""
+    stored = (db.held(session, m.Workspace, workspace_id).settings or {}).get("surveys") or {}
+    return {kind: {**DEFAULTS[kind], **(stored.get(kind) or {})} for kind in KINDS}
+
+
+def any_enabled(session: Session, workspace_id: int) -> bool:
+    return any(c["enabled"] for c in config(session, workspace_id).values())
+
+
+# -- when and whether -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verdict:
+    ask: bool
+    reason: str
+    control: str | None = None        # quick_replies | link
+    gate: Any = None                  # the policy decision, when it was asked
+
+
+def due_tickets(session: Session, workspace_id: int, kind: str, now: datetime) -> list[m.Ticket]:
+    """Solved tickets whose delay has passed, within the horizon, with no `kind` survey yet."""
+    conf = config(session, workspace_id)[kind]
+    until = now - timedelta(minutes=conf["delay_minutes"])
+    done = exists().where(m.Survey.ticket_id == m.Ticket.id, m.Survey.kind == kind)
+    return list(session.scalars(
+        select(m.Ticket).where(m.Ticket.workspace_id == workspace_id,
+                               m.Ticket.status.in_(("solved", "closed")),
+                               m.Ticket.solved_at <= until, m.Ticket.solved_at > until - HORIZON,
+                               ~done)
+        .order_by(m.Ticket.solved_at).limit(200)))
+
+
+def in_sample(customer_id: int, percent: int) -> bool:
+    """A fixed share of customers (by id), so a customer is in or out of the sample for good."""
+    return (customer_id * 2654435761) % 100 < percent
+
+
+def verdict(session: Session, ticket: m.Ticket, kind: str, now: datetime) -> Verdict:
+    conf = config(session, ticket.workspace_id)[kind]
+    other = session.scalar(select(m.Survey.kind).where(
+        m.Survey.ticket_id == ticket.id, m.Survey.kind != kind, m.Survey.status.in_(ASKING)))
+    if other:
+        return Verdict(False, f"one question per ticket: a {other.upper()} survey was asked")
+    last = session.scalar(select(func.max(m.Survey.asked_at)).where(
+        m.Survey.customer_id == ticket.customer_id, m.Survey.kind == kind,
+        m.Survey.status.in_(ASKING)))
+    if last is not None and last > now - timedelta(days=conf["cooldown_days"]):
+        days = (now - last).total_seconds() / 86400
+        return Verdict(False, f"the customer was asked {days:.1f} days ago (at most once per "
+                              f"{conf['cooldown_days']} days)")
+    if kind == "nps" and not in_sample(ticket.customer_id, int(conf["sample_percent"])):
+        return Verdict(False, f"the customer is not in the {conf['sample_percent']}% sample")
+    conversation = ticket.conversation
+    gate = replies.window(session, conversation, Author.system)
+    if not gate.allowed:
+        return Verdict(False, f"the policy gate refused: {gate.reason}", gate=gate)
+    adapter = registry.get(conversation.channel_account.kind)
+    control = "quick_replies" if adapter is not None and adapter.quick_replies else "link"
+    return Verdict(True, gate.reason, control, gate)
+
+
+def responder(session: Session, ticket: m.Ticket) -> tuple[str | None, int | None]:
+    """Who answered the ticket last (agent, advocate or bot): the one an answer rates.
+    Automatic messages (away, surveys) are nobody's answer."""
+    rows = session.execute(
+        select(m.Message.author, m.Message.agent_id, m.Message.meta)
+        .where(m.Message.ticket_id == ticket.id, m.Message.direction == Direction.outbound,
+               m.Message.author.in_((Author.agent, Author.advocate, Author.bot)),
+               m.Message.status.not_in((MessageStatus.note, MessageStatus.blocked,
+                                        MessageStatus.failed)))
+        .order_by(m.Message.id.desc()).limit(20)).all()
+    for author, agent_id, meta in rows:
+        if not (meta or {}).get("automation"):
+            return author, agent_id
+    return None, None
+
+
+def question(kind: str, survey_id: int, control: str, link: str) -> tuple[str, list[dict]]:
+    """The text and quick replies of the question."""
+    if control == "quick_replies":
+        titles = CSAT_FACES if kind == "csat" else {n: str(n) for n in SCALE[kind]}
+        return QUESTION[kind], [{"title": titles[n], "payload": f"SURVEY:{survey_id}:{n}"}
+                                for n in SCALE[kind]]
+    return TYPED[kind].format(link=link), []
+
+
+# -- the signed link ---------------------------------------------------------------------------
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().signing_key(), salt="crowdcare.survey")
+
+
+def token(survey_id: int, expires_at: datetime) -> str:
+    return _signer().dumps({"s": survey_id, "e": int(expires_at.timestamp())})
+
+
+def link(survey_id: int, expires_at: datetime) -> str:
+    return f"{get_settings().public_url.rstrip('/')}/s/{token(survey_id, expires_at)}"
+
+
+def read_token(value: str, now: datetime) -> tuple[int | None, str | None]:
+    """(survey id, None), or (None, why the link is refused). Expiry reads the one clock."""
+    try:
+        data = _signer().loads(value)
+    except BadSignature:
+        return None, "this survey link is not valid"
+    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
+        return None, "this survey link is not valid"
+    if now.timestamp() >= int(data.get("e") or 0):
+        return None, "this survey link has expired"
+    return data["s"], None
+
+
+# -- recognising an answer on inbound ------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    survey: m.Survey
+    score: int | None                 # None: the message is the comment of an answered survey
+    via: str                          # quick_reply | text
+    comment: str | None = None
+
+
+def recognise(session: Session, conversation: m.Conversation, row: m.Message,
+              now: datetime) -> Answer | None:
+    """A quick-reply payload, a typed number while a survey waits, or the customer's next
+    words after a score (its comment)."""
+    if row.public or row.direction != Direction.inbound:
+        return None
+    meta = row.meta or {}
+    payload = str(meta.get("quick_reply_payload") or meta.get("payload") or "")
+    tapped = PAYLOAD.match(payload)
+    if tapped:
+        survey = session.get(m.Survey, int(tapped.group(1)))
+        score = int(tapped.group(2))
+        if survey is None or survey.conversation_id != conversation.id \
+                or score not in SCALE[survey.kind]:
+            return None
+        return Answer(survey, score, "quick_reply")
+    if not any_enabled(session, conversation.workspace_id) or conversation.id is None:
+        return None
+    latest = session.scalar(
+        select(m.Survey).where(m.Survey.conversation_id == conversation.id,
+                               m.Survey.status.in_(ASKING),
+                               m.Survey.asked_at > now - timedelta(days=LINK_DAYS))
+        .order_by(m.Survey.id.desc()).limit(1))
+    if latest is None:
+        return None
+    text = (row.text or "").strip()
+    if latest.status == "asked":
+        typed = TYPED_SCORE.match(text)
+        if typed and int(typed.group(1)) in SCALE[latest.kind]:
+            return Answer(latest, int(typed.group(1)), "text", (typed.group(2) or "").strip()
+                          or None)
+        return None
+    if text and latest.comment is None and latest.answered_via != "link" \
+            and latest.answered_at is not None and latest.answered_at > now - COMMENT_WINDOW \
+            and latest.answer_message_id != row.id:
+        return Answer(latest, None, "text", text)
+    return None
+
+
+# -- the scores ------------------------------------------------------------------------------------
+def score_of(kind: str, scores: list[int]) -> float | None:
+    """CSAT: % of 4-5. NPS: % of 9-10 minus % of 0-6. None without answers."""
+    if not scores:
+        return None
+    n = len(scores)
+    if kind == "csat":
+        return round(100 * sum(s >= 4 for s in scores) / n, 1)
+    return round(100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / n, 1)
+
+
+def summary(session: Session, workspace_id: int, since: datetime | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind in KINDS:
+        query = select(m.Survey.score).where(m.Survey.workspace_id == workspace_id,
+                                             m.Survey.kind == kind,
+                                             m.Survey.status == "answered")
+        if since is not None:
+            query = query.where(m.Survey.answered_at >= since)
+        scores = list(session.scalars(query))
+        counts = dict(session.execute(
+            select(m.Survey.status, func.count()).where(m.Survey.workspace_id == workspace_id,
+                                                        m.Survey.kind == kind)
+            .group_by(m.Survey.status)).all())
+        out[kind] = {"score": score_of(kind, scores), "answers": len(scores),
+                     "asked": counts.get("asked", 0) + counts.get("answered", 0),
+                     "skipped": counts.get("skipped", 0)}
+    return out
+
+
+def listing(session: Session, workspace_id: int, kind: str | None = None,
+            status: str | None = None, limit: int = 100) -> list[m.Survey]:
+    query = select(m.Survey).where(m.Survey.workspace_id == workspace_id)
+    if kind:
+        query = query.where(m.Survey.kind == kind)
+    if status:
+        query = query.where(m.Survey.status == status)
+    return list(session.scalars(query.order_by(m.Survey.id.desc()).limit(limit)))

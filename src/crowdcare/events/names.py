@@ -22,3 +22,10 @@ ADVOCATES = "advocates"      # community members: public mentions only
 
 def agent(agent_id: int) -> str:
     return f"agent:{agent_id}"
+# automation (docs/automation.md)
+RULES_UPDATED = "rules.updated"                # staff: a rule was added, changed, moved, deleted
+RULE_NOTICE = "rule.notice"                    # agent:<id>: a rule's notify action
+AGENT_UPDATED = "agent.updated"                # staff: capacity, skills, availability
+SLA_AT_RISK = "sla.at_risk"                    # an SLA target passed its at-risk share
+SLA_BREACHED = "sla.breached"                  # an SLA target's due time passed
+SURVEY_ANSWERED = "survey.answered"            # a CSAT or NPS answer was stored

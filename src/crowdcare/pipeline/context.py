@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from crowdcare.bots import kb, respond
 from crowdcare.bots import settings as bot_settings
 from crowdcare.domain import InboundMessage, Route
-from crowdcare.pipeline.route import RouteContext, rules_from
+from crowdcare.pipeline.route import RouteContext
 from crowdcare.pipeline.triage import TriageContext
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -20,15 +20,10 @@ def _settings(session: Session, workspace_id: int) -> dict:
 
 
 def _rules(session: Session, workspace_id: int) -> list:
-    """The workspace's enabled rules, read once per unit of work (a batch shares them)."""
-    def load() -> list:
-        rows = session.scalars(
-            select(m.RoutingRule)
-            .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
-            .order_by(m.RoutingRule.position, m.RoutingRule.id)
-        ).all()
-        return rules_from({"name": r.name, **r.rule} for r in rows)
-    return db.once(session, ("routing_rules", workspace_id), load)
+    # a late import: actions import this module
+    from crowdcare.actions.rules import workspace_rules
+
+    return workspace_rules(session, workspace_id)
 
 
 def _has_advocates(session: Session, workspace_id: int) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import ActionError, people, replies, signins, workspaces
 from crowdcare.actions import campaigns as campaign_actions
 from crowdcare.actions import canned as canned_actions
+from crowdcare.actions import rules as rule_actions
 from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.api.numbers import Int64
@@ -418,7 +419,7 @@ def _rule_form(form) -> dict[str, Any]:
         if not isinstance(data[part], dict):
             raise ActionError(f"{part}: an object, like {{\"intent\": \"billing\"}}",
                               status=422)
-    triage_actions.check_rule(data)   # pipeline.route.rule_from_dict: fields, tests, routes
+    rule_actions.check_rule(data)   # pipeline.route.rule_from_dict: fields, tests, routes
     return data
 
 
@@ -426,9 +427,9 @@ def _rule_form(form) -> dict[str, Any]:
 def rules(request: Request, text: str | None = Query(None, max_length=2000),
           channel: str = Query("api", max_length=40), public: str = Query(""),
           principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    rows = session.scalars(select(m.RoutingRule).where(
-        m.RoutingRule.workspace_id == principal.workspace_id)
-        .order_by(m.RoutingRule.position, m.RoutingRule.id)).all()
+    rows = session.scalars(select(m.Rule).where(
+        m.Rule.workspace_id == principal.workspace_id)
+        .order_by(m.Rule.position, m.Rule.id)).all()
     tried = None
     if text and text.strip():
         tried = triage_actions.try_text(session, principal.workspace_id, text.strip(),
@@ -448,7 +449,7 @@ async def add_rule(request: Request, principal: Principal = Depends(admin_user),
     form = await request.form()
     try:
         data = _rule_form(form)
-        triage_actions.do_create_rule(session, principal.workspace_id, data)
+        rule_actions.do_create_rule(session, principal.workspace_id, data)
         session.commit()
     except ActionError as exc:
         return _fail(request, exc, session, "/admin/rules")
@@ -459,11 +460,11 @@ async def add_rule(request: Request, principal: Principal = Depends(admin_user),
 @router.post("/rules/{rule_id:int}", dependencies=[Depends(check_csrf)])
 async def edit_rule(rule_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                     session: Session = Depends(get_session)):
-    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
+    row = owned(session, m.Rule, rule_id, principal, "routing rule")
     form = await request.form()
     try:
         data = _rule_form(form)
-        triage_actions.do_update_rule(session, row, data, enabled=form.get("enabled") == "1")
+        rule_actions.do_update_rule(session, row, data, enabled=form.get("enabled") == "1")
         session.commit()
     except ActionError as exc:
         return _fail(request, exc, session, "/admin/rules")
@@ -474,8 +475,8 @@ async def edit_rule(rule_id: Int64, request: Request, principal: Principal = Dep
 @router.post("/rules/{rule_id:int}/move", dependencies=[Depends(check_csrf)])
 def move_rule(rule_id: Int64, request: Request, step: Int64 = Form(..., ge=-1, le=1),
               principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
-    triage_actions.do_move_rule(session, row, step)
+    row = owned(session, m.Rule, rule_id, principal, "routing rule")
+    rule_actions.do_move_rule(session, row, step)
     session.commit()
     return back("/admin/rules")
 
@@ -483,9 +484,9 @@ def move_rule(rule_id: Int64, request: Request, step: Int64 = Form(..., ge=-1, l
 @router.post("/rules/{rule_id:int}/delete", dependencies=[Depends(check_csrf)])
 def delete_rule(rule_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
-    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
+    row = owned(session, m.Rule, rule_id, principal, "routing rule")
     name = row.name
-    triage_actions.do_delete_rule(session, row)
+    rule_actions.do_delete_rule(session, row)
     session.commit()
     flash(request, f"Rule '{name}' deleted.")
     return back("/admin/rules")

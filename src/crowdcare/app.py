@@ -14,6 +14,7 @@ from crowdcare import web
 from crowdcare.api import access_log, errors
 from crowdcare.api.headers import SecurityHeaders
 from crowdcare.api.routes import routers
+from crowdcare.automation.webhooks import WebhookWorker
 from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
 from crowdcare.outbound.sender import OutboundWorker
@@ -28,13 +29,15 @@ class Workers:
     deliveries: DeliveryWorker = field(default_factory=DeliveryWorker)
     outbound: OutboundWorker = field(default_factory=OutboundWorker)
     community: CommunityWorker = field(default_factory=CommunityWorker)
+    webhooks: WebhookWorker = field(default_factory=WebhookWorker)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self.deliveries.run(self.stop)),
                       asyncio.create_task(self.outbound.run(self.stop)),
-                      asyncio.create_task(self.community.run(self.stop))]
+                      asyncio.create_task(self.community.run(self.stop)),
+                      asyncio.create_task(self.webhooks.run(self.stop))]
 
     async def close(self) -> None:
         self.stop.set()

@@ -31,7 +31,8 @@ def emit(session: Session, workspace_id: int, name: str,
 
 def at_commit(session: Session, write: Callable[[], None]) -> None:
     """Run `write` just before commit, after the flush that gives new rows their ids (a
-    batch still flushes its inserts once); what it emits is published with the rest."""
+    batch still flushes its inserts once); what it emits is published with the rest. One
+    deferred by a deferred write runs after all of that round's."""
     session.info.setdefault(_DEFERRED, []).append(write)
 
 
@@ -47,8 +48,8 @@ def event_dict(row: Event | dict) -> dict[str, Any]:
 
 @sa_event.listens_for(Session, "before_commit")
 def _write(session: Session) -> None:
-    deferred = session.info.pop(_DEFERRED, None)
-    if deferred:
+    # a write may defer another (automation runs after the writes it reads): rounds until none
+    while deferred := session.info.pop(_DEFERRED, None):
         session.flush()
         for write in deferred:
             write()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdcare.actions import tickets
+from crowdcare.automation import hours
 from crowdcare.bots import kb, respond
 from crowdcare.bots import settings as bot_settings
 from crowdcare.domain import InboundMessage, Route
@@ -124,4 +126,8 @@ def for_route(session: Session, conversation: m.Conversation, event: InboundMess
         | ({Route.bot} if bot else set()),
         bot_first=bot and bot_settings.of(session, conversation.workspace_id).get(
             "first", True),
+        business_hours=hours.open_now(session, conversation.workspace_id,
+                                      conversation.channel_account_id),
+        customer={"name": conversation.customer.name, "email": conversation.customer.email},
+        tags=list(getattr(tickets.open_ticket(session, conversation), "tags", None) or []),
     )

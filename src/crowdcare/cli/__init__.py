@@ -12,6 +12,7 @@ from crowdcare.cli import (
     deliveries,
     mentions,
     messenger,
+    rules,
     server,
     setup,
     triage,
@@ -40,6 +41,7 @@ channels.register(app)        # channel add/list
 deliveries.register(app)      # deliveries list/retry
 campaigns.register(app)       # campaign add/list/qr
 messenger.register(app)       # messenger profile/handover, fake-graph
+rules.register(app)           # rule add/list/enable/disable/delete/webhooks, agent routing
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
 app.add_typer(bot.app, name="bot", help="The FAQ bot: evaluate, build corpora, train, import.")

@@ -126,6 +126,8 @@ def test(value: Any, spec: Any) -> bool:
         return all(OPS[op](value, arg) for op, arg in spec.items())
     if isinstance(spec, list):
         return value in spec or (isinstance(value, list) and bool(set(value) & set(spec)))
+    if isinstance(value, list):   # a list field (tags, pii) equals a name it holds
+        return spec in value
     return value == spec
 
 

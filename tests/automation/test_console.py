@@ -81,3 +81,19 @@ def test_rules_and_assignment_are_set_in_the_console(client, cli):
     why = re.search(r'id="assignment-why"[^>]*>(.*?)</span>', page, re.S).group(1)
     assert html.unescape(why) == ("Why ana: round robin in Tier 1: ana at 1/3, speaks en, "
                                   "takes order_status")
+
+
+def test_an_agent_switches_their_availability_in_the_top_bar(client, cli):
+    ws = make_workspace(cli)
+    cli("agent", "password", "ana@acme-apparel.test", "--password", PW)
+    page = client.get("/login")
+    client.post("/login", data={"email": "ana@acme-apparel.test", "password": PW,
+                                "next": "/inbox", "csrf_token": csrf(page.text)})
+    inbox = client.get("/inbox").text
+    assert 'id="availability"' in inbox and "<option selected>online</option>" in inbox
+    r = client.post("/me/availability", data={"csrf_token": csrf(inbox), "availability": "away"})
+    assert flash_of(r.text) == "You are away."
+    assert client.get(f"/api/v1/agents/{ws.agent_id}/routing",
+                      headers=ws.admin).json()["availability"] == "away"
+    r = client.post("/me/availability", data={"csrf_token": csrf(inbox), "availability": "gone"})
+    assert "availability is online, away, offline" in flash_of(r.text)

@@ -167,6 +167,11 @@ def test_a_webhook_action_reaches_a_real_receiver_signed_and_retried(client, cli
     assert again["sent"] == 1 and again["items"][0]["status"] == "sent"
     listed = client.get("/api/v1/webhook-calls", headers=ws.admin).json()["items"]
     assert [c["status"] for c in listed] == ["sent", "sent"]
+    # an admin sends one again (their endpoint lost it)
+    r = client.post(f"/api/v1/webhook-calls/{listed[1]['id']}/retry", headers=ws.admin)
+    assert r.status_code == 200 and r.json()["status"] == "queued"
+    assert cli.json("rule", "webhooks", "--send")["sent"] == 1
+    assert client.post("/api/v1/webhook-calls/999/retry", headers=ws.admin).status_code == 404
 
 
 def test_rules_are_checked_when_saved(client, cli, shop):

@@ -14,6 +14,7 @@ from crowdcare.events import emit, names
 from crowdcare.outbound.network import refusal
 from crowdcare.store import db
 from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
 
 
 def rule_out(row: m.Rule) -> dict[str, Any]:
@@ -123,3 +124,20 @@ def webhook_secret(session: Session, workspace_id: int) -> str:
         ws.settings = {**(ws.settings or {}), "webhook_secret": secret}
         session.flush()
     return secret
+
+
+def do_queue_webhook(session: Session, workspace_id: int, rule_id: int | None, url: str,
+                     event: str, payload: dict[str, Any]) -> m.WebhookCall:
+    """A rule's webhook call, sent after commit by automation/webhooks.py."""
+    row = m.WebhookCall(workspace_id=workspace_id, rule_id=rule_id, url=url, event=event,
+                        payload=payload, status="queued", next_attempt_at=utcnow())
+    session.add(row)
+    return row
+
+
+def do_retry_webhook(session: Session, workspace_id: int, call_id: int) -> m.WebhookCall:
+    """Queue a call again now, with a fresh count of attempts."""
+    row = owned(session, m.WebhookCall, call_id, workspace_id, "webhook call")
+    row.status, row.next_attempt_at, row.attempts = "queued", utcnow(), 0
+    session.flush()
+    return row

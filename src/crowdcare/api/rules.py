@@ -135,9 +135,7 @@ def webhook_calls(status: Literal["queued", "sent", "failed"] | None = None,
 @router.post("/webhook-calls/{call_id}/retry")
 def retry_call(call_id: Int64, principal: Principal = Depends(admin),
                session: Session = Depends(get_session)) -> dict[str, Any]:
-    row = webhooks.retry(session, principal.workspace_id, call_id)
-    session.refresh(row)
-    return webhooks.call_out(row)
+    return webhooks.call_out(rules.do_retry_webhook(session, principal.workspace_id, call_id))
 
 
 # --- agents' assignment settings ------------------------------------------------------------

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError, notifications, replies, serialize, tickets
 from crowdcare.actions import assignment as assignment_actions
+from crowdcare.actions import rules as rule_actions
 from crowdcare.actions.rules import workspace_rules
-from crowdcare.automation import assign, hours, webhooks
+from crowdcare.automation import assign, hours
 from crowdcare.automation.rules import MESSAGE_RECEIVED, ROUND_ROBIN, Rule, adjust, evaluate
 from crowdcare.domain import Author, TicketStatus
 from crowdcare.events import at_commit
@@ -194,8 +195,9 @@ def _apply(session: Session, rule: Rule, event: str, ticket: m.Ticket | None,
     if actions.get("notify"):
         did.append(_notify(session, ticket, conversation, rule, event, actions["notify"]))
     if actions.get("webhook"):
-        webhooks.do_queue(session, ws, rule.id, actions["webhook"], event,
-                          _payload(rule, event, ticket, conversation, message, extra))
+        rule_actions.do_queue_webhook(session, ws, rule.id, actions["webhook"], event,
+                                      _payload(rule, event, ticket, conversation, message,
+                                               extra))
         did.append("webhook queued")
     return did
 

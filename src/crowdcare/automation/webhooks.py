@@ -1,7 +1,8 @@
 """Rules' webhook calls: queued in the transaction that fired the rule (actions never call
 out), sent after commit through outbound.network (SSRF-safe), signed like the API channel's
 callbacks (X-Crowdcare-Signature: HMAC-SHA256 over "<timestamp>.<body>" with the workspace's
-webhook secret), retried with backoff until MAX_ATTEMPTS, then failed with the reason."""
+webhook secret), retried with backoff until MAX_ATTEMPTS, then failed with the reason. The
+calls are queued by actions/rules.do_queue_webhook; this worker only records how each went."""
 from __future__ import annotations
 
 import asyncio
@@ -10,8 +11,7 @@ from datetime import timedelta
 
 import httpx
 import orjson
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
 
 from crowdcare.actions.rules import webhook_secret
 from crowdcare.channels.api.adapter import SIGNATURE_HEADER, sign
@@ -24,14 +24,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF = (30, 120, 600, 1800, 3600)   # seconds after attempt n
 EVENT_HEADER = "X-Crowdcare-Event"
-
-
-def do_queue(session: Session, workspace_id: int, rule_id: int | None, url: str, event: str,
-             payload: dict) -> m.WebhookCall:
-    row = m.WebhookCall(workspace_id=workspace_id, rule_id=rule_id, url=url, event=event,
-                        payload=payload, status="queued", next_attempt_at=utcnow())
-    session.add(row)
-    return row
 
 
 def due(limit: int = 20) -> list[tuple[int, str, bytes, str, str]]:
@@ -87,16 +79,6 @@ async def send_due(http: httpx.AsyncClient, max_rounds: int = 10) -> int:
         await asyncio.gather(*(send_one(c, http) for c in calls))
         total += len(calls)
     return total
-
-
-def retry(session: Session, workspace_id: int, call_id: int) -> m.WebhookCall:
-    """Queue a failed call again now."""
-    from crowdcare.actions import owned
-
-    row = owned(session, m.WebhookCall, call_id, workspace_id, "webhook call")
-    session.execute(update(m.WebhookCall).where(m.WebhookCall.id == row.id).values(
-        status="queued", next_attempt_at=utcnow(), attempts=0))
-    return row
 
 
 def call_out(row: m.WebhookCall) -> dict:

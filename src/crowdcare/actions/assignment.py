@@ -24,7 +24,6 @@ def do_assign(session: Session, ticket: m.Ticket, agent: m.Agent, reasons: list[
     ticket.assignment = {"agent_id": agent.id, "agent": agent.name, "by": by,
                          "reasons": reasons, "at": now.isoformat()}
     agent.last_assigned_at = now
-    session.flush()
     emit(session, ticket.workspace_id, names.TICKET_UPDATED, lambda: serialize.ticket(ticket))
     emit(session, ticket.workspace_id, names.CONVERSATION_UPDATED,
          lambda: serialize.conversation(ticket.conversation))
@@ -39,7 +38,6 @@ def do_queue(session: Session, ticket: m.Ticket, reasons: list[str], by: str,
         ticket.assignment_queued_at = ticket.assignment_queued_at or now
     ticket.assignment = {"agent_id": None, "agent": None, "by": by, "reasons": reasons,
                          "at": now.isoformat(), "waiting": queue}
-    session.flush()
     emit(session, ticket.workspace_id, names.TICKET_UPDATED, lambda: serialize.ticket(ticket))
     return ticket
 

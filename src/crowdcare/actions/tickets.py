@@ -180,6 +180,13 @@ def do_escalation(session: Session, ticket: m.Ticket, action: str, by: str) -> m
     return ticket
 
 
+def do_tag(session: Session, ticket: m.Ticket, tags: list[str]) -> m.Ticket:
+    """Set the ticket's tags (a rule's; an agent's go through do_update)."""
+    ticket.tags = tags
+    emit(session, ticket.workspace_id, names.TICKET_UPDATED, lambda: serialize.ticket(ticket))
+    return ticket
+
+
 def get(session: Session, workspace_id: int, ticket_id: int) -> m.Ticket:
     return owned(session, m.Ticket, ticket_id, workspace_id, "ticket")
 

@@ -131,26 +131,30 @@ def candidates(session: Session, team_id: int) -> list[Candidate]:
     return out
 
 
-def _needs(session: Session, ticket: m.Ticket) -> tuple[str | None, str | None]:
+def _needs(session: Session, ticket: m.Ticket,
+           row: m.Message | None = None) -> tuple[str | None, str | None]:
     """The ticket's language and intent: its latest customer message's triage."""
-    row = session.scalar(select(m.Message).where(
-        m.Message.ticket_id == ticket.id, m.Message.direction == "inbound")
-        .order_by(m.Message.id.desc()).limit(1)) if ticket.id is not None else None
+    if row is None and ticket.id is not None:
+        row = session.scalar(select(m.Message).where(
+            m.Message.ticket_id == ticket.id, m.Message.direction == "inbound")
+            .order_by(m.Message.id.desc()).limit(1))
     triage = (row.triage or {}) if row is not None else {}
     intent = (triage.get("intent") or {}).get("value")
     language = (row.language if row is not None else None) or ticket.conversation.language
     return language, intent
 
 
-def offer(session: Session, ticket: m.Ticket, by: str = "round robin") -> m.Agent | None:
-    """Assign the ticket by round robin in its team, or queue it with the reasons."""
+def offer(session: Session, ticket: m.Ticket, by: str = "round robin",
+          message: m.Message | None = None) -> m.Agent | None:
+    """Assign the ticket by round robin in its team, or queue it with the reasons
+    (`message`: the customer's message being handled, when there is one)."""
     from crowdcare.actions import assignment
 
     if ticket.team_id is None:
         assignment.do_queue(session, ticket, ["no team to assign in"], by, queue=False)
         return None
     team = session.get(m.Team, ticket.team_id)
-    language, intent = _needs(session, ticket)
+    language, intent = _needs(session, ticket, message)
     choice = choose(team.name, candidates(session, team.id), language, intent)
     if choice.agent_id is None:
         assignment.do_queue(session, ticket, choice.reasons, by)

@@ -136,6 +136,7 @@ def _run(session: Session, event: str, rules: list[Rule], ticket: m.Ticket | Non
         fired = evaluate(rules, event, ticket_facts(session, ticket, extra))
         rules = [f.rule for f in fired]
     session.info[RUNNING] = True
+    lines, ids = [], []
     try:
         for rule in rules:
             try:
@@ -143,9 +144,11 @@ def _run(session: Session, event: str, rules: list[Rule], ticket: m.Ticket | Non
             except ActionError as exc:   # a refusal (a closed ticket...): said, not raised
                 did = [f"not done: {exc.reason}"]
             if did:
-                replies.do_reply(session, conversation, author=Author.system, note=True,
-                                 text=f"Rule '{rule.name}' ({event}): " + "; ".join(did),
-                                 extra={"rule_id": rule.id, "automatic": True})
+                lines.append(f"Rule '{rule.name}' ({event}): " + "; ".join(did))
+                ids.append(rule.id)
+        if lines:   # one note per event: what each rule did
+            replies.do_reply(session, conversation, author=Author.system, note=True,
+                             text="\n".join(lines), extra={"rule_ids": ids, "automatic": True})
     finally:
         session.info.pop(RUNNING, None)
 
@@ -181,7 +184,10 @@ def _apply(session: Session, rule: Rule, event: str, ticket: m.Ticket | None,
             if rule.priority is not None:
                 changes["priority"] = adjust(ticket.priority, rule.priority)
         if actions.get("tags"):
-            changes["tags"] = sorted(set(ticket.tags or []) | set(actions["tags"]))
+            tags = sorted(set(ticket.tags or []) | set(actions["tags"]))
+            if tags != sorted(ticket.tags or []):
+                tickets.do_tag(session, ticket, tags)
+                did.append("tags " + ", ".join(actions["tags"]))
         if changes:
             tickets.check_update(session, ticket, changes)
             tickets.do_update(session, ticket, changes, by=by)
@@ -189,7 +195,7 @@ def _apply(session: Session, rule: Rule, event: str, ticket: m.Ticket | None,
     elif actions.get("tags") or actions.get("assign"):
         did.append("no ticket to tag or assign (not a request)")
     if ticket is not None and actions.get("assign"):
-        did.append(_assign(session, ticket, actions["assign"], by))
+        did.append(_assign(session, ticket, actions["assign"], by, message))
     if actions.get("reply"):
         did.append(_reply(session, conversation, ticket, rule, actions["reply"]))
     if actions.get("notify"):
@@ -202,11 +208,12 @@ def _apply(session: Session, rule: Rule, event: str, ticket: m.Ticket | None,
     return did
 
 
-def _assign(session: Session, ticket: m.Ticket, how: str, by: str) -> str:
+def _assign(session: Session, ticket: m.Ticket, how: str, by: str,
+            message: m.Message | None) -> str:
     if ticket.status in SOLVED:
         return "not assigned: the ticket is solved"
     if how == ROUND_ROBIN:
-        agent = assign.offer(session, ticket, by=by)
+        agent = assign.offer(session, ticket, by=by, message=message)
         return f"assigned to {agent.name} by round robin" if agent else \
             "waiting for an agent: " + "; ".join((ticket.assignment or {}).get("reasons", []))
     agent = _agent(session, ticket.workspace_id, how)

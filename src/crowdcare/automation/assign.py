@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from crowdcare.store import models as m
 
 ONLINE = "online"
-AVAILABILITY = ("online", "away", "offline")
 REOFFER_LIMIT = 50   # tickets looked at per freed agent (each is offered in turn)
 
 

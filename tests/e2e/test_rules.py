@@ -44,7 +44,7 @@ def test_an_admin_sets_up_round_robin_and_the_ticket_says_why(playwright_browser
     live.customer.say("Where is my order? It has not arrived yet")
     page.goto(f"{live.base}/inbox")
     conversation = page.locator("#rows .row", has_text="has not arrived")
-    expect(conversation).to_be_visible()
+    expect(conversation).to_be_visible(timeout=30_000)   # the worker, on a loaded machine
     conversation.locator("a.who").click()
     page.wait_for_url(re.compile(r"/c/\d+$"))
     expect(page.locator("#assignment-why")).to_have_text(

@@ -1,5 +1,6 @@
-"""Automation tests: a workspace whose API channel answers into a real callback receiver; the
-Messenger fake Graph API and crowdcare served for real; the clock reset around each test."""
+"""Automation tests: a workspace whose API channel answers into a real callback receiver (also
+rules' webhooks); the Messenger fake Graph API and crowdcare served for real; the clock reset
+around each test."""
 import pytest
 
 from crowdcare import clock
@@ -17,9 +18,16 @@ def _receiver_server():
 
 
 @pytest.fixture
-def answered(cli, _receiver_server):
+def receiver(_receiver_server):
+    """A real local HTTP endpoint: the API channel's callback and rules' webhooks."""
     _receiver_server.received.clear()
-    return make_workspace(cli, callback_url=_receiver_server.url)
+    _receiver_server.fail_next.clear()
+    return _receiver_server
+
+
+@pytest.fixture
+def answered(cli, receiver):
+    return make_workspace(cli, callback_url=receiver.url)
 
 
 @pytest.fixture(autouse=True)

@@ -39,7 +39,8 @@ def test_console_pages_run_under_the_csp(playwright_browser, live):
     page.select_option("#ticket-bar select[name=status]", "pending")   # data-autosubmit
     expect(page.locator("#ticket-bar select[name=status]")).to_have_value("pending")
     seen = list(page.evaluate("window.__csp"))
-    for path in ("/inbox", "/admin/channels", "/admin/agents", "/admin/triage", "/review", "/kb"):
+    for path in ("/inbox", "/admin/channels", "/admin/agents", "/admin/rules", "/admin/triage",
+                 "/review", "/kb"):
         page.goto(f"{live.base}{path}")
         page.wait_for_load_state("networkidle")
         seen += page.evaluate("window.__csp")

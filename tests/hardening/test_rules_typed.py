@@ -42,7 +42,7 @@ def test_well_typed_rules_are_kept(client, workspace):
 
 def test_a_rule_stored_before_the_check_is_skipped_not_fatal(client, workspace):
     with db.session_scope() as session:   # as an older version could have saved it
-        session.add(m.RoutingRule(workspace_id=workspace.id, position=0, name="legacy",
+        session.add(m.Rule(workspace_id=workspace.id, position=0, name="legacy",
                                   rule={"when": {"sentiment": {"gte": 5}},
                                         "then": {"route": "tier2"}}, enabled=True))
     client.post(workspace.webhook, headers=workspace.inbound,

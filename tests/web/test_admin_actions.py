@@ -293,7 +293,7 @@ def test_routing_rules_are_data_edited_in_the_console(client, shop, admin):  # n
                                ("[]", '{"route": "tier2"}', "an object")]:
         r = add("Bad", when, then)
         assert reason in flash_of(r.text), (when, then, flash_of(r.text))
-    first, second = rows(m.RoutingRule)
+    first, second = rows(m.Rule)
     # the rules route new messages, in order
     say(client, shop, 1, "I want a refund for my order")
     convs = client.get("/api/v1/conversations", headers=shop.agent).json()["items"]
@@ -301,17 +301,17 @@ def test_routing_rules_are_data_edited_in_the_console(client, shop, admin):  # n
     r = client.post(f"/admin/rules/{first.id}", data={
         "csrf_token": admin, "name": "Refunds to tier 2", "when": '{"text": {"contains": '
         '"refund"}}', "then": '{"route": "tier2"}'})   # no "enabled": switched off
-    assert "saved" in flash_of(r.text) and not rows(m.RoutingRule, m.RoutingRule.id ==
+    assert "saved" in flash_of(r.text) and not rows(m.Rule, m.Rule.id ==
                                                     first.id)[0].enabled
     client.post(f"/admin/rules/{second.id}/move", data={"csrf_token": admin, "step": "-1"})
-    assert [r.id for r in sorted(rows(m.RoutingRule), key=lambda r: r.position)] == [
+    assert [r.id for r in sorted(rows(m.Rule), key=lambda r: r.position)] == [
         second.id, first.id]
     # try it on a text: the workspace's rules and keywords, nothing stored
     page = client.get("/admin/rules", params={"text": "Do you ship to Canada?"}).text
     assert "rule &#39;Canada&#39;" in page or "rule 'Canada'" in page
     assert 'id="try-result"' in page
     r = client.post(f"/admin/rules/{first.id}/delete", data={"csrf_token": admin})
-    assert "deleted" in flash_of(r.text) and len(rows(m.RoutingRule)) == 1
+    assert "deleted" in flash_of(r.text) and len(rows(m.Rule)) == 1
 
 
 def test_the_triage_page_shows_the_built_in_words(client, shop, admin):  # noqa: F811
@@ -347,7 +347,7 @@ def _ids(shop):  # noqa: F811
 
     with db.session_scope() as session:
         canned = m.CannedResponse(workspace_id=shop.id, shortcut="hi", title="Hi", body="Hi")
-        rule = m.RoutingRule(workspace_id=shop.id, name="r", rule={"then": {"route": "tier1"}})
+        rule = m.Rule(workspace_id=shop.id, name="r", rule={"then": {"route": "tier1"}})
         session.add_all([canned, rule])
         session.flush()
         agent = session.scalar(select(m.Agent.id).where(m.Agent.workspace_id == shop.id,
@@ -374,7 +374,7 @@ def test_admin_actions_need_an_admin_of_the_workspace_and_the_csrf_token(
     login(client, "ana@globex-gear.test")    # an agent elsewhere: still not an admin
     assert client.get("/admin/channels", follow_redirects=False).status_code == 403
     assert [(a.name, a.active) for a in rows(m.ChannelAccount)] == before
-    assert len(rows(m.RoutingRule)) == 1 and len(rows(m.CannedResponse)) == 1
+    assert len(rows(m.Rule)) == 1 and len(rows(m.CannedResponse)) == 1
 
 
 def test_another_workspaces_rows_are_not_found(client, shop, rival, cli):  # noqa: F811

@@ -1,4 +1,4 @@
-"""Order notifications into the customer's threads: a receipt when an order is created, an
+"""Staff notices from rules (`do_notify_staff`), and order notifications into the customer's threads: a receipt when an order is created, an
 update for each shipping event. Channel-agnostic: a channel takes part when its adapter builds
 a receipt (`ChannelAdapter.receipt`). Every message passes the policy gate; where it refuses,
 the notification is recorded as blocked with the reason."""
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crowdcare.actions import replies, serialize
 from crowdcare.channels import registry
 from crowdcare.domain import Author
+from crowdcare.events import emit, names
 from crowdcare.store import models as m
 
 STATUS_TEXT = {
@@ -78,3 +79,10 @@ def notify_order(session: Session, order: m.Order, kind: str = "receipt",
                                    extra=extra)
         written.append(row)
     return written
+
+
+def do_notify_staff(session: Session, workspace_id: int, agent_ids: list[int],
+                    notice: dict) -> None:
+    """A notice in each agent's own live stream (the console shows it; nothing is sent out)."""
+    for agent_id in sorted(set(agent_ids)):
+        emit(session, workspace_id, names.RULE_NOTICE, notice, audience=names.agent(agent_id))

@@ -52,6 +52,9 @@ def ticket(row: m.Ticket) -> dict[str, Any]:
         "solved_at": iso(row.solved_at), "closed_at": iso(row.closed_at),
         "state": row.state or {},   # route, priority, escalation and what set them
         "sla": sla_view(row.sla),    # policy, and per target its due time and state
+        # automatic assignment: who and why, or why nobody yet (automation/assign.py)
+        "assignment": row.assignment,
+        "assignment_queued_at": iso(row.assignment_queued_at),
     }
 
 
@@ -85,8 +88,12 @@ def order(row: m.Order) -> dict[str, Any]:
 
 
 def agent(row: m.Agent) -> dict[str, Any]:
+    skills = row.skills or {}
     return {"id": row.id, "email": row.email, "name": row.name, "role": row.role,
-            "active": row.active, "teams": [t.id for t in row.teams]}
+            "active": row.active, "teams": [t.id for t in row.teams],
+            "capacity": row.capacity, "availability": row.availability,
+            "languages": list(skills.get("languages") or []),
+            "intents": list(skills.get("intents") or [])}
 
 
 def team(row: m.Team) -> dict[str, Any]:

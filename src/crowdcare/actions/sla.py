@@ -279,11 +279,17 @@ def refresh(session: Session, ticket: m.Ticket, now: datetime | None = None) -> 
              {"ticket_id": ticket.id, "conversation_id": ticket.conversation_id,
               "target": target, "policy": new["policy"], "due_at": data["due_at"],
               "state": data["state"], "breached_at": data["breached_at"]})
+        _rules().on_event(session, ticket, "sla." + notice, {"sla.target": target})
     if changed or notices:
         emit(session, ticket.workspace_id, names.TICKET_UPDATED,
              lambda: serialize.ticket(ticket))
         emit(session, ticket.workspace_id, names.CONVERSATION_UPDATED,
              lambda: serialize.conversation(conversation))
+
+
+def _rules():
+    from crowdcare.automation import run   # rules act on SLA events; run imports actions
+    return run
 
 
 def _other_open(session: Session, ticket: m.Ticket) -> bool:

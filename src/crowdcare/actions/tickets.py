@@ -28,6 +28,12 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def _rules():
+    """automation/run.py, which runs the rules of ticket events (it imports this module)."""
+    from crowdcare.automation import run
+    return run
+
+
 def current(session: Session, conversation_id: int) -> m.Ticket | None:
     return session.scalar(
         select(m.Ticket)
@@ -88,6 +94,7 @@ def open_for_message(session: Session, conversation: m.Conversation, route: str 
     session.add(ticket)
     db.remember(session, key, ticket)
     emit(session, ticket.workspace_id, names.TICKET_CREATED, lambda: serialize.ticket(ticket))
+    _rules().ticket_created(session, ticket)
     return ticket
 
 
@@ -176,6 +183,13 @@ def do_escalation(session: Session, ticket: m.Ticket, action: str, by: str) -> m
     return ticket
 
 
+def do_tag(session: Session, ticket: m.Ticket, tags: list[str]) -> m.Ticket:
+    """Set the ticket's tags (a rule's; an agent's go through do_update)."""
+    ticket.tags = tags
+    emit(session, ticket.workspace_id, names.TICKET_UPDATED, lambda: serialize.ticket(ticket))
+    return ticket
+
+
 def get(session: Session, workspace_id: int, ticket_id: int) -> m.Ticket:
     return owned(session, m.Ticket, ticket_id, workspace_id, "ticket")
 
@@ -200,6 +214,7 @@ def check_update(session: Session, ticket: m.Ticket, changes: dict[str, Any]) ->
 
 def do_update(session: Session, ticket: m.Ticket, changes: dict[str, Any],
               by: str = "an agent") -> m.Ticket:
+    _rules().ticket_changing(session, ticket)   # ticket.updated / solved rules, re-offers
     now = utcnow()
     changes = dict(changes)
     priority = changes.pop("priority", None)

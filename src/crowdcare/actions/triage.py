@@ -1,4 +1,4 @@
-"""Triage settings, routing rules and agents' corrections of triage results.
+"""Triage settings, the rule "try it" box and agents' corrections of triage results.
 
 Corrections are stored in `triage_corrections` and read by the next `crowdcare triage train`
 (the trained fields: service_related, sentiment, intent, anger, and language for the Latin-script
@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import Invalid, owned
 from crowdcare.domain import Route
 from crowdcare.events import emit
-from crowdcare.pipeline.route import Rule, RuleError, rule_from_dict, rules_from
 from crowdcare.pipeline.triage.corpora import INTENTS, SENTIMENTS
 from crowdcare.store import models as m
 
@@ -30,83 +28,7 @@ CORRECTABLE: dict[str, tuple[str, ...] | None] = {
     "language": None,   # any ISO code
 }
 TRIAGE_CORRECTED = "triage.corrected"
-ROUTING_RULES_UPDATED = "routing_rules.updated"
 TRIAGE_SETTINGS_UPDATED = "triage_settings.updated"
-
-
-# --- routing rules -----------------------------------------------------------------------
-
-def rule_out(row: m.RoutingRule) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "position": row.position, "enabled": row.enabled,
-            **{k: row.rule.get(k, {}) for k in ("when", "then")}}
-
-
-def workspace_rules(session: Session, workspace_id: int) -> list[Rule]:
-    rows = session.scalars(
-        select(m.RoutingRule)
-        .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
-        .order_by(m.RoutingRule.position, m.RoutingRule.id)).all()
-    return rules_from({"name": r.name, **r.rule} for r in rows)
-
-
-def check_rule(data: dict[str, Any]) -> Rule:
-    try:
-        return rule_from_dict(data)
-    except RuleError as e:
-        raise Invalid(str(e), field=e.field) from None
-
-
-def do_create_rule(session: Session, workspace_id: int, data: dict[str, Any],
-                   position: int | None = None, enabled: bool = True) -> m.RoutingRule:
-    if position is None:
-        last = session.scalar(select(func.max(m.RoutingRule.position)).where(
-            m.RoutingRule.workspace_id == workspace_id))
-        position = (last or 0) + 1 if last is not None else 0
-    row = m.RoutingRule(workspace_id=workspace_id, position=position,
-                        name=str(data.get("name") or "unnamed rule")[:200],
-                        rule={"when": dict(data.get("when") or {}),
-                              "then": dict(data.get("then") or {})},
-                        enabled=enabled)
-    session.add(row)
-    session.flush()
-    emit(session, workspace_id, ROUTING_RULES_UPDATED, {"created": rule_out(row)})
-    return row
-
-
-def get_rule(session: Session, workspace_id: int, rule_id: int) -> m.RoutingRule:
-    return owned(session, m.RoutingRule, rule_id, workspace_id, "routing rule")
-
-
-def do_update_rule(session: Session, row: m.RoutingRule, data: dict[str, Any],
-                   enabled: bool | None = None) -> m.RoutingRule:
-    row.name = str(data.get("name") or row.name)[:200]
-    row.rule = {"when": dict(data.get("when") or {}), "then": dict(data.get("then") or {})}
-    if enabled is not None:
-        row.enabled = enabled
-    session.flush()
-    emit(session, row.workspace_id, ROUTING_RULES_UPDATED, {"updated": rule_out(row)})
-    return row
-
-
-def do_move_rule(session: Session, row: m.RoutingRule, step: int) -> None:
-    """Rules run in order: swap this one with its neighbour above (-1) or below (+1)."""
-    rows = list(session.scalars(select(m.RoutingRule).where(
-        m.RoutingRule.workspace_id == row.workspace_id)
-        .order_by(m.RoutingRule.position, m.RoutingRule.id)))
-    i = rows.index(row)
-    j = i + step
-    if 0 <= j < len(rows):
-        rows[i], rows[j] = rows[j], rows[i]
-    for position, r in enumerate(rows):
-        r.position = position
-    session.flush()
-    emit(session, row.workspace_id, ROUTING_RULES_UPDATED, {"moved": row.id})
-
-
-def do_delete_rule(session: Session, row: m.RoutingRule) -> None:
-    emit(session, row.workspace_id, ROUTING_RULES_UPDATED, {"deleted": row.id})
-    session.delete(row)
-    session.flush()
 
 
 # --- workspace triage settings -----------------------------------------------------------
@@ -170,7 +92,9 @@ def try_text(session: Session, workspace_id: int, text: str, channel: str = "api
     keywords = (ws.settings or {}).get("keywords", {})
     result = triage_stage.triage(text, TriageContext(channel=channel, public=public,
                                                      keywords=keywords))
-    rules = workspace_rules(session, workspace_id)
+    from crowdcare.actions.rules import check_rule, workspace_rules
+
+    rules = list(workspace_rules(session, workspace_id))
     if extra_rule is not None:
         rules.append(check_rule(extra_rule))
     decision = route(result, RouteContext(channel=channel, public=public, text=text,

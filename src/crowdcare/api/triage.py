@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdcare.actions import NotFound, rules
 from crowdcare.actions import triage as actions
 from crowdcare.api.deps import Principal, admin, get_session, staff
 from crowdcare.api.numbers import Int64
@@ -29,26 +30,29 @@ class RuleIn(BaseModel):
 @router.get("/api/v1/routing-rules")
 def list_rules(principal: Principal = Depends(admin),
                session: Session = Depends(get_session)) -> dict[str, Any]:
-    rows = session.scalars(select(m.RoutingRule).where(
-        m.RoutingRule.workspace_id == principal.workspace_id)
-        .order_by(m.RoutingRule.position, m.RoutingRule.id))
-    return {"items": [actions.rule_out(r) for r in rows]}
+    """The rules on "message.received" (all rules: /api/v1/rules)."""
+    return {"items": [rules.rule_out(r) for r in rules.rows(session, principal.workspace_id,
+                                                             rules.MESSAGE_RECEIVED)]}
 
 
 @router.post("/api/v1/routing-rules", status_code=201)
 def create_rule(body: RuleIn, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> dict[str, Any]:
     data = body.model_dump(include={"name", "when", "then"})
-    actions.check_rule(data)   # 422 with the reason (unknown field, route, test...)
-    row = actions.do_create_rule(session, principal.workspace_id, data, body.position,
-                                 body.enabled)
-    return actions.rule_out(row)
+    rules.check_rule(data)   # 422 with the reason (unknown field, route, test...)
+    row = rules.do_create_rule(session, principal.workspace_id, data, body.position,
+                               body.enabled)
+    return rules.rule_out(row)
 
 
 @router.delete("/api/v1/routing-rules/{rule_id}", status_code=204)
 def delete_rule(rule_id: Int64, principal: Principal = Depends(admin),
                 session: Session = Depends(get_session)) -> Response:
-    actions.do_delete_rule(session, actions.get_rule(session, principal.workspace_id, rule_id))
+    row = rules.get_rule(session, principal.workspace_id, rule_id)
+    if row.event != rules.MESSAGE_RECEIVED:
+        raise NotFound(f"routing rule {rule_id} not found (it is a {row.event} rule: "
+                       "/api/v1/rules)")
+    rules.do_delete_rule(session, row)
     return Response(status_code=204)
 
 

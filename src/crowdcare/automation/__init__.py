@@ -1,2 +1,3 @@
-"""Automation over actions: business-hours calendars, SLA clocks, the periodic sweep
-(docs/automation.md)."""
+"""Automation over actions: business-hours calendars, SLA clocks, away messages, rules
+(rules.py, run.py), automatic assignment (assign.py) and the periodic sweep. Decisions live
+here with their reasons; writes go through actions/ (docs/automation.md)."""

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from crowdcare import clock
+from crowdcare.store import db
 from crowdcare.store import models as m
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -351,3 +352,14 @@ def _cached(row_id, updated_at, name, timezone, hours, holidays, closed, ical) -
     """A stored calendar is rebuilt once per change (holidays and iCal are parsed once)."""
     return Calendar.build(timezone=timezone, hours={k: [list(p) for p in v] for k, v in hours},
                           holidays=holidays, closed=list(closed), ical=ical, name=name)
+
+
+def open_now(session, workspace_id: int, channel_account_id: int | None = None,
+             team_id: int | None = None) -> bool:
+    """Whether the calendar that applies is open now (rules' `business_hours`); no calendar
+    means open around the clock. Read once per unit of work."""
+    def load() -> bool:
+        calendar = calendar_for(session, workspace_id, channel_account_id=channel_account_id,
+                                team_id=team_id)
+        return True if calendar is None else bool(calendar.is_open(clock.now()))
+    return db.once(session, ("open now", workspace_id, channel_account_id, team_id), load)

@@ -14,6 +14,7 @@ from crowdcare.cli import (
     deliveries,
     mentions,
     messenger,
+    rules,
     server,
     setup,
     surveys,
@@ -46,6 +47,7 @@ messenger.register(app)       # messenger profile/handover, fake-graph
 surveys.register(app)         # survey set/list/tick
 away.register(app)            # away set/show
 automation.register(app)      # calendar set/list, sla add/list
+rules.register(app)           # rule add/list/enable/disable/delete/webhooks, agent routing
 app.add_typer(bench.app, name="bench", help="Benchmarks, each against a baseline in the same run.")
 app.add_typer(triage.app, name="triage", help="Train, evaluate and explain triage.")
 app.add_typer(bot.app, name="bot", help="The FAQ bot: evaluate, build corpora, train, import.")

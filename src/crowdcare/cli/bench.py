@@ -92,6 +92,22 @@ def inbox(
 
 
 @app.command()
+def rules(
+    messages: int = typer.Option(1000, "--messages", min=50, help="per workspace"),
+    count: int = typer.Option(20, "--rules", min=0, max=500, help="routing rules that never match"),
+    database_url: str = typer.Option(None, "--database-url",
+                                     help="a PostgreSQL URL (emptied!); default: temp SQLite"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Pipeline time per message with rules and round-robin assignment vs none (ratio)."""
+    from crowdcare.bench.rules import report, run
+
+    _check_database(database_url)
+    result = run(messages, count, database_url)
+    typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))
+
+
+@app.command()
 def bot(
     entries: int = typer.Option(1000, "--entries", min=2, max=5000,
                                 help="knowledge-base entries (five questions each)"),

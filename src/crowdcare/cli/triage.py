@@ -176,7 +176,7 @@ def explain(
     available = {str(r) for r in Route} - {str(r) for r in FALLBACK}
     if workspace:
         from crowdcare.actions import workspaces
-        from crowdcare.actions.triage import workspace_rules
+        from crowdcare.actions.rules import workspace_rules
         from crowdcare.cli.common import unit_of_work
         from crowdcare.pipeline.context import STAFF_ROUTES
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crowdcare.actions import calendars, orders, people, sla, triage, workspaces
+from crowdcare.actions import rules as rule_actions
 from crowdcare.demo import automation, faq
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -75,8 +76,8 @@ def seed() -> Demo:
             people.do_create_team(session, ws.id, "Tier 2", [raj])
             people.do_create_token(session, admin, "demo")
             for rule in RULES:
-                triage.check_rule(rule)
-                triage.do_create_rule(session, ws.id, rule)
+                rule_actions.check_rule(rule)
+                rule_actions.do_create_rule(session, ws.id, rule)
             for sku, title, price in PRODUCTS:
                 session.add(m.Product(workspace_id=ws.id, sku=sku, title=title, price=price))
             for shortcut, title, body in CANNED:

@@ -39,6 +39,7 @@ class RouteDecision:
     team: str | None = None            # a team name, when a rule names one
     priority: int | None = None        # a rule's override
     fallback_from: str | None = None   # e.g. "community" while there are no advocates yet
+    fired: list[int] = field(default_factory=list)   # ids of the workspace rules that matched
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -55,9 +55,10 @@ def event_dict(row: Event | dict) -> dict[str, Any]:
 
 @sa_event.listens_for(Session, "before_commit")
 def _write(session: Session) -> None:
-    deferred = session.info.pop(_DEFERRED, None) or []
-    deferred += session.info.pop(_DEFERRED_LAST, None) or []
-    if deferred:
+    # a write may defer another (automation runs after the writes it reads): rounds until
+    # none; `last` writes (the SLA clocks, which read every other's result) after those
+    while deferred := (session.info.pop(_DEFERRED, None)
+                       or session.info.pop(_DEFERRED_LAST, None)):
         session.flush()
         for write in deferred:
             write()

@@ -19,6 +19,9 @@ SLA_AT_RISK = "sla.at_risk"
 SLA_BREACHED = "sla.breached"
 # automation (docs/automation.md)
 SURVEY_ANSWERED = "survey.answered"            # staff: a CSAT/NPS answer or its comment
+RULES_UPDATED = "rules.updated"                # staff: a rule was added, changed, moved, deleted
+RULE_NOTICE = "rule.notice"                    # agent:<id>: a rule's notify action
+AGENT_UPDATED = "agent.updated"                # staff: capacity, skills, availability
 
 # audiences
 STAFF = "staff"              # admins and agents of the workspace

@@ -6,6 +6,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import away, campaigns, handover, inbound, surveys, threads, tickets
+from crowdcare.automation import run as rules
 from crowdcare.bots import respond
 from crowdcare.domain import (
     ChannelEvent,
@@ -64,6 +65,7 @@ def apply(session: Session, account: m.ChannelAccount, event: ChannelEvent,
                                                              vip=tctx.vip))
             row = inbound.do_receive_message(session, account, conversation, event, result,
                                              decision, delivery_id)
+            rules.on_message(session, conversation, row, decision.fired)   # rules' actions
             if row is not None and not surveys.on_message(session, conversation, row):
                 respond.on_message(session, conversation, row, result, decision)   # FAQ bot
                 away.on_message(session, conversation, row)   # closed: when we reply

@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crowdcare.actions import tickets
+from crowdcare.automation import calendars
 from crowdcare.bots import kb, respond
 from crowdcare.bots import settings as bot_settings
 from crowdcare.domain import InboundMessage, Route
-from crowdcare.pipeline.route import RouteContext, rules_from
+from crowdcare.pipeline.route import RouteContext
 from crowdcare.pipeline.triage import TriageContext
 from crowdcare.store import db
 from crowdcare.store import models as m
@@ -20,15 +22,10 @@ def _settings(session: Session, workspace_id: int) -> dict:
 
 
 def _rules(session: Session, workspace_id: int) -> list:
-    """The workspace's enabled rules, read once per unit of work (a batch shares them)."""
-    def load() -> list:
-        rows = session.scalars(
-            select(m.RoutingRule)
-            .where(m.RoutingRule.workspace_id == workspace_id, m.RoutingRule.enabled.is_(True))
-            .order_by(m.RoutingRule.position, m.RoutingRule.id)
-        ).all()
-        return rules_from({"name": r.name, **r.rule} for r in rows)
-    return db.once(session, ("routing_rules", workspace_id), load)
+    # a late import: actions import this module
+    from crowdcare.actions.rules import workspace_rules
+
+    return workspace_rules(session, workspace_id)
 
 
 def _has_advocates(session: Session, workspace_id: int) -> bool:
@@ -129,4 +126,8 @@ def for_route(session: Session, conversation: m.Conversation, event: InboundMess
         | ({Route.bot} if bot else set()),
         bot_first=bot and bot_settings.of(session, conversation.workspace_id).get(
             "first", True),
+        business_hours=calendars.open_now(session, conversation.workspace_id,
+                                      conversation.channel_account_id),
+        customer={"name": conversation.customer.name, "email": conversation.customer.email},
+        tags=list(getattr(tickets.open_ticket(session, conversation), "tags", None) or []),
     )

@@ -1,24 +1,26 @@
 """Stage 4: route. A pure function from a triage result (and what the workspace knows) to a
 responder: bot, community, tier1, tier2, escalation or ignore, with the reasons.
 
-Workspace rules are data, evaluated first, in order; the first whose conditions all hold
-decides (a rule may also only name a team or change the priority and let the defaults pick
-the route). A rule looks like:
-
-    {"name": "VIP billing", "when": {"intent": "billing", "influence": {"gte": 0.5},
-                                     "channel": ["x", "messenger"], "text": {"contains": "refund"}},
-     "then": {"route": "escalation", "team": "Tier 2", "priority": "+20"}}
-
-A condition's field is any triage field (its value), or channel, public, campaign, vip, text.
-Its test is a value (equal), a list (any of), or {"gte"|"lte"|"gt"|"lt"|"contains"|"not": x}.
+The workspace's rules on "message.received" (automation/rules.py: the one rules engine) are
+evaluated first, in order; the first whose conditions all hold and that names a route decides
+(a rule may also only name a team or change the priority and let the defaults pick the route).
+The decision lists the rules that matched (`fired`): their other actions (assign, tag, reply,
+notify, webhook) run once the message is stored (automation/run.py).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crowdcare.automation.rules import (  # noqa: F401 - the routing rules are the engine's
+    TRIAGE_FIELDS,
+    Rule,
+    RuleError,
+    adjust,
+    rule_from_dict,
+    rules_from,
+)
 from crowdcare.domain import RouteDecision, TriageResult
 from crowdcare.domain.enums import Route
 from crowdcare.pipeline.triage import anger as anger_mod
@@ -30,128 +32,6 @@ FAQ_INTENTS = frozenset({"order_status", "shipping", "returns"})   # what an FAQ
 INFLUENTIAL = 0.5       # influence (0..1) from which an angry sender is escalated
 NOISE_CONFIDENT = 0.8   # in a private thread, only ignore what is noise this surely
 BOT_CONFIDENT = 0.45    # intent confidence from which a frequent question goes to the bot
-CONTEXT_FIELDS = ("channel", "public", "campaign", "vip", "text")
-TRIAGE_FIELDS = tuple(TriageResult.__dataclass_fields__)
-OPS = {
-    "gte": lambda a, b: a is not None and a >= b, "lte": lambda a, b: a is not None and a <= b,
-    "gt": lambda a, b: a is not None and a > b, "lt": lambda a, b: a is not None and a < b,
-    "contains": lambda a, b: a is not None and (str(b).lower() in str(a).lower()
-                                                if not isinstance(a, list) else b in a),
-    "not": lambda a, b: a != b,
-}
-
-
-# What each field's value is, so a rule is checked against it when saved: a mistyped rule
-# ({"sentiment": {"gte": 5}}) used to be stored, then fail every message of its workspace.
-KINDS: dict[str, type] = {
-    "language": str, "sentiment": str, "service_related": bool, "intent": str, "anger": bool,
-    "technical": bool, "pii": list, "influence": float, "priority": int,
-    "channel": str, "public": bool, "campaign": str, "vip": bool, "text": str}
-assert set(KINDS) == set(TRIAGE_FIELDS + CONTEXT_FIELDS), "a new field needs its kind in KINDS"
-KIND_NAMES = {str: "text", bool: "true or false", list: "a list of names", float: "a number",
-              int: "a number"}
-ORDERED = ("gte", "lte", "gt", "lt")
-
-
-class RuleError(ValueError):
-    """A workspace rule that cannot be evaluated; the message says which part, `field` where."""
-
-    def __init__(self, message: str, field: str = "rule") -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _fits(kind: type, value: Any) -> bool:
-    """`value` can be compared with a field of this kind (None: the field is empty)."""
-    if value is None:
-        return True
-    if kind in (int, float):
-        return _number(value)
-    if kind is list:   # equal to, or any of, the names it holds
-        return isinstance(value, str) or (isinstance(value, list)
-                                           and all(isinstance(v, str) for v in value))
-    return isinstance(value, kind)
-
-
-def _check_test(name: str, key: str, test: Any) -> None:
-    kind, where = KINDS[key], f"when.{key}"
-    said = f"rule '{name}': '{key}' is {KIND_NAMES[kind]}"
-    if isinstance(test, Mapping):
-        for op, arg in test.items():
-            if op not in OPS:
-                raise RuleError(f"rule '{name}': unknown test in '{key}' (use {', '.join(OPS)})",
-                                where)
-            if op in ORDERED and not (kind in (int, float) and _number(arg)):
-                raise RuleError(f"{said}: '{op}' compares a number field with a number", where)
-            if op == "contains" and not (kind in (str, list) and isinstance(arg, str)):
-                raise RuleError(f"{said}: 'contains' looks for text in a text or list field",
-                                where)
-            if op == "not" and not _fits(kind, arg):
-                raise RuleError(f"{said}, not {arg!r}", where)
-    elif isinstance(test, list):
-        wrong = [v for v in test if not _fits(kind, v) or isinstance(v, list)]
-        if wrong:
-            raise RuleError(f"{said}: cannot be any of {wrong!r}", where)
-    elif not _fits(kind, test):
-        raise RuleError(f"{said}, not {test!r}", where)
-
-
-@dataclass
-class Rule:
-    name: str
-    when: dict[str, Any] = field(default_factory=dict)
-    route: str | None = None
-    team: str | None = None
-    priority: str | int | None = None   # 70 sets it, "+20" / "-10" changes it
-
-    def matches(self, result: TriageResult, ctx: RouteContext) -> bool:
-        return all(_test(_value(name, result, ctx), test) for name, test in self.when.items())
-
-
-def rule_from_dict(data: Mapping[str, Any]) -> Rule:
-    """Validate a stored or submitted rule; raise RuleError naming the bad part."""
-    name = str(data.get("name") or "unnamed rule")
-    when, then = data.get("when") or {}, data.get("then") or {}
-    if not isinstance(when, Mapping) or not isinstance(then, Mapping):
-        raise RuleError(f"rule '{name}': 'when' and 'then' must be objects")
-    for key, test in when.items():
-        if key not in KINDS:
-            raise RuleError(f"rule '{name}': unknown field '{key}' (use one of "
-                            f"{', '.join(TRIAGE_FIELDS + CONTEXT_FIELDS)})", f"when.{key}")
-        _check_test(name, key, test)
-    route = then.get("route")
-    if route is not None and (not isinstance(route, str) or route not in Route.__members__):
-        raise RuleError(f"rule '{name}': unknown route '{route}' (use {', '.join(Route)})",
-                        "then.route")
-    priority = then.get("priority")
-    if priority is not None:
-        try:
-            _adjust(50, priority)   # what routing will do with it
-        except (TypeError, ValueError):
-            raise RuleError(f"rule '{name}': priority must be a number or '+n'/'-n' (whole)",
-                            "then.priority") from None
-    team = then.get("team")
-    if team is not None and not isinstance(team, str):
-        raise RuleError(f"rule '{name}': team is a team's name", "then.team")
-    if route is None and team is None and priority is None:
-        raise RuleError(f"rule '{name}': 'then' needs a route, a team or a priority", "then")
-    return Rule(name, dict(when), route, then.get("team"), priority)
-
-
-def rules_from(stored: Iterable[Mapping[str, Any]]) -> list[Rule]:
-    """The rules that can run; one stored before it was checked this way and no longer passes
-    is skipped (and logged) rather than failing every message of its workspace."""
-    rules = []
-    for data in stored:
-        try:
-            rules.append(rule_from_dict(data))
-        except RuleError as exc:
-            log.warning("routing rule skipped: %s", exc)
-    return rules
 
 
 @dataclass
@@ -164,27 +44,19 @@ class RouteContext:
     rules: list[Rule] = field(default_factory=list)
     available: set[str] = field(default_factory=lambda: set(Route) - set(FALLBACK))
     bot_first: bool = False      # the FAQ bot sees every calm private question first
+    business_hours: bool | None = None   # open now, by the channel's calendar (None: unknown)
+    customer: dict[str, Any] = field(default_factory=dict)   # name, email
+    tags: list[str] = field(default_factory=list)            # the open ticket's, if any
 
 
-def _value(name: str, result: TriageResult, ctx: RouteContext) -> Any:
-    if name in CONTEXT_FIELDS:
-        return getattr(ctx, name)
-    signal = getattr(result, name, None)
-    return None if signal is None else signal.value
-
-
-def _test(value: Any, test: Any) -> bool:
-    if isinstance(test, Mapping):
-        return all(OPS[op](value, arg) for op, arg in test.items())
-    if isinstance(test, list):
-        return value in test or (isinstance(value, list) and bool(set(value) & set(test)))
-    return value == test
-
-
-def _adjust(priority: int, change: str | int) -> int:
-    text = str(change)
-    new = priority + int(text) if text[:1] in "+-" else int(text)
-    return max(0, min(100, new))
+def facts(result: TriageResult, ctx: RouteContext) -> dict[str, Any]:
+    """What a message.received rule's conditions test: the triage values and the context."""
+    out: dict[str, Any] = {name: None if (s := getattr(result, name, None)) is None else s.value
+                           for name in TRIAGE_FIELDS}
+    out.update(channel=ctx.channel, public=ctx.public, campaign=ctx.campaign, vip=ctx.vip,
+               text=ctx.text, business_hours=ctx.business_hours, tags=list(ctx.tags),
+               **{f"customer.{k}": v for k, v in ctx.customer.items()})
+    return out
 
 
 def defaults(result: TriageResult, ctx: RouteContext) -> tuple[str, list[str]]:
@@ -255,14 +127,17 @@ def safety(chosen: str, result: TriageResult, ctx: RouteContext) -> tuple[str, s
 def route(result: TriageResult, ctx: RouteContext | None = None) -> RouteDecision:
     ctx = ctx or RouteContext()
     priority = int(result.priority.value)
-    team, reasons, chosen = None, [], None
+    team, reasons, chosen, fired = None, [], None, []
+    known = facts(result, ctx) if ctx.rules else {}
     for rule in ctx.rules:
-        if not rule.matches(result, ctx):
+        if rule.event != "message.received" or not rule.holds(known):
             continue
         reasons.append(f"rule '{rule.name}'")
+        if rule.id is not None:
+            fired.append(rule.id)
         team = team or rule.team
         if rule.priority is not None:
-            priority = _adjust(priority, rule.priority)
+            priority = adjust(priority, rule.priority)
             reasons.append(f"priority {rule.priority} by rule '{rule.name}' → {priority}")
         if rule.route:
             chosen = rule.route
@@ -279,4 +154,5 @@ def route(result: TriageResult, ctx: RouteContext | None = None) -> RouteDecisio
         fallback_from, chosen = chosen, FALLBACK[chosen]
     return RouteDecision(route=str(chosen), reasons=reasons, team=team,
                          priority=priority if priority != int(result.priority.value) else None,
-                         fallback_from=str(fallback_from) if fallback_from else None)
+                         fallback_from=str(fallback_from) if fallback_from else None,
+                         fired=fired)

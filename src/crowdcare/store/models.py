@@ -85,6 +85,14 @@ class Agent(Base):
     # in every session cookie; raising it ends them all (sign-out, new password, deactivation)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # automatic assignment (automation/assign.py): at most `capacity` open tickets (None: no
+    # limit), only while "online", skilled in {"languages": [...], "intents": [...]} (empty:
+    # any); the round robin turns by who was assigned longest ago
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    skills: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    availability: Mapped[str] = mapped_column(String(20), default="online",
+                                              server_default="online")   # online|away|offline
+    last_assigned_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
 
@@ -265,6 +273,10 @@ class Ticket(Base):
     # unanswered request's time, while the ticket waits for an answer
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     waiting_since: Mapped[datetime | None] = mapped_column()
+    # automatic assignment: why this agent (or why nobody yet), and since when the ticket
+    # waits for one (offered again when an agent of its team frees up)
+    assignment: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    assignment_queued_at: Mapped[datetime | None] = mapped_column(index=True)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column()
     solved_at: Mapped[datetime | None] = mapped_column()
@@ -392,14 +404,39 @@ class TriageCorrection(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class RoutingRule(Base):
-    __tablename__ = "routing_rules"
+class Rule(Base):
+    """An automation rule (automation/rules.py): on its event, when its conditions hold, its
+    actions run. The routing rules are the rules on "message.received"."""
+
+    __tablename__ = "rules"
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id")
+    event: Mapped[str] = mapped_column(String(40), default="message.received",
+                                       server_default="message.received")
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
-    rule: Mapped[dict[str, Any]] = mapped_column(default=dict)   # conditions → route/team/priority
+    rule: Mapped[dict[str, Any]] = mapped_column(default=dict)   # {"when": {...}, "then": {...}}
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WebhookCall(Base):
+    """A rule's webhook call: queued in the transaction that fired the rule, sent after it by
+    the automation worker (signed, retried with backoff, through outbound.network)."""
+
+    __tablename__ = "webhook_calls"
+    __table_args__ = (Index("ix_webhook_calls_queue", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    workspace_id: Mapped[int] = fk("workspaces.id")
+    rule_id: Mapped[int | None] = fk("rules.id", nullable=True, ondelete="SET NULL", index=False)
+    url: Mapped[str] = mapped_column(String(1000))
+    event: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued")   # queued | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
 
 
 class CannedResponse(Base):

@@ -1,6 +1,7 @@
-"""Admin pages: channel accounts, agents and teams, canned responses, routing rules, campaigns,
-triage keywords and the VIP list. Every page needs an admin of the workspace; every change goes
-through an action's check and do (validation and refusals are the actions')."""
+"""Admin pages: channel accounts, agents and teams (and their assignment settings), canned
+responses, rules (routing and automation), campaigns, triage keywords and the VIP list. Every
+page needs an admin of the workspace; every change goes through an action's check and do
+(validation and refusals are the actions')."""
 from __future__ import annotations
 
 import json
@@ -11,12 +12,15 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import ActionError, people, replies, signins, workspaces
+from crowdcare.actions import ActionError, assignment, people, replies, signins, workspaces
 from crowdcare.actions import campaigns as campaign_actions
 from crowdcare.actions import canned as canned_actions
+from crowdcare.actions import rules as rule_actions
 from crowdcare.actions import triage as triage_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.api.numbers import Int64
+from crowdcare.automation import assign
+from crowdcare.automation.rules import ACTIONS, EVENTS, KINDS, MESSAGE_RECEIVED
 from crowdcare.channels import registry
 from crowdcare.settings import get_settings
 from crowdcare.store import models as m
@@ -208,8 +212,39 @@ def agents(request: Request, principal: Principal = Depends(admin_user),
     return render(request, "admin/agents.html", {
         "agents": rows, "teams": teams, "section": "agents",
         "locked": signins.locked(session, [a.email for a in rows]),
-        "tokens": people.tokens(session, principal.workspace_id), "now": utcnow()},
+        "tokens": people.tokens(session, principal.workspace_id), "now": utcnow(),
+        "load": assign.open_load(session, [a.id for a in rows]),
+        "availability": assignment.AVAILABILITY},
         principal=principal, session=session)
+
+
+def _names(raw: str) -> list[str]:
+    return [part for part in (p.strip() for p in raw.replace(" ", ",").split(",")) if part]
+
+
+@router.post("/agents/{agent_id:int}/routing", dependencies=[Depends(check_csrf)])
+def agent_routing(agent_id: Int64, request: Request, capacity: str = Form("", max_length=10),
+                  availability: str = Form("online", max_length=20),
+                  languages: str = Form("", max_length=1000),
+                  intents: str = Form("", max_length=1000),
+                  principal: Principal = Depends(admin_user),
+                  session: Session = Depends(get_session)):
+    """Capacity (blank: no limit), availability and skills, for automatic assignment."""
+    agent = owned(session, m.Agent, agent_id, principal, "agent")
+    try:
+        limit = int(capacity) if capacity.strip() else None
+    except ValueError:
+        flash(request, "capacity is a number of open tickets (blank: no limit)", "error")
+        return back("/admin/agents")
+    try:
+        changes = assignment.check_routing(limit, availability, _names(languages),
+                                           _names(intents))
+        assignment.do_routing(session, agent, changes)
+        session.commit()
+    except ActionError as exc:
+        return _fail(request, exc, session, "/admin/agents")
+    flash(request, f"{agent.name}: assignment settings saved.")
+    return back("/admin/agents")
 
 
 @router.post("/agents", dependencies=[Depends(check_csrf)])
@@ -406,7 +441,8 @@ def delete_canned(canned_id: Int64, request: Request, principal: Principal = Dep
 
 def _rule_form(form) -> dict[str, Any]:
     """A rule from the form: its name and the when/then objects as JSON (data, as stored)."""
-    data: dict[str, Any] = {"name": str(form.get("name", "")).strip()}
+    data: dict[str, Any] = {"name": str(form.get("name", "")).strip(),
+                            "event": str(form.get("event", "")).strip() or MESSAGE_RECEIVED}
     if not data["name"]:
         raise ActionError("a rule needs a name", status=422)
     for part in ("when", "then"):
@@ -418,7 +454,7 @@ def _rule_form(form) -> dict[str, Any]:
         if not isinstance(data[part], dict):
             raise ActionError(f"{part}: an object, like {{\"intent\": \"billing\"}}",
                               status=422)
-    triage_actions.check_rule(data)   # pipeline.route.rule_from_dict: fields, tests, routes
+    rule_actions.check_rule(data)   # automation.rules.rule_from_dict: fields, tests, actions
     return data
 
 
@@ -426,9 +462,9 @@ def _rule_form(form) -> dict[str, Any]:
 def rules(request: Request, text: str | None = Query(None, max_length=2000),
           channel: str = Query("api", max_length=40), public: str = Query(""),
           principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    rows = session.scalars(select(m.RoutingRule).where(
-        m.RoutingRule.workspace_id == principal.workspace_id)
-        .order_by(m.RoutingRule.position, m.RoutingRule.id)).all()
+    rows = session.scalars(select(m.Rule).where(
+        m.Rule.workspace_id == principal.workspace_id)
+        .order_by(m.Rule.position, m.Rule.id)).all()
     tried = None
     if text and text.strip():
         tried = triage_actions.try_text(session, principal.workspace_id, text.strip(),
@@ -437,6 +473,7 @@ def rules(request: Request, text: str | None = Query(None, max_length=2000),
     return render(request, "admin/rules.html", {
         "rows": [(r, json.dumps(r.rule.get("when", {}), indent=1, ensure_ascii=False),
                   json.dumps(r.rule.get("then", {}), indent=1, ensure_ascii=False)) for r in rows],
+        "events": EVENTS, "fields": list(KINDS), "actions": ACTIONS,
         "tried": tried, "text": text or "", "channel": channel, "public": public,
         "channels": sorted(registry.adapters()), "section": "rules"},
         principal=principal, session=session)
@@ -448,7 +485,7 @@ async def add_rule(request: Request, principal: Principal = Depends(admin_user),
     form = await request.form()
     try:
         data = _rule_form(form)
-        triage_actions.do_create_rule(session, principal.workspace_id, data)
+        rule_actions.do_create_rule(session, principal.workspace_id, data)
         session.commit()
     except ActionError as exc:
         return _fail(request, exc, session, "/admin/rules")
@@ -459,11 +496,11 @@ async def add_rule(request: Request, principal: Principal = Depends(admin_user),
 @router.post("/rules/{rule_id:int}", dependencies=[Depends(check_csrf)])
 async def edit_rule(rule_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                     session: Session = Depends(get_session)):
-    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
+    row = owned(session, m.Rule, rule_id, principal, "rule")
     form = await request.form()
     try:
         data = _rule_form(form)
-        triage_actions.do_update_rule(session, row, data, enabled=form.get("enabled") == "1")
+        rule_actions.do_update_rule(session, row, data, enabled=form.get("enabled") == "1")
         session.commit()
     except ActionError as exc:
         return _fail(request, exc, session, "/admin/rules")
@@ -471,11 +508,22 @@ async def edit_rule(rule_id: Int64, request: Request, principal: Principal = Dep
     return back("/admin/rules")
 
 
+@router.post("/rules/{rule_id:int}/enabled", dependencies=[Depends(check_csrf)])
+def enable_rule(rule_id: Int64, request: Request, enabled: str = Form(..., max_length=1),
+                principal: Principal = Depends(admin_user),
+                session: Session = Depends(get_session)):
+    row = owned(session, m.Rule, rule_id, principal, "rule")
+    rule_actions.do_enable(session, row, enabled == "1")
+    session.commit()
+    flash(request, f"Rule '{row.name}' {'enabled' if row.enabled else 'disabled'}.")
+    return back("/admin/rules")
+
+
 @router.post("/rules/{rule_id:int}/move", dependencies=[Depends(check_csrf)])
 def move_rule(rule_id: Int64, request: Request, step: Int64 = Form(..., ge=-1, le=1),
               principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
-    triage_actions.do_move_rule(session, row, step)
+    row = owned(session, m.Rule, rule_id, principal, "rule")
+    rule_actions.do_move_rule(session, row, step)
     session.commit()
     return back("/admin/rules")
 
@@ -483,9 +531,9 @@ def move_rule(rule_id: Int64, request: Request, step: Int64 = Form(..., ge=-1, l
 @router.post("/rules/{rule_id:int}/delete", dependencies=[Depends(check_csrf)])
 def delete_rule(rule_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
-    row = owned(session, m.RoutingRule, rule_id, principal, "routing rule")
+    row = owned(session, m.Rule, rule_id, principal, "rule")
     name = row.name
-    triage_actions.do_delete_rule(session, row)
+    rule_actions.do_delete_rule(session, row)
     session.commit()
     flash(request, f"Rule '{name}' deleted.")
     return back("/admin/rules")

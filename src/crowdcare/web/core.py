@@ -109,6 +109,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
                            "flash": request.session.pop("flash", None)}
     if principal is not None and session is not None:
         ctx["workspace"] = session.get(m.Workspace, principal.workspace_id)
+        ctx["me_agent"] = session.get(m.Agent, principal.agent_id)
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status)
 

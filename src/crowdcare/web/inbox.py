@@ -216,3 +216,22 @@ async def bulk(request: Request, principal: Principal = Depends(console_user),
     flash(request, f"{action.capitalize()}: {done} conversation{'s' if done != 1 else ''} "
                    "updated.")
     return back(back_to)
+
+
+@router.post("/me/availability", dependencies=[Depends(check_csrf)])
+def my_availability(request: Request, availability: str = Form(..., max_length=20),
+                    principal: Principal = Depends(console_user),
+                    session: Session = Depends(get_session)):
+    """Online (taking assigned work), away or offline: the top bar's switch."""
+    from crowdcare.actions import assignment
+
+    try:
+        changes = assignment.check_routing(availability=availability)
+        assignment.do_routing(session, session.get(m.Agent, principal.agent_id), changes)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, exc.reason, "error")
+        return back("/inbox")
+    flash(request, f"You are {availability}.")
+    return back("/inbox")

@@ -180,6 +180,19 @@ class LinearVader(SentimentIntensityAnalyzer):
         return self._least_check(valence, lower, i)
 
     @staticmethod
+    def _sift_sentiment_scores(sentiments):
+        """Stock's sums of the positive and negative scores and count of zeros; the zeros
+        (most words) add nothing to either sum, so only the others are walked."""
+        pos_sum = 0.0
+        neg_sum = 0.0
+        for sentiment_score in filter(None, sentiments):
+            if sentiment_score > 0:
+                pos_sum += (float(sentiment_score) + 1)
+            if sentiment_score < 0:
+                neg_sum += (float(sentiment_score) - 1)
+        return pos_sum, neg_sum, sentiments.count(0)
+
+    @staticmethod
     def _negation_check(valence, words_and_emoticons, start_i, i):
         words, at = _window(words_and_emoticons, i)
         return _stock._negation_check(valence, words, start_i, at)

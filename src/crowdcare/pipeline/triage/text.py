@@ -60,14 +60,14 @@ def char_grams(token: str) -> list[str]:
     if len(token) < 2 and not _CJK.match(token):
         return []
     token = token[:MAX_TOKEN]
-    if _HAN.match(token):
-        lo, hi = 1, 3
-    elif _HANGUL.match(token):
-        lo, hi = 2, 4
-    else:
-        lo, hi = 3, 5
     w = " " + token + " "
-    return [g for n in range(lo, min(hi, len(w)) + 1) for i in range(len(w) - n + 1)
+    size = len(w)
+    if token.isascii() or not (_HAN.match(token) or _HANGUL.match(token)):
+        return [w[i:i + n] for n in range(3, min(5, size) + 1) for i in range(size - n + 1)]
+    if _HANGUL.match(token):
+        return [w[i:i + n] for n in range(2, min(4, size) + 1) for i in range(size - n + 1)]
+    # Han/Kana: 1-grams too, but not the edges' spaces alone
+    return [g for n in range(1, min(3, size) + 1) for i in range(size - n + 1)
             if (g := w[i:i + n]) != " "]
 
 

@@ -10,8 +10,8 @@ scores against stock VADER and the time against the input's length.
 
 It is also the second costliest step of triage for a normal message, so `polarity_scores`
 does stock's walk with less per word: the emoji pass only when the text holds an emoji, each
-word lower-cased once, and stock's `sentiment_valence` only for the lexicon's words (for any
-other word it appends 0 and nothing else).
+word lower-cased once, and stock's `sentiment_valence` rules only for the lexicon's words (for
+any other word it appends 0 and nothing else; a text without one is a set test).
 """
 from __future__ import annotations
 
@@ -134,19 +134,18 @@ class LinearVader(SentimentIntensityAnalyzer):
         text = self._emoji_to_words(text).strip()
         # stock SentiText: punctuation stripped unless that leaves two characters or fewer
         words = [w if len(s := w.strip(_PUNCT)) <= 2 else s for w in text.split()]
-        lower = [w.lower() for w in words]
+        lower = list(map(str.lower, words))
         lexicon = self.lexicon
-        cap_diff = None
-        sentiments: list = []
         last = len(words) - 1
-        for i, low in enumerate(lower):
-            if low not in lexicon or low in BOOSTER_DICT or (
-                    low == "kind" and i < last and lower[i + 1] == "of"):
-                sentiments.append(0)   # what stock appends for these (an int, like stock)
-                continue
-            if cap_diff is None:
-                cap_diff = allcap_differential(words)
-            sentiments.append(self._valence(words, lower, i, cap_diff))
+        # stock appends 0 (an int) for a word outside the lexicon, a booster, the "kind" of
+        # "kind of"; a lexicon word's score never depends on the scores before it
+        sentiments: list = [0] * len(words)
+        if not lexicon.keys().isdisjoint(lower):
+            cap_diff = allcap_differential(words)
+            for i, low in enumerate(lower):
+                if low in lexicon and low not in BOOSTER_DICT and not (
+                        low == "kind" and i < last and lower[i + 1] == "of"):
+                    sentiments[i] = self._valence(words, lower, i, cap_diff)
         sentiments = _but_rule(lower, sentiments)
         return self.score_valence(sentiments, text)
 

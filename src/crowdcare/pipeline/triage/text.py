@@ -269,7 +269,7 @@ class _Registry:
                 break
             found.update(self._prefix.get(tok[:n], ()))
         r = tuple((x, 1 if x.word(tok) else 0, x.phrases.get(tok))
-                  for x in self.lexicons if x in found)   # registry order: deterministic
+                  for x in self.lexicons if x in found) if found else ()   # registry order
         if len(self._memo) >= self.MEMO:
             self._memo = {}
         self._memo[tok] = r

@@ -139,13 +139,15 @@ class LinearVader(SentimentIntensityAnalyzer):
         last = len(words) - 1
         # stock appends 0 (an int) for a word outside the lexicon, a booster, the "kind" of
         # "kind of"; a lexicon word's score never depends on the scores before it
+        if lexicon.keys().isdisjoint(lower):
+            # every score 0: stock's arithmetic gives exactly these (no words: all 0.0)
+            return {"neg": 0.0, "neu": 1.0 if words else 0.0, "pos": 0.0, "compound": 0.0}
         sentiments: list = [0] * len(words)
-        if not lexicon.keys().isdisjoint(lower):
-            cap_diff = allcap_differential(words)
-            for i, low in enumerate(lower):
-                if low in lexicon and low not in BOOSTER_DICT and not (
-                        low == "kind" and i < last and lower[i + 1] == "of"):
-                    sentiments[i] = self._valence(words, lower, i, cap_diff)
+        cap_diff = allcap_differential(words)
+        for i, low in enumerate(lower):
+            if low in lexicon and low not in BOOSTER_DICT and not (
+                    low == "kind" and i < last and lower[i + 1] == "of"):
+                sentiments[i] = self._valence(words, lower, i, cap_diff)
         sentiments = _but_rule(lower, sentiments)
         return self.score_valence(sentiments, text)
 

@@ -4,14 +4,15 @@ Stock VADER lower-cases the whole message once per sentiment word and per window
 (`_negation_check`, `_special_idioms_check`) and finds each score again with `list.index` in
 its "but" rule: 1,000 emoji (each a description holding a lexicon word) took 0.4 s, 5,000 took
 15 s, and one 20,000-character message held a worker for minutes. Both checks only ever read
-the words from i-3 to i+2, so they are given that window; the "but" rule is replayed with the
-same first-equal-score semantics from a heap per score. tests/triage/test_cost.py checks the
-scores against stock VADER and the time against the input's length.
+the words from i-3 to i+2: `polarity_scores` lower-cases the words once and the checks read
+them there (stock's own methods, kept for any other caller, are given that window); the "but"
+rule is replayed with the same first-equal-score semantics from a heap per score.
 
-It is also the second costliest step of triage for a normal message, so `polarity_scores`
-does stock's walk with less per word: the emoji pass only when the text holds an emoji, each
-word lower-cased once, and stock's `sentiment_valence` rules only for the lexicon's words (for
-any other word it appends 0 and nothing else; a text without one is a set test).
+It is also one of the costliest steps of triage for a normal message, so `polarity_scores` is
+stock's walk with less per word: the emoji pass only when the text holds an emoji, stock's
+valence rules only for the lexicon's words (any other word scores 0 and nothing else; a text
+without one is a set test and stock's all-neutral result). tests/triage/test_cost.py checks
+the scores against stock VADER and the time against the input's length.
 """
 from __future__ import annotations
 

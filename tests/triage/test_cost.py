@@ -81,7 +81,8 @@ def test_a_long_text_says_what_was_read_and_still_finds_private_data_past_it():
 
 
 WORDS = ("but BUT good bad not never so this without doubt kind of sort the least at very no "
-         "nor or great terrible GREAT extremely barely hardly isn't 😀 ❤ 😡 :) ! ?").split()
+         "nor or great terrible GREAT extremely barely hardly isn't 😀 ❤ 😡 :) ! ? Kind NO Good "
+         "VERY shit bomb yeah right bus stop kinda sorta the, good! (bad) ok order").split()
 
 
 @settings(max_examples=300, deadline=None)

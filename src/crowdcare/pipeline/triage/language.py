@@ -157,9 +157,10 @@ def detect(text: str, head: dict | None = None) -> Signal:
         s = _by_common_words(words)
         if s:
             return s
-    s = _by_head(head)
-    if s:
-        return s
+    if len(words) < 3:   # (three words or more: the head was asked above)
+        s = _by_head(head)
+        if s:
+            return s
     if sum(len(w) for w in words) < 4:
         return Signal("unknown", 0.1, ["too short to tell"])
     d = detector()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crowdcare.pipeline.triage.text import char_grams, normalize, tokens, word_grams
+from crowdcare.pipeline.triage.text import bigrams, char_grams, normalize, tokens
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_PATH = DATA_DIR / "model.json.gz"
@@ -33,23 +33,17 @@ def occurrences(text: str, word_vocab: dict[str, int]
     token's unigram id or None)."""
     toks = tokens(normalize(text))
     get = word_vocab.get
-    ids: list[int] = []
-    unigrams: list[int | None] = []
-    for uni, bi in word_grams(toks):
-        j = get(uni)
-        unigrams.append(j)
-        if j is not None:
-            ids.append(j)
-        j = get(bi)
-        if j is not None:
-            ids.append(j)
+    unigrams = list(map(get, toks))
+    # each token's unigram then its bigram (text.word_grams), as training lists them
+    ids = [j for pair in zip(unigrams, map(get, bigrams(toks)), strict=True) for j in pair
+           if j is not None]
     return ids, toks, unigrams
 
 
-def char_ids(token: str, char_vocab: dict[str, int]) -> tuple[int, ...]:
+def char_ids(token: str, char_vocab: dict[str, int]) -> list[int]:
     """The vocabulary ids of a token's character n-grams (text.char_grams)."""
     get = char_vocab.get
-    return tuple(j for g in char_grams(token) if (j := get(g)) is not None)
+    return [j for j in map(get, char_grams(token)) if j is not None]
 
 
 def sparse_features(text: str, word_vocab: dict[str, int], char_vocab: dict[str, int],
@@ -83,7 +77,7 @@ def _unb64(s: str, dtype, shape=None) -> np.ndarray:
     return a.reshape(shape) if shape else a
 
 
-@dataclass
+@dataclass(slots=True)
 class Vector:
     """A text ready for the logits: `coef @ table[rows]` (+ `extra`). The rows are its word
     features (one per occurrence, over the word norm), the VADER inputs, and each token's
@@ -223,8 +217,7 @@ class Model:
                 ctoks.append((len(crows), t))
                 crows.append(row)
             sq += s
-        idf2 = self._idf2
-        word_norm = math.sqrt(sum([idf2[j] for j in wids])) or 1.0
+        word_norm = math.sqrt(sum(map(self._idf2.__getitem__, wids))) or 1.0
         char_norm = math.sqrt(sq) or 1.0
         if extra is not None:
             extra = extra / np.float32(char_norm)
@@ -234,8 +227,9 @@ class Model:
                       + [1.0 / char_norm] * len(crows), table, extra)
 
     def logits(self, v: Vector) -> list[float]:
-        v.gathered = v.table[v.rows]   # kept: top_words reads the word rows' pulls from it
-        out = self.bias + np.asarray(v.coef, dtype=np.float32) @ v.gathered
+        # kept: top_words reads the word rows' pulls from it (take: no index array per call)
+        v.gathered = v.table.take(v.rows, axis=0)
+        out = self.bias + np.array(v.coef, dtype=np.float32) @ v.gathered
         if v.extra is not None:
             out = out + v.extra
         return out.tolist()
@@ -277,7 +271,7 @@ class Model:
         h = self.heads[head]
         col = h["start"] + (0 if h["width"] == 1 else h["classes"].index(cls))
         sign = -1.0 if h["width"] == 1 and cls == h["classes"][0] else 1.0
-        rows = v.gathered if v.gathered is not None else v.table[v.rows]
+        rows = v.gathered if v.gathered is not None else v.table.take(v.rows, axis=0)
         pulls = rows[:, col].tolist()   # one read; word rows lead `rows`, token rows end it
         floor = 0.03   # a share of the logit under 0.03 explains nothing
         total: dict[str, float] = {}

@@ -33,6 +33,8 @@ ORDER = re.compile(
 
 
 _DIGIT = re.compile(r"\d")
+# the words STREET's only alternative without a digit starts with
+_STREET_WORDS = ("rue", "avenue", "boulevard", "calle", "avenida", "via", "rua", "plaza")
 
 
 def luhn(digits: str) -> bool:
@@ -58,9 +60,11 @@ def analyze(text: str) -> Signal:
         return covered.find(1, *m.span()) >= 0
 
     if "@" not in text and not _DIGIT.search(text):
-        # nothing with digits or an @: only a digit-less street ("rue de la Paix") can match
-        for m in STREET.finditer(text):
-            note("street_address", m)
+        # nothing with digits or an @: only a digit-less street ("rue de la Paix") can match,
+        # and only where one of its words is
+        if any(w in text for w in _STREET_WORDS):
+            for m in STREET.finditer(text):
+                note("street_address", m)
         kinds = sorted(found)
         if not kinds:
             return Signal([], 0.9, ["no private data found"])

@@ -36,13 +36,14 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text)
 
 
+def bigrams(toks: list[str]) -> list[str]:
+    """Each token's bigram with the token before it ("<s>" before the first)."""
+    return list(map(" ".join, zip(["<s>", *toks], toks, strict=False)))
+
+
 def word_grams(toks: list[str]) -> list[tuple[str, str]]:
     """Each token's word features: (the unigram, the bigram with the token before it)."""
-    out, prev = [], "<s>"
-    for t in toks:
-        out.append((t, prev + " " + t))
-        prev = t
-    return out
+    return list(zip(toks, bigrams(toks), strict=True))
 
 
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -59,14 +60,14 @@ def char_grams(token: str) -> list[str]:
     if len(token) < 2 and not _CJK.match(token):
         return []
     token = token[:MAX_TOKEN]
-    if _HAN.match(token):
-        lo, hi = 1, 3
-    elif _HANGUL.match(token):
-        lo, hi = 2, 4
-    else:
-        lo, hi = 3, 5
     w = " " + token + " "
-    return [g for n in range(lo, min(hi, len(w)) + 1) for i in range(len(w) - n + 1)
+    size = len(w)
+    if token.isascii() or not (_HAN.match(token) or _HANGUL.match(token)):
+        return [w[i:i + n] for n in range(3, min(5, size) + 1) for i in range(size - n + 1)]
+    if _HANGUL.match(token):
+        return [w[i:i + n] for n in range(2, min(4, size) + 1) for i in range(size - n + 1)]
+    # Han/Kana: 1-grams too, but not the edges' spaces alone
+    return [g for n in range(1, min(3, size) + 1) for i in range(size - n + 1)
             if (g := w[i:i + n]) != " "]
 
 
@@ -145,7 +146,8 @@ class Lexicon:
     def __init__(self, words, prefix: bool = False, shared: bool = True):
         self.prefix = prefix
         self.single: set[str] = set()
-        self.phrases: dict[str, list[tuple[str, ...]]] = {}
+        # first word → (the phrase's words, its middle words, its last word), longest first
+        self.phrases: dict[str, list[tuple[tuple[str, ...], list[str], str]]] = {}
         self.other: list[str] = []
         for w in words:
             w = w.strip().lower().replace("\u2019", "'")
@@ -158,9 +160,11 @@ class Lexicon:
             if len(parts) == 1:
                 self.single.add(parts[0])
             elif parts:
-                self.phrases.setdefault(parts[0], []).append(parts)
+                self.phrases.setdefault(parts[0], []).append((parts, list(parts[1:-1]),
+                                                              parts[-1]))
         for v in self.phrases.values():
-            v.sort(key=len, reverse=True)  # longest phrase first, like the old alternation
+            # longest phrase first, like the old alternation
+            v.sort(key=lambda e: len(e[0]), reverse=True)
         self.other.sort(key=len, reverse=True)
         self.plens = sorted({len(w) for w in self.single}, reverse=True)
         self.shared = shared
@@ -179,11 +183,11 @@ class Lexicon:
             cands = self.phrases.get(words[i]) if self.phrases else None
         if cands:
             n = len(words)
-            for ph in cands:
+            for ph, mid, end in cands:
                 k = len(ph)
-                if i + k <= n and all(words[i + j] == ph[j] for j in range(1, k - 1)):
+                if i + k <= n and (not mid or words[i + 1:i + k - 1] == mid):
                     last = words[i + k - 1]
-                    if last.startswith(ph[-1]) if self.prefix else last == ph[-1]:
+                    if last.startswith(end) if self.prefix else last == end:
                         return k
         return 0
 
@@ -265,7 +269,7 @@ class _Registry:
                 break
             found.update(self._prefix.get(tok[:n], ()))
         r = tuple((x, 1 if x.word(tok) else 0, x.phrases.get(tok))
-                  for x in self.lexicons if x in found)   # registry order: deterministic
+                  for x in self.lexicons if x in found) if found else ()   # registry order
         if len(self._memo) >= self.MEMO:
             self._memo = {}
         self._memo[tok] = r

@@ -151,8 +151,6 @@ def _key(text: str) -> str:
 
 
 def semeval(src: Path) -> Iterator[Row]:
-    from crowdcare.pipeline.triage.service import problem_words
-
     drop = _validation_texts(src)
     cues = _service_cues()
     for r in jsonl(_social(src, "semeval_sentiment", "semeval2013_2016_sentiment.jsonl")):
@@ -160,14 +158,9 @@ def semeval(src: Path) -> Iterator[Row]:
         if _key(text) in drop:
             continue
         yield Row("sentiment", text, r["sentiment"], 1.0, "semeval")
-        to_someone = text.lstrip().startswith("@")
-        if r["sentiment"] == "negative" and to_someone and (cues.search(text)
-                                                            or problem_words(text)):
-            # a negative tweet written to someone about an order, a refund, a crash...: a
-            # complaint to a brand, the kind of service request the care openers lack
-            yield Row("service_related", text, True, 1.0, "semeval_complaints")
-        elif not cues.search(text) and not (r["sentiment"] == "negative" and to_someone):
-            # chatter, news, opinions; other negative tweets addressed to someone may be
+        if not cues.search(text) and not (r["sentiment"] == "negative"
+                                          and text.lstrip().startswith("@")):
+            # chatter, news, opinions; negative tweets addressed to someone may be
             # complaints to a brand: left out rather than taught as noise
             yield Row("service_related", text, False, 0.5, "semeval")
         if r["sentiment"] != "negative" and _bucket(text, 4):

@@ -61,6 +61,7 @@ def shouting(text: str) -> bool:
 
 
 HEAD_LANGUAGES = frozenset({"en", "ko"})   # where the anger head learned from real labels
+JOY = 0.8   # a positive sentiment this sure halves the anger head's probability
 
 
 def analyze(text: str, sentiment: Signal, vader_compound: float,
@@ -80,11 +81,16 @@ def analyze(text: str, sentiment: Signal, vader_compound: float,
                                        or (language == "unknown" and text.isascii()))
     if trained:
         # the head learned anger against other emotions and against calm questions and
-        # chatter (sources.CALM_WEIGHT): its probability is believed as it is
+        # chatter (sources.CALM_WEIGHT): its probability is believed as it is, but for a
+        # surely positive text ("best customer service ever": the words of complaints, in
+        # praise), as with shouting: joy is not anger
+        joy = sentiment.value == "positive" and sentiment.confidence >= JOY
+        points = p_model / 2 if joy else p_model
         if p_model >= 0.35:
-            top = words() if words and p_model >= 0.5 else []
-            add(p_model, f"anger model p={p_model:.2f}"
-                + (f" (words: {', '.join(top)})" if top else ""))
+            top = words() if words and points >= 0.5 else []
+            add(points, f"anger model p={p_model:.2f}"
+                + (f" (words: {', '.join(top)})" if top else "")
+                + (", surely positive: halved" if joy else ""))
     elif sentiment.value == "negative" and (sentiment.confidence >= 0.8
                                             or vader_compound <= -0.5):
         add(0.35, f"strong negative (model p={sentiment.confidence:.2f})")

@@ -38,6 +38,8 @@ SERVICE_CUES = lexicon([
 ])
 
 
+# cues that name who is spoken to, not what is wrong: "best customer service ever" is praise
+WHO = frozenset({"customer service", "customer support"})
 SERVICE_TOPICS = ("order_status", "shipping", "returns", "billing", "account", "technical")
 # Message kinds that are not a request by themselves (Messenger's Get Started and other
 # postbacks, quick-reply taps): the conversation they open or continue is what matters.
@@ -129,10 +131,12 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
     # topic words of a service intent ("crashing", "refund", "tracking") are weaker cues: the
     # head learned from questions, and social posts often state the problem instead
     told = sorted({m.group(0).lower() for m in PROBLEMS.finditer(text)} - set(cues))
-    praise = (sentiment is not None and not cues and not told and sentiment.value == "positive"
-              and sentiment.confidence >= 0.7)
+    praise = (sentiment is not None and not (set(cues) - WHO) and not told
+              and sentiment.value == "positive" and sentiment.confidence >= 0.7)
     topics = [] if praise else sorted(
         {w for t in SERVICE_TOPICS for w in (topic_hits or {}).get(t, ())} - set(cues))
+    if praise:
+        cues = [c for c in cues if c not in WHO]   # praise of the department, not a request
     z = _logit(p)
     if cues or topics:
         z += 1.5 * min(2, len(cues)) + 1.0 * min(2, len(topics))

@@ -119,3 +119,39 @@ def test_sentiment_reasons_show_the_words():
     result, _ = decide("the worst delivery ever, totally broken", MENTION)
     assert result.sentiment.value == "negative"
     assert any(r.startswith("words:") and "worst" in r for r in result.sentiment.reasons)
+
+
+@pytest.mark.parametrize("text, platform", [
+    ("Earn money from home!! DM me for details, $500 a day", LISTENED),
+    ("Giveaway time! follow us and retweet for a chance to win a free @brand voucher", LISTENED),
+    ("@brand you guys are amazing, best customer service ever", MENTION),
+])
+def test_spam_and_praise_are_not_requests(text, platform):
+    result, decision = decide(text, platform)
+    assert result.service_related.value is False, result.service_related
+    assert decision.route in ("ignore", "community"), (decision.route, decision.reasons)
+
+
+def test_a_money_amount_is_not_an_error_code():
+    result, _ = decide("Earn money from home!! DM me for details, $500 a day", LISTENED)
+    assert not any("cue words" in r and "500" in r for r in result.service_related.reasons)
+    result, _ = decide("the app shows error 500 when I pay", MENTION)
+    assert result.service_related.value is True
+
+
+@pytest.mark.parametrize("text", [
+    "how do I exchange a jacket for a bigger size?",
+    "how long do returns take to process?",
+    "can I change the delivery address on my order?",
+    "why was I charged twice this month?",
+])
+def test_calm_questions_are_not_angry(text):
+    # the anger head learned calm questions and chatter as not angry: no gate needed
+    result, _ = decide(text, MENTION)
+    assert result.anger.value is False, result.anger
+    assert result.service_related.value is True
+
+
+def test_a_question_about_returns_is_about_returns():
+    result, _ = decide("how long do returns take to process?", MENTION)
+    assert result.intent.value == "returns", result.intent

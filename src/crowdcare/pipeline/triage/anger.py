@@ -61,7 +61,7 @@ def shouting(text: str) -> bool:
 
 
 HEAD_LANGUAGES = frozenset({"en", "ko"})   # where the anger head learned from real labels
-CALM_SURE = 0.8   # the head alone, without a negative tone
+JOY = 0.8   # a positive sentiment this sure halves the anger head's probability
 
 
 def analyze(text: str, sentiment: Signal, vader_compound: float,
@@ -80,14 +80,17 @@ def analyze(text: str, sentiment: Signal, vader_compound: float,
     trained = p_model is not None and (language in HEAD_LANGUAGES
                                        or (language == "unknown" and text.isascii()))
     if trained:
-        # The head learned anger against other emotions (joy, sadness...), never against a
-        # calm question, so alone it is believed only with a negative tone or when it is sure
-        points = p_model if sentiment.value == "negative" or p_model >= CALM_SURE else p_model / 2
+        # the head learned anger against other emotions and against calm questions and
+        # chatter (sources.CALM_WEIGHT): its probability is believed as it is, but for a
+        # surely positive text ("best customer service ever": the words of complaints, in
+        # praise), as with shouting: joy is not anger
+        joy = sentiment.value == "positive" and sentiment.confidence >= JOY
+        points = p_model / 2 if joy else p_model
         if p_model >= 0.35:
             top = words() if words and points >= 0.5 else []
             add(points, f"anger model p={p_model:.2f}"
                 + (f" (words: {', '.join(top)})" if top else "")
-                + ("" if points == p_model else ", tone not negative: halved"))
+                + (", surely positive: halved" if joy else ""))
     elif sentiment.value == "negative" and (sentiment.confidence >= 0.8
                                             or vader_compound <= -0.5):
         add(0.35, f"strong negative (model p={sentiment.confidence:.2f})")

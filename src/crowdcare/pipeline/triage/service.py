@@ -38,6 +38,8 @@ SERVICE_CUES = lexicon([
 ])
 
 
+# cues that name who is spoken to, not what is wrong: "best customer service ever" is praise
+WHO = frozenset({"customer service", "customer support"})
 SERVICE_TOPICS = ("order_status", "shipping", "returns", "billing", "account", "technical")
 # Message kinds that are not a request by themselves (Messenger's Get Started and other
 # postbacks, quick-reply taps): the conversation they open or continue is what matters.
@@ -48,11 +50,41 @@ GREETINGS = frozenset(
     "ciao salve olá ola oi namaste namaskar good morning afternoon evening day there team all "
     "guys everyone dear sir madam admin please pls thanks thank you".split()
     + ["안녕하세요", "안녕", "你好", "您好", "嗨", "नमस्ते", "مرحبا", "السلام"])
+# How a problem is told on social media rather than asked as a question: something failed,
+# is late, lost, broken, or nobody answers. Alone a weak cue (people complain about the
+# weather too); written to someone (a complaint to a brand opens with its @handle) it makes
+# the post a complaint, sarcastic ones included ("thanks @brand for losing my bag").
+PROBLEMS = lexicon([
+    "delayed", "delay", "cancelled", "canceled", "stuck", "stranded", "on hold", "still waiting",
+    "been waiting", "waiting for", "still no", "still not", "still hasn't", "still haven't",
+    "no response", "no answer", "no reply", "no one", "nobody", "no help", "not helpful",
+    "lost", "losing", "missing", "late", "down again", "outage", "no service", "no signal",
+    "no internet", "not working", "doesn't work", "does not work", "isn't working",
+    "stopped working", "won't let me", "can't get", "cannot get", "unable to", "failed",
+    "keeps", "again", "ruined", "rude", "overcharged", "charged me", "never received",
+    "never got", "wrong", "messed up", "mess up", "hung up", "refused", "denied", "declined",
+    "disconnected", "dropped", "locked out", "suspended", "hacked", "lag", "glitching",
+    "retraso", "cancelado", "perdido", "no funciona", "retard", "annulé", "perdu",
+    "ne marche pas", "Verspätung", "verspätet", "storniert", "verloren", "funktioniert nicht",
+    "ritardo", "cancellato", "perso", "non funziona", "atrasado", "cancelado", "perdido",
+    "não funciona", "지연", "취소", "분실", "안돼", "안 돼", "안됨", "देरी", "रद्द", "खो गया",
+    "काम नहीं", "延误", "取消", "丢失", "不能用", "没反应",
+])
+# Spam and marketing: selling, not asking. They lower the odds unless a problem is told.
+SPAM = lexicon([
+    "earn money", "make money", "a day from home", "work from home", "dm me for",
+    "click the link", "click here", "follow me on", "follow us", "free followers",
+    "giveaway", "win a free", "chance to win", "limited time offer", "limited offer",
+    "sign up now", "subscribe to my", "link in bio", "check out our",
+    "shop now", "order now", "bitcoin", "crypto", "forex", "onlyfans",
+])
+SPAM_POINTS = 2.0
 # log-odds each platform signal adds (a private message to a brand is almost always for it)
 DIRECT, BRAND_THREAD, ADDRESSED = 1.5, 2.0, 0.5
 # a negative post written to someone (the platform says so, or it opens with an @handle, as a
 # tweet to a company does) is how a complaint reads, sarcasm included
 COMPLAINT = 1.0
+PROBLEM = 0.5   # a problem told, written to no one in particular
 
 
 class Platform(NamedTuple):
@@ -60,6 +92,12 @@ class Platform(NamedTuple):
     direct: bool = False
     brand_thread: bool = False
     kind: str = "message"
+
+
+def problem_words(text: str) -> set[str]:
+    """The technical problem words in a text, but bare numbers: "500" is an error code after
+    "error", and money in "earn $500 a day"."""
+    return {w for m in PROBLEM_WORDS.finditer(text) if not (w := m.group(0).lower()).isdigit()}
 
 
 def _greeting_only(text: str) -> bool:
@@ -88,14 +126,17 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
                       reasons + [f"{what}: not a request by itself"])
     tech = keyword_pattern(keywords, "technical")   # the workspace's own products' words
     cues = sorted({m.group(0).lower() for m in SERVICE_CUES.finditer(text)}
-                  | {m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)}
+                  | problem_words(text)
                   | ({m.group(0).lower() for m in tech.finditer(text)} if tech else set()))
     # topic words of a service intent ("crashing", "refund", "tracking") are weaker cues: the
     # head learned from questions, and social posts often state the problem instead
-    praise = (sentiment is not None and not cues and sentiment.value == "positive"
-              and sentiment.confidence >= 0.7)
+    told = sorted({m.group(0).lower() for m in PROBLEMS.finditer(text)} - set(cues))
+    praise = (sentiment is not None and not (set(cues) - WHO) and not told
+              and sentiment.value == "positive" and sentiment.confidence >= 0.7)
     topics = [] if praise else sorted(
         {w for t in SERVICE_TOPICS for w in (topic_hits or {}).get(t, ())} - set(cues))
+    if praise:
+        cues = [c for c in cues if c not in WHO]   # praise of the department, not a request
     z = _logit(p)
     if cues or topics:
         z += 1.5 * min(2, len(cues)) + 1.0 * min(2, len(topics))
@@ -111,10 +152,19 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
         if on:
             z += points
             reasons.append(f"{why} (+{points:g})")
-    if (sentiment is not None and sentiment.value == "negative" and sentiment.confidence >= 0.6
-            and (platform.addressed or text.lstrip().startswith("@"))):
+    negative = (sentiment is not None and sentiment.value == "negative"
+                and sentiment.confidence >= 0.6)
+    if (negative or told) and (platform.addressed or text.lstrip().startswith("@")):
         z += COMPLAINT
-        reasons.append(f"negative and addressed to someone: a complaint (+{COMPLAINT:g})")
+        why = "negative" if negative else "a problem told (" + ", ".join(told[:3]) + ")"
+        reasons.append(f"{why} and addressed to someone: a complaint (+{COMPLAINT:g})")
+    elif told:
+        z += PROBLEM
+        reasons.append(f"a problem told: {', '.join(told[:3])} (+{PROBLEM:g})")
+    spam = None if told else SPAM.search(text)
+    if spam:
+        z -= SPAM_POINTS
+        reasons.append(f"selling, not asking: '{spam.group(0).lower()}' (-{SPAM_POINTS:g})")
     p = 1 / (1 + math.exp(-z))
     if praise and p >= 0.5 and not platform.brand_thread:
         p = 1 / (1 + math.exp(-(_logit(p) - 1.0)))   # praise, not a request

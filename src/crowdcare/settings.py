@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     # -- order and failover of the delivery workers (issue #16: pipeline/worker.py) --
     # A claimed delivery's lease: a live worker renews it every heartbeat, so a dead worker's
     # claims are taken over this soon after its last renewal (sends keep `lease_seconds`).
-    delivery_lease_seconds: float = Field(5.0, gt=0)
-    delivery_heartbeat_seconds: float = Field(1.5, gt=0)
+    delivery_lease_seconds: float = Field(4.0, gt=0)
+    delivery_heartbeat_seconds: float = Field(1.0, gt=0)
 
     # --- sign-in and sessions (hauth) ---
     secret_file: Path | None = None               # None: beside the SQLite file, or var/

@@ -1,6 +1,9 @@
 """Runs the stages for stored deliveries: at-least-once, each delivery in one transaction.
 
-A delivery is claimed with a lease (so a crashed worker's claim expires and another takes it),
+A delivery is claimed with a short lease that a heartbeat renews while the worker lives (so a
+dead worker's claim expires within seconds and another takes it; the `done` mark holds only
+under the claim's own token), a thread's deliveries one claim at a time and in order
+(pipeline/order.py; docs/architecture.md, "Order and failover"),
 processed normalize → triage → route → act in one transaction with its `done` mark (under
 load several deliveries share a transaction; a failure replays them one by one), and its
 events are published after commit (notify). A failure is retried with exponential backoff;
@@ -66,20 +69,22 @@ def _due(now):
             m.Delivery.next_attempt_at <= now)
 
 
-def _pick(session, due, limit: int) -> list[int]:
-    """The oldest due deliveries whose thread nobody holds, round-robin across workspaces
-    when a workspace beyond the oldest `limit`'s is waiting (that order sorts the whole
-    queue, ~40 ms at 20,000 due on SQLite, so it is read only then)."""
-    oldest = session.execute(select(m.Delivery.id, m.Delivery.workspace_id).where(*due)
-                             .order_by(m.Delivery.id).limit(limit)).all()
-    if len(oldest) == limit and session.scalar(select(m.Delivery.id).where(
-            *due, m.Delivery.workspace_id.not_in({w for _, w in oldest})).limit(1)):
-        turn = func.row_number().over(partition_by=m.Delivery.workspace_id,
-                                      order_by=m.Delivery.id)
-        queue = select(m.Delivery.id, turn.label("turn")).where(*due).subquery()
-        return session.scalars(select(queue.c.id).order_by(queue.c.turn, queue.c.id)
-                               .limit(limit)).all()
-    return [i for i, _ in oldest]
+def _pick(session, due, limit: int) -> list[tuple[int, int, str | None]]:
+    """The oldest due deliveries whose thread nobody holds, as (id, account, thread), round-
+    robin across workspaces when a workspace beyond the oldest `limit`'s is waiting (that
+    order sorts the whole queue, ~40 ms at 20,000 due on SQLite, so it is read only then)."""
+    d = m.Delivery
+    oldest = session.execute(select(d.id, d.channel_account_id, d.thread_key, d.workspace_id)
+                             .where(*due).order_by(d.id).limit(limit)).all()
+    if len(oldest) == limit and session.scalar(select(d.id).where(
+            *due, d.workspace_id.not_in({row[3] for row in oldest})).limit(1)):
+        turn = func.row_number().over(partition_by=d.workspace_id, order_by=d.id)
+        queue = select(d.id, d.channel_account_id, d.thread_key, turn.label("turn")) \
+            .where(*due).subquery()
+        return [tuple(row) for row in session.execute(
+            select(queue.c.id, queue.c.channel_account_id, queue.c.thread_key)
+            .order_by(queue.c.turn, queue.c.id).limit(limit))]
+    return [tuple(row[:3]) for row in oldest]
 
 
 def claim_shares(limit: int = 50) -> dict[int, list[int]]:
@@ -89,19 +94,19 @@ def claim_shares(limit: int = 50) -> dict[int, list[int]]:
 
     PostgreSQL: the pick is locked FOR UPDATE SKIP LOCKED (what another worker is claiming
     right now is skipped, never waited for: no deadlock), then taken. SQLite has one writer:
-    the take is a compare-and-set, and a delivery won without its thread's older ones (another
-    process won those) is given back."""
+    the take is a compare-and-set. Either way a delivery is kept only with every older picked
+    one of its thread (one that another worker took meanwhile holds the rest back)."""
     now = utcnow()
-    due = (*_due(now), order.unblocked(now))
     token = f"{NAME}/{next(_claims)}"
     lease = now + timedelta(seconds=get_settings().delivery_lease_seconds)
     with db.session_scope() as session:
-        pick = _pick(session, due, limit)
+        pick = _pick(session, (*_due(now), order.unblocked(now)), limit)
         if not pick:
             return {}
-        rows = session.execute(order.select_threads(pick).where(*_due(now))
-                               .order_by(m.Delivery.id).with_for_update(skip_locked=True)).all()
-        take = order.takeable(rows, {i for i, _, _ in rows})
+        locked = session.scalars(select(m.Delivery.id).where(
+            m.Delivery.id.in_([i for i, _, _ in pick]), *_due(now))
+            .order_by(m.Delivery.id).with_for_update(skip_locked=True)).all()
+        take = order.takeable(pick, set(locked))
         if not take:
             return {}
         won = session.execute(
@@ -111,7 +116,7 @@ def claim_shares(limit: int = 50) -> dict[int, list[int]]:
                     attempts=m.Delivery.attempts + 1, claimed_by=token)
             .returning(m.Delivery.id, m.Delivery.workspace_id)
         ).all()
-    kept = set(order.takeable(rows, {i for i, _ in won}))
+    kept = set(order.takeable(pick, {i for i, _ in won}))
     for delivery_id, _ in won:
         _held[delivery_id] = token
     release([i for i, _ in won if i not in kept])

@@ -10,7 +10,8 @@ Starts a NATS server of its own (or uses --nats), `crowdcare serve --no-workers`
 - wake-up: single messages at `--slow-rate`/s to an idle pool; the delay from storing to
   processed (p50/p99);
 - with --kill: one worker is SIGKILLed while it holds claims, in the middle of the bursts; the
-  seconds until the last of its claims was processed by another.
+  seconds until the last of its claims was processed by another;
+- the baseline, in the same run: the wake-up delay with the workers inside one `serve`.
 Prints one JSON object. (To be folded into `crowdcare bench e2e`.)
 """
 from __future__ import annotations
@@ -75,13 +76,13 @@ async def _bursts(url: str, headers: dict, customers: int, per: int, rate: float
         await asyncio.gather(*jobs)
 
 
-async def _singles(url: str, headers: dict, n: int, rate: float) -> None:
+async def _singles(url: str, headers: dict, n: int, rate: float, tag: str = "single") -> None:
     async with httpx.AsyncClient(timeout=30) as http:
         start = time.perf_counter()
         for i in range(n):
             await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
             r = await http.post(url, headers=headers, json={
-                "id": f"single-{i}", "customer": {"id": f"single-{i}"}, "text": "hello?"})
+                "id": f"{tag}-{i}", "customer": {"id": f"{tag}-{i}"}, "text": "hello?"})
             r.raise_for_status()
 
 
@@ -230,6 +231,20 @@ def main() -> None:
                                 .where(m.Delivery.id.in_(killed["ids"])))
             result["failover"] = {"claims": len(killed["ids"]),
                                   "taken_over_s": round((last - killed["at"]).total_seconds(), 2)}
+        for worker in workers:   # the baseline: one process, its workers inside
+            worker.terminate()
+            worker.wait(timeout=30)
+        one = free_port()
+        children.append(_child(["serve", "--no-migrate", "--port", str(one), "--log-level",
+                                "info"], {**env, "CROWDCARE_WORKER_PROCESSES": "0"},
+                               tmp / "one.log"))
+        _wait(lambda: _up(one), "the one process")
+        base = f"http://127.0.0.1:{one}/webhooks/api/{account_id}"
+        asyncio.run(_singles(base, headers, 1, 1, "warm"))   # its worker has loaded the models
+        _drained()
+        asyncio.run(_singles(base, headers, args.singles, args.slow_rate, "base"))
+        _drained()
+        result["wake_delay_in_process_baseline"] = {"rate": args.slow_rate, **_delays("base-")}
         print(json.dumps(result))
     finally:
         for child in reversed(children):

@@ -173,8 +173,11 @@ def release(delivery_ids: list[int]) -> None:
 def _apply(session, delivery_ids: list[int], until: float | None = None
            ) -> tuple[list[int], dict[int, list[str]]]:
     """normalize → (read what the batch needs) → triage, route and act, event by event; past
-    `until` (time.monotonic) no further delivery is started. Returns the ids applied, and the
+    `until` (time.monotonic) no further delivery is started, the turn counted from the end of
+    the batch's reads (on a busy database they can take the whole turn, and a turn that ran
+    out before its first message would apply one per round). Returns the ids applied, and the
     events their parser could not read (Malformed), by delivery."""
+    started = time.monotonic()
     deliveries = session.scalars(select(m.Delivery).where(m.Delivery.id.in_(delivery_ids))
                                  .order_by(m.Delivery.id)).all()
     if len(deliveries) != len(set(delivery_ids)):
@@ -190,6 +193,8 @@ def _apply(session, delivery_ids: list[int], until: float | None = None
         batch.append((account, delivery.id, events))
     act.prefetch(session, [(account, event) for account, _, events in batch
                            for event in events])
+    if until is not None:
+        until += time.monotonic() - started
     applied = []
     for account, delivery_id, events in batch:
         if applied and until is not None and time.monotonic() >= until:

@@ -397,12 +397,15 @@ class DeliveryWorker:
                  settings.delivery_heartbeat_seconds, type(bus.current()).__name__,
                  settings.worker_poll_seconds)
         listener = asyncio.create_task(self._listen())
+        stopping = asyncio.create_task(stop.wait())   # a stop ends the sleep, not the next poll
+        stopping.add_done_callback(lambda _: self.wake.set())
         heartbeat = Heartbeat()
         heartbeat.start()
         try:
             await self._loop(stop)
         finally:
             listener.cancel()
+            stopping.cancel()
             heartbeat.stopped.set()
 
     async def _loop(self, stop: asyncio.Event) -> None:

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     send_max_attempts: int = 8                    # outbound sends and callbacks
     retry_base_seconds: float = 1.0               # exponential backoff: base * 2**attempt
     lease_seconds: float = 60.0                   # a claimed delivery is retried after this
-    worker_poll_seconds: float = 1.0              # an idle worker looks for new deliveries this often
+    worker_poll_seconds: float = 1.0              # an idle worker looks anyway this often (woken by notes)
     follow_on_days: float = 7.0                   # a ticket opened this soon after a solved one follows it
     sqlite_synchronous: str = "NORMAL"            # WAL + NORMAL survives process crashes
     smtp_url: str | None = None                   # smtp://user:pass@host:port (?starttls=1); None: no email
@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # fairness of the delivery worker (pipeline/worker.py): a workspace's share of a round
     # starts no further delivery after this long, so it delays others by one turn at most
     worker_turn_seconds: float = 0.05
+
+    # -- order and failover of the delivery workers (issue #16: pipeline/worker.py) --
+    # A claimed delivery's lease: a live worker renews it every heartbeat, so a dead worker's
+    # claims are taken over this soon after its last renewal (sends keep `lease_seconds`).
+    delivery_lease_seconds: float = Field(4.0, gt=0)
+    delivery_heartbeat_seconds: float = Field(1.0, gt=0)
 
     # --- sign-in and sessions (hauth) ---
     secret_file: Path | None = None               # None: beside the SQLite file, or var/

@@ -21,7 +21,7 @@ from crowdcare.actions import Invalid, NotFound, workspaces
 from crowdcare.api.deps import Principal, get_session, staff
 from crowdcare.api.numbers import Int64
 from crowdcare.channels.listening.adapter import MentionRow, mention_rows
-from crowdcare.pipeline import ingest
+from crowdcare.pipeline import ingest, order, wake
 from crowdcare.store import accounts
 from crowdcare.store import models as m
 
@@ -108,7 +108,7 @@ def import_mentions(session: Session, workspace_id: int, raw: list[tuple[int, An
     for i in range(0, len(new), CHUNK):
         body = json.dumps({"mentions": [r.wire() for r in new[i:i + CHUNK]]},
                           sort_keys=True, ensure_ascii=False).encode()
-        deliveries.append(ingest.store(ref, body)[0])
+        deliveries.append(ingest.store(ref, body, order.ANY)[0])   # many authors: in order
     return {
         "account_id": account.id, "rows": len(raw), "accepted": len(new),
         "already_imported": len(known), "duplicates_in_file": len(good) - len(seen),
@@ -128,7 +128,6 @@ def post_mentions(request: Request, payload: Any = Body(...),
     result = import_mentions(session, principal.workspace_id, list(enumerate(rows, 1)),
                              account_id)
     session.commit()
-    workers = getattr(request.app.state, "workers", None)
-    if workers is not None and result["deliveries"]:
-        workers.deliveries.notify()
+    if result["deliveries"]:
+        wake.deliveries_soon(request.app)
     return result

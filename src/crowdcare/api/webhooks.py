@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 from crowdcare.api import numbers  # noqa: F401 - registers the {name:id} path convertor
 from crowdcare.channels import registry
 from crowdcare.channels.base import Rejected
-from crowdcare.pipeline import ingest, normalize
+from crowdcare.pipeline import ingest, normalize, order, wake
 from crowdcare.pipeline.normalize import decode
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
@@ -54,10 +54,10 @@ async def _body(request: Request) -> bytes:
 
 
 def _admit_and_store(account, payload, body: bytes) -> tuple[int, bool]:
-    """The worker's own parser (refused now, or stored), off the event loop: a batch of a
-    thousand events takes milliseconds to read."""
-    normalize.admit(account, payload)
-    return ingest.store(account, body)
+    """The worker's own parser (refused now, or stored, with whose thread it is), off the
+    event loop: a batch of a thousand events takes milliseconds to read."""
+    events = normalize.admit(account, payload)
+    return ingest.store(account, body, order.thread_key(events))
 
 
 async def receive(request: Request) -> Response:
@@ -73,9 +73,8 @@ async def receive(request: Request) -> Response:
     except ValueError as exc:
         raise Rejected(400, f"malformed JSON: {exc}") from None
     delivery_id, duplicate = await run_in_threadpool(_admit_and_store, account, payload, body)
-    workers = getattr(request.app.state, "workers", None)
-    if workers is not None and not duplicate:
-        workers.deliveries.notify()
+    if not duplicate:
+        await wake.deliveries(request.app)
     return JSONResponse({"delivery_id": delivery_id, "duplicate": duplicate})
 
 

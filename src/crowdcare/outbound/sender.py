@@ -161,10 +161,13 @@ class OutboundWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = asyncio.create_task(self._wake_on_queued())
+        stopping = asyncio.create_task(stop.wait())   # a stop ends the sleep, not the next poll
+        stopping.add_done_callback(lambda _: self.wake.set())
         try:
             await self._loop(stop)
         finally:
             listener.cancel()
+            stopping.cancel()
 
     async def _loop(self, stop: asyncio.Event) -> None:
         async with network.client() as http:

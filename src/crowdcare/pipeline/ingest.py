@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from crowdcare.domain import AccountRef
+from crowdcare.pipeline.order import lock_thread
 from crowdcare.store import db
 from crowdcare.store.models import Delivery
 from crowdcare.store.types import utcnow
@@ -19,19 +20,21 @@ BOM = b"\xef\xbb\xbf"
 _sqlite_writer = threading.Lock()
 
 
-def store(account: AccountRef, body: bytes) -> tuple[int, bool]:
+def store(account: AccountRef, body: bytes, thread_key: str | None = None) -> tuple[int, bool]:
     """Commit the body; return (delivery id, duplicate). The same body twice is one delivery:
-    platforms retry what they think we missed, and replaying must not double anything."""
+    platforms retry what they think we missed, and replaying must not double anything.
+    `thread_key`: whose thread it is (pipeline/order.py), so its order is kept."""
     key = hashlib.sha256(body).hexdigest()
     now = utcnow()
     engine = db.engine()
     with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
         try:
+            lock_thread(conn, account.id, thread_key)
             delivery_id = conn.execute(
                 insert(Delivery).values(
                     workspace_id=account.workspace_id, channel_account_id=account.id,
                     kind=account.kind, dedupe_key=key, body=body, status="pending",
-                    attempts=0, next_attempt_at=now, received_at=now,
+                    attempts=0, next_attempt_at=now, received_at=now, thread_key=thread_key,
                 ).returning(Delivery.id)
             ).scalar_one()
             return delivery_id, False

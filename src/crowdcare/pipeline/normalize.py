@@ -52,14 +52,16 @@ def read(account: AccountRef, payload: Any) -> list[ChannelEvent]:
     return checked(events)
 
 
-def admit(account: AccountRef, payload: Any) -> None:
+def admit(account: AccountRef, payload: Any) -> list[ChannelEvent]:
     """The door's judgement: a body is stored if the worker can read it; one whose every event
-    is Malformed holds nothing to keep, so it is refused (422) rather than acknowledged."""
+    is Malformed holds nothing to keep, so it is refused (422) rather than acknowledged.
+    Returns its events (the door reads whose thread it is from them)."""
     events = read(account, payload)
     if events and all(isinstance(e, Malformed) for e in events):
         first = events[0]
         raise Rejected(422, f"{first.where}: {first.reason}"
                             + (f" (and {len(events) - 1} more)" if len(events) > 1 else ""))
+    return events
 
 
 def normalize(account: AccountRef, body: bytes) -> list[ChannelEvent]:

@@ -1,6 +1,9 @@
 """Runs the stages for stored deliveries: at-least-once, each delivery in one transaction.
 
-A delivery is claimed with a lease (so a crashed worker's claim expires and another takes it),
+A delivery is claimed with a short lease that a heartbeat renews while the worker lives (so a
+dead worker's claim expires within seconds and another takes it; the `done` mark holds only
+under the claim's own token), a thread's deliveries one claim at a time and in order
+(pipeline/order.py; docs/architecture.md, "Order and failover"),
 processed normalize → triage → route → act in one transaction with its `done` mark (under
 load several deliveries share a transaction; a failure replays them one by one), and its
 events are published after commit (notify). A failure is retried with exponential backoff;
@@ -17,17 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
+import os
+import socket
+import threading
 import time
 import traceback
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, true, update
 
 from crowdcare.domain import Malformed
 from crowdcare.domain.enums import DeliveryStatus
-from crowdcare.events import emit, names
-from crowdcare.pipeline import act, triage
+from crowdcare.events import bus, emit, names
+from crowdcare.pipeline import act, order, triage, wake
 from crowdcare.pipeline.normalize import normalize
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
@@ -40,67 +47,137 @@ log = logging.getLogger(__name__)
 BATCH = 20
 
 
+class LeaseLost(Exception):
+    """Another worker took these deliveries over (this one's lease ran out): its work is not
+    committed; theirs is."""
+
+
+# delivery id → the claim holding it, in this process: renewed by the heartbeat, checked by
+# the `done` commit (a claim taken over by another worker must not be committed twice)
+_held: dict[int, str] = {}
+_claims = itertools.count(1)
+NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
 def claim(limit: int = 50) -> list[int]:
     return sorted(i for ids in claim_shares(limit).values() for i in ids)
 
 
+def _due(now):
+    return (or_(m.Delivery.status == DeliveryStatus.pending,
+                m.Delivery.status == DeliveryStatus.processing),
+            m.Delivery.next_attempt_at <= now)
+
+
+def _pick(session, due, limit: int) -> list[tuple[int, int, str | None]]:
+    """The oldest due deliveries whose thread nobody holds, as (id, account, thread), round-
+    robin across workspaces when a workspace beyond the oldest `limit`'s is waiting (that
+    order sorts the whole queue, ~40 ms at 20,000 due on SQLite, so it is read only then)."""
+    d = m.Delivery
+    oldest = session.execute(select(d.id, d.channel_account_id, d.thread_key, d.workspace_id)
+                             .where(*due).order_by(d.id).limit(limit)).all()
+    if len(oldest) == limit and session.scalar(select(d.id).where(
+            *due, d.workspace_id.not_in({row[3] for row in oldest})).limit(1)):
+        turn = func.row_number().over(partition_by=d.workspace_id, order_by=d.id)
+        queue = select(d.id, d.channel_account_id, d.thread_key, turn.label("turn")) \
+            .where(*due).subquery()
+        return [tuple(row) for row in session.execute(
+            select(queue.c.id, queue.c.channel_account_id, queue.c.thread_key)
+            .order_by(queue.c.turn, queue.c.id).limit(limit))]
+    return [tuple(row[:3]) for row in oldest]
+
+
 def claim_shares(limit: int = 50) -> dict[int, list[int]]:
     """Take up to `limit` due deliveries with a lease, round-robin across workspaces (each
-    one's oldest first, then each one's second...). Returns workspace → its delivery ids.
+    one's oldest first, then each one's second...), keeping each thread's order
+    (pipeline/order.py). Returns workspace → its delivery ids, oldest first.
 
-    The pick is read first, then taken in one compare-and-set statement: a delivery another
-    worker took meanwhile no longer matches the update's conditions, so only one worker wins
-    each. The round-robin order sorts the whole queue (~40 ms at 20,000 due on SQLite), so it
-    is read only when a workspace beyond the oldest `limit` deliveries' is waiting."""
-    settings = get_settings()
+    PostgreSQL: the pick is locked FOR UPDATE SKIP LOCKED (what another worker is claiming
+    right now is skipped, never waited for: no deadlock), then taken. SQLite has one writer:
+    the take is a compare-and-set. Either way a delivery is kept only with every older picked
+    one of its thread (one that another worker took meanwhile holds the rest back)."""
     now = utcnow()
-    due = (or_(m.Delivery.status == DeliveryStatus.pending,
-               m.Delivery.status == DeliveryStatus.processing), m.Delivery.next_attempt_at <= now)
+    token = f"{NAME}/{next(_claims)}"
+    lease = now + timedelta(seconds=get_settings().delivery_lease_seconds)
     with db.session_scope() as session:
-        oldest = session.execute(select(m.Delivery.id, m.Delivery.workspace_id).where(*due)
-                                 .order_by(m.Delivery.id).limit(limit)).all()
-        pick = [i for i, _ in oldest]
-        if len(oldest) == limit and session.scalar(select(m.Delivery.id).where(
-                *due, m.Delivery.workspace_id.not_in({w for _, w in oldest})).limit(1)):
-            turn = func.row_number().over(partition_by=m.Delivery.workspace_id,
-                                          order_by=m.Delivery.id)
-            queue = select(m.Delivery.id, turn.label("turn")).where(*due).subquery()
-            pick = session.scalars(select(queue.c.id).order_by(queue.c.turn, queue.c.id)
-                                   .limit(limit)).all()
-    if not pick:
-        return {}
-    with db.session_scope() as session:
+        pick = _pick(session, (*_due(now), order.unblocked(now)), limit)
+        if not pick:
+            return {}
+        locked = session.scalars(select(m.Delivery.id).where(
+            m.Delivery.id.in_([i for i, _, _ in pick]), *_due(now))
+            .order_by(m.Delivery.id).with_for_update(skip_locked=True)).all()
+        take = order.takeable(pick, set(locked))
+        if not take:
+            return {}
         won = session.execute(
             update(m.Delivery)
-            .where(m.Delivery.id.in_(pick), *due)
-            .values(status=DeliveryStatus.processing,
-                    next_attempt_at=now + timedelta(seconds=settings.lease_seconds),
-                    attempts=m.Delivery.attempts + 1)
+            .where(m.Delivery.id.in_(take), *_due(now))
+            .values(status=DeliveryStatus.processing, next_attempt_at=lease,
+                    attempts=m.Delivery.attempts + 1, claimed_by=token)
             .returning(m.Delivery.id, m.Delivery.workspace_id)
         ).all()
+    kept = set(order.takeable(pick, {i for i, _ in won}))
+    for delivery_id, _ in won:
+        _held[delivery_id] = token
+    release([i for i, _ in won if i not in kept])
     shares: dict[int, list[int]] = {}
     for delivery_id, workspace_id in sorted(won):
-        shares.setdefault(workspace_id, []).append(delivery_id)
+        if delivery_id in kept:
+            shares.setdefault(workspace_id, []).append(delivery_id)
     return shares
 
 
+def _ours(delivery_ids: list[int]):
+    """The deliveries still held by this process's claims (by claim token)."""
+    if not delivery_ids:
+        return false()
+    by_token: dict[str, list[int]] = {}
+    for i in delivery_ids:
+        by_token.setdefault(_held.get(i), []).append(i)
+    return or_(*(and_(m.Delivery.id.in_(ids), m.Delivery.status == DeliveryStatus.processing,
+                      m.Delivery.claimed_by == token if token else true())
+                 for token, ids in by_token.items()))
+
+
+def _let_go(delivery_ids) -> None:
+    for i in delivery_ids:
+        _held.pop(i, None)
+
+
+def renew() -> int:
+    """The heartbeat: push the lease of everything this process holds one lease ahead. Rows
+    being committed right now are skipped (locked), not waited for: they are done."""
+    held = list(_held)
+    if not held:
+        return 0
+    lease = utcnow() + timedelta(seconds=get_settings().delivery_lease_seconds)
+    with db.session_scope() as session:
+        mine = select(m.Delivery.id).where(_ours(held)).with_for_update(skip_locked=True)
+        return session.execute(update(m.Delivery).where(m.Delivery.id.in_(mine))
+                               .values(next_attempt_at=lease)).rowcount
+
+
 def release(delivery_ids: list[int]) -> None:
-    """Give claimed, untouched deliveries back to the queue (a share's turn ran out): due now,
-    and their claim not counted as an attempt."""
+    """Give claimed, untouched deliveries back to the queue (a share's turn ran out, or their
+    thread's older deliveries went elsewhere): due now, and their claim not counted as an
+    attempt."""
     if not delivery_ids:
         return
     with db.session_scope() as session:
-        session.execute(update(m.Delivery).where(
-            m.Delivery.id.in_(delivery_ids), m.Delivery.status == DeliveryStatus.processing)
-            .values(status=DeliveryStatus.pending, next_attempt_at=utcnow(),
-                    attempts=m.Delivery.attempts - 1))
+        session.execute(update(m.Delivery).where(_ours(delivery_ids))
+                        .values(status=DeliveryStatus.pending, next_attempt_at=utcnow(),
+                                attempts=m.Delivery.attempts - 1, claimed_by=None))
+    _let_go(delivery_ids)
 
 
 def _apply(session, delivery_ids: list[int], until: float | None = None
            ) -> tuple[list[int], dict[int, list[str]]]:
     """normalize → (read what the batch needs) → triage, route and act, event by event; past
-    `until` (time.monotonic) no further delivery is started. Returns the ids applied, and the
+    `until` (time.monotonic) no further delivery is started, the turn counted from the end of
+    the batch's reads (on a busy database they can take the whole turn, and a turn that ran
+    out before its first message would apply one per round). Returns the ids applied, and the
     events their parser could not read (Malformed), by delivery."""
+    started = time.monotonic()
     deliveries = session.scalars(select(m.Delivery).where(m.Delivery.id.in_(delivery_ids))
                                  .order_by(m.Delivery.id)).all()
     if len(deliveries) != len(set(delivery_ids)):
@@ -116,6 +193,8 @@ def _apply(session, delivery_ids: list[int], until: float | None = None
         batch.append((account, delivery.id, events))
     act.prefetch(session, [(account, event) for account, _, events in batch
                            for event in events])
+    if until is not None:
+        until += time.monotonic() - started
     applied = []
     for account, delivery_id, events in batch:
         if applied and until is not None and time.monotonic() >= until:
@@ -128,49 +207,80 @@ def _apply(session, delivery_ids: list[int], until: float | None = None
 
 def _done(session, delivery_ids: list[int], rejected: dict[int, list[str]]) -> None:
     """Mark the deliveries done in the same transaction as their effects (one statement), and
-    keep on each the events of it that were rejected (`crowdcare deliveries list`)."""
-    session.execute(update(m.Delivery).where(m.Delivery.id.in_(delivery_ids)).values(
+    keep on each the events of it that were rejected (`crowdcare deliveries list`). Only
+    while this worker's claim holds them: one taken over meanwhile raises LeaseLost, and the
+    transaction rolls back (the worker that took it over commits it)."""
+    marked = session.execute(update(m.Delivery).where(_ours(delivery_ids)).values(
         status=DeliveryStatus.done, processed_at=utcnow(), next_attempt_at=None,
-        last_error=None))
+        last_error=None)).rowcount
+    if marked != len(set(delivery_ids)):
+        raise LeaseLost(f"{len(set(delivery_ids)) - marked} of {len(delivery_ids)} deliveries "
+                        "were taken over by another worker")
     for delivery_id, reasons in rejected.items():
         session.execute(update(m.Delivery).where(m.Delivery.id == delivery_id).values(
             last_error=f"rejected {len(reasons)} event(s): {'; '.join(reasons)}"[:4000]))
 
 
-def process(delivery_id: int) -> None:
+def process(delivery_id: int) -> bool:
+    """One delivery in its own transaction: whether it was applied (a failure is recorded)."""
     try:
         with db.session_scope() as session:
             _done(session, *_apply(session, [delivery_id]))
+        return True
+    except LeaseLost as exc:
+        log.warning("delivery %s: %s", delivery_id, exc)
+        return False
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
         log.warning("delivery %s failed: %s", delivery_id, exc)
         fail(delivery_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+        return False
+    finally:
+        _let_go([delivery_id])
 
 
 def process_batch(delivery_ids: list[int], until: float | None = None) -> list[int]:
     """Several deliveries in one transaction (one commit instead of many); if any of them
     fails, the whole batch rolls back and each is processed alone, so a bad delivery only
-    ever fails itself. Past `until` no further delivery is started: the ids not taken are
-    returned (for `release`)."""
+    ever fails itself (and holds back its thread's newer ones: they go back to the queue,
+    behind it). Past `until` no further delivery is started: the ids not taken are returned
+    (for `release`)."""
     if len(delivery_ids) > 1:
         try:
             with db.session_scope() as session:
                 applied, rejected = _apply(session, delivery_ids, until)
                 _done(session, applied, rejected)
+            _let_go(applied)
             done = set(applied)
             return [i for i in delivery_ids if i not in done]
+        except LeaseLost as exc:   # taken over: nothing of it is ours to commit or retry
+            log.warning("batch of %d not committed: %s", len(delivery_ids), exc)
+            release(delivery_ids)
+            return []
         except Exception as exc:  # noqa: BLE001 - fall back to one transaction each
             log.info("batch of %d rolled back (%s): one by one", len(delivery_ids), exc)
+    with db.session_scope() as session:
+        threads = {i: (a, k) for i, a, k in session.execute(order.select_threads(delivery_ids))}
+    stuck: set[tuple[int, str]] = set()
     for n, delivery_id in enumerate(delivery_ids):
         if n and until is not None and time.monotonic() >= until:
             return delivery_ids[n:]
-        process(delivery_id)
+        account_id, key = threads.get(delivery_id, (None, None))
+        if key is not None and ((account_id, key) in stuck or (account_id, order.ANY) in stuck
+                                or (key == order.ANY and any(a == account_id for a, _ in stuck))):
+            release([delivery_id])   # behind an older one of its thread that did not apply
+            continue
+        if not process(delivery_id) and key is not None:
+            stuck.add((account_id, key))
     return []
 
 
 def fail(delivery_id: int, error: str) -> None:
     settings = get_settings()
     with db.session_scope() as session:
-        delivery = session.get(m.Delivery, delivery_id)
+        delivery = session.scalar(select(m.Delivery).where(_ours([delivery_id]))
+                                  .with_for_update())
+        if delivery is None:   # taken over meanwhile: the other worker's attempt counts
+            return
         delivery.last_error = error[:4000]
         if delivery.attempts >= settings.delivery_max_attempts:
             delivery.status = DeliveryStatus.failed
@@ -235,9 +345,38 @@ def _warm() -> None:
         gc.freeze()
 
 
+def next_due() -> float | None:
+    """Seconds until the next delivery falls due (a backoff ends, a lease runs out), if one
+    will: an idle worker sleeps until then rather than polling for it."""
+    now = utcnow()
+    with db.session_scope() as session:
+        at = session.scalar(select(func.min(m.Delivery.next_attempt_at)).where(
+            m.Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.processing)),
+            m.Delivery.next_attempt_at > now))
+    return None if at is None else max(0.0, (at - now).total_seconds())
+
+
+class Heartbeat(threading.Thread):
+    """Renews this process's leases every `delivery_heartbeat_seconds`, in a thread of its own:
+    a worker busy in a long batch still holds what it claimed, a dead one lets it go within
+    one lease."""
+
+    def __init__(self) -> None:
+        super().__init__(name="crowdcare-lease-heartbeat", daemon=True)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(get_settings().delivery_heartbeat_seconds):
+            try:
+                renew()
+            except Exception:  # noqa: BLE001 - the database may be away; try again next beat
+                log.exception("lease renewal failed")
+
+
 class DeliveryWorker:
-    """The loop: woken at once when the webhook in this process stored something; otherwise
-    (a separate `crowdcare worker`) it polls every `worker_poll_seconds`."""
+    """The loop: woken at once by a delivery stored in any process (a note on the bus,
+    `pipeline/wake.py`), or when the next one falls due; otherwise it looks every
+    `worker_poll_seconds`, in case a note was lost."""
 
     def __init__(self) -> None:
         self.wake = asyncio.Event()
@@ -245,18 +384,43 @@ class DeliveryWorker:
     def notify(self) -> None:
         self.wake.set()
 
+    async def _listen(self) -> None:
+        async for note in bus.current().notes():
+            if wake.heard(note):
+                self.wake.set()
+
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(_warm)
+        settings = get_settings()
+        log.info("delivery worker %s: lease %.1f s renewed every %.1f s, woken by %s, "
+                 "polling every %.1f s", NAME, settings.delivery_lease_seconds,
+                 settings.delivery_heartbeat_seconds, type(bus.current()).__name__,
+                 settings.worker_poll_seconds)
+        listener = asyncio.create_task(self._listen())
+        stopping = asyncio.create_task(stop.wait())   # a stop ends the sleep, not the next poll
+        stopping.add_done_callback(lambda _: self.wake.set())
+        heartbeat = Heartbeat()
+        heartbeat.start()
+        try:
+            await self._loop(stop)
+        finally:
+            listener.cancel()
+            stopping.cancel()
+            heartbeat.stopped.set()
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self.wake.clear()   # before the round: a delivery stored during it wakes the next
             try:
                 taken = await asyncio.to_thread(run_round, BATCH)   # one hop to the thread
+                idle = None if taken else await asyncio.to_thread(next_due)
             except Exception:  # noqa: BLE001 - the database may be away; keep the loop alive
                 log.exception("delivery worker round failed")
-                taken = 0
+                taken, idle = 0, None
             if not taken:
+                poll = get_settings().worker_poll_seconds
                 try:
                     await asyncio.wait_for(self.wake.wait(),
-                                           timeout=get_settings().worker_poll_seconds)
+                                           timeout=poll if idle is None else min(poll, idle))
                 except TimeoutError:
                     pass

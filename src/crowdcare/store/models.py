@@ -449,6 +449,9 @@ class CannedResponse(Base):
     body: Mapped[str] = mapped_column(Text)    # may use {customer_name}, {order_number}, {agent_name}
 
 
+UNDONE = "status IN ('pending', 'processing')"
+
+
 class Delivery(Base):
     """A raw webhook body, committed before we acknowledge it. Processing reads from here."""
 
@@ -456,6 +459,9 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("channel_account_id", "dedupe_key"),
         Index("ix_deliveries_queue", "status", "next_attempt_at"),
+        # the claim's question: is an older delivery of this thread still undone?
+        Index("ix_deliveries_undone", "channel_account_id", "thread_key", "id",
+              postgresql_where=text(UNDONE), sqlite_where=text(UNDONE)),
     )
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     workspace_id: Mapped[int] = fk("workspaces.id", index=False)
@@ -469,6 +475,10 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column()
+    # whose thread it is (the sender's external id; "*" for several people; None: nobody's):
+    # one thread's deliveries are applied in id order (pipeline/order.py)
+    thread_key: Mapped[str | None] = mapped_column(String(255))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))   # the claim holding the lease
 
 
 class Event(Base):

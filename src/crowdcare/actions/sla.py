@@ -288,7 +288,7 @@ def refresh(session: Session, ticket: m.Ticket, now: datetime | None = None) -> 
 
 
 def _rules():
-    from crowdcare.automation import run   # rules act on SLA events; run imports actions
+    from crowdcare.automation import run  # rules act on SLA events; run imports actions
     return run
 
 

@@ -158,7 +158,7 @@ def do_answer(session: Session, survey: m.Survey, score: int, via: str,
     emit(session, survey.workspace_id, names.SURVEY_ANSWERED, survey_out(survey))
     ticket = session.get(m.Ticket, survey.ticket_id)
     if ticket is not None:   # rules of "survey.answered" (automation/run.py)
-        from crowdcare.automation import run   # run imports actions
+        from crowdcare.automation import run  # run imports actions
         run.on_event(session, ticket, names.SURVEY_ANSWERED,
                      {"survey.kind": survey.kind, "survey.score": score})
     if via != "link" and survey.comment is None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crowdcare.actions import calendars, orders, people, sla, triage, workspaces
+from crowdcare.actions import calendars, orders, people, sla, workspaces
 from crowdcare.actions import rules as rule_actions
 from crowdcare.demo import automation, faq
 from crowdcare.store import db

@@ -1,14 +1,14 @@
 """deliveries: the thread each concerns (claims keep a thread's order) and the claim holding it
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0008'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 UNDONE = "status IN ('pending', 'processing')"

@@ -89,3 +89,92 @@ def test_a_note_reaches_every_process_but_no_event_subscriber(kind):
 
     note, event_heard = asyncio.run(scenario())
     assert note == {"presence": 1, "run": run} and not event_heard
+
+
+def _deployment(prefix: str, **limits) -> NatsBus:
+    make("nats")   # skips (or fails in CI) without NATS
+    return NatsBus(NATS_URL, prefix=prefix, **limits)
+
+
+async def _drop_streams(bus: NatsBus, *names: str) -> None:
+    for name in names:
+        try:
+            await bus.js.delete_stream(name)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+def test_two_deployments_on_one_nats_server_hear_only_their_own_events_and_notes():
+    run = uuid.uuid4().hex[:8]
+    a, b = _deployment(f"t{run}.a"), _deployment(f"t{run}.b")
+
+    async def scenario():
+        await a.start()
+        await b.start()
+        try:
+            heard = {"a": [], "b": []}
+            notes = {"a": [], "b": []}
+
+            async def listen(bus, key):
+                async for ev in bus.subscribe():
+                    heard[key].append(ev["id"])
+
+            async def listen_notes(bus, key):
+                async for note in bus.notes():
+                    notes[key].append(note["n"])
+
+            tasks = [asyncio.ensure_future(f(bus, key)) for bus, key in ((a, "a"), (b, "b"))
+                     for f in (listen, listen_notes)]
+            await asyncio.sleep(0.05)
+            await a.publish([{"id": i, "workspace_id": 1} for i in range(5)])
+            await b.publish([{"id": 100 + i, "workspace_id": 1} for i in range(3)])
+            await a.announce({"n": "from a"})
+            await b.announce({"n": "from b"})
+            for _ in range(100):
+                if len(heard["a"]) >= 5 and len(heard["b"]) >= 3 and all(notes.values()):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)   # anything stray would arrive by now
+            for t in tasks:
+                t.cancel()
+            streams = {(await bus.js.stream_info(bus.stream)).state.messages for bus in (a, b)}
+            return heard, notes, (a.stream, b.stream), streams
+        finally:
+            await _drop_streams(a, a.stream, b.stream)
+            for bus in (a, b):
+                await bus.stop()
+
+    heard, notes, names, stored = asyncio.run(scenario())
+    assert heard == {"a": [0, 1, 2, 3, 4], "b": [100, 101, 102]}
+    assert notes == {"a": ["from a"], "b": ["from b"]}
+    assert names == (f"T{run.upper()}_A", f"T{run.upper()}_B")
+    assert stored == {5, 3}
+
+
+def test_the_stream_takes_the_operators_limits_and_a_restart_applies_new_ones():
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    first = _deployment(prefix, max_bytes=5_000_000, max_age_seconds=3600)
+    later = _deployment(prefix, max_bytes=2_000_000, max_age_seconds=600)
+
+    async def scenario():
+        await first.start()
+        try:
+            before = (await first.js.stream_info(first.stream)).config
+            await first.stop()
+            await later.start()
+            after = (await later.js.stream_info(later.stream)).config
+            # what the limit does: the oldest events go, the stream stays under its bytes
+            await later.publish([{"id": i, "workspace_id": 1, "pad": "x" * 10_000}
+                                 for i in range(400)])
+            await later.nc.flush()
+            state = (await later.js.stream_info(later.stream)).state
+            return before, after, state
+        finally:
+            await _drop_streams(later, later.stream)
+            await later.stop()
+
+    before, after, state = asyncio.run(scenario())
+    assert (before.max_bytes, before.max_age) == (5_000_000, 3600)
+    assert (after.max_bytes, after.max_age) == (2_000_000, 600)
+    assert after.subjects == [f"{prefix}.events.>"]
+    assert state.bytes <= 2_000_000 and 0 < state.messages < 400 and state.first_seq > 1

@@ -1,4 +1,5 @@
-"""The bus contract, run against both implementations: in-process and NATS JetStream."""
+"""The bus contract, run against every implementation: in-process, one machine's processes
+over a unix socket (the relay and a child), and NATS JetStream."""
 import asyncio
 import os
 import socket
@@ -8,6 +9,7 @@ import uuid
 import pytest
 
 from crowdcare.events.bus import InProcessBus, NatsBus
+from crowdcare.events.local import SocketBus
 
 NATS_URL = os.environ.get("CROWDCARE_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
@@ -21,9 +23,20 @@ def nats_up() -> bool:
         return False
 
 
-def make(kind: str):
+_sockets: dict[str, str] = {}
+
+
+def make(kind: str, peer_of=None):
+    """A bus; for "socket", the relay, or with `peer_of` a child of that relay (a second
+    process's bus: the socket is real, only the process is shared)."""
     if kind == "inprocess":
         return InProcessBus()
+    if kind == "socket":
+        if peer_of is not None:
+            return SocketBus(peer_of.path, relay=False)
+        import tempfile
+        path = os.path.join(tempfile.mkdtemp(prefix="cc-bus-"), "bus.sock")
+        return SocketBus(path, relay=True)
     if not nats_up():
         if os.environ.get("CI"):
             pytest.fail(f"NATS unreachable at {NATS_URL} in CI")
@@ -31,7 +44,7 @@ def make(kind: str):
     return NatsBus(NATS_URL)
 
 
-@pytest.mark.parametrize("kind", ["inprocess", "nats"])
+@pytest.mark.parametrize("kind", ["inprocess", "socket", "nats"])
 def test_every_subscriber_gets_every_event_in_order(kind):
     bus = make(kind)
     run = uuid.uuid4().hex
@@ -64,16 +77,17 @@ def test_every_subscriber_gets_every_event_in_order(kind):
     assert received == [list(range(20))] * 2
 
 
-@pytest.mark.parametrize("kind", ["inprocess", "nats"])
+@pytest.mark.parametrize("kind", ["inprocess", "socket", "nats"])
 def test_a_note_reaches_every_process_but_no_event_subscriber(kind):
     here = make(kind)
-    there = here if kind == "inprocess" else make(kind)   # NATS: a second process's bus
+    there = here if kind == "inprocess" else make(kind, peer_of=here)   # a second process's
     run = uuid.uuid4().hex
 
     async def scenario():
         await here.start()
         if there is not here:
             await there.start()
+            await asyncio.sleep(0.05)   # the relay has taken the child's connection
         try:
             notes, events = there.notes(), there.subscribe()
             heard = asyncio.ensure_future(anext(notes))
@@ -178,3 +192,37 @@ def test_the_stream_takes_the_operators_limits_and_a_restart_applies_new_ones():
     assert (after.max_bytes, after.max_age) == (2_000_000, 600)
     assert after.subjects == [f"{prefix}.events.>"]
     assert state.bytes <= 2_000_000 and 0 < state.messages < 400 and state.first_seq > 1
+
+
+def test_on_one_machine_events_cross_processes_through_the_relay_in_order():
+    relay = make("socket")
+    one, two = make("socket", peer_of=relay), make("socket", peer_of=relay)
+
+    async def scenario():
+        await relay.start()
+        for child in (one, two):
+            await child.start()
+        try:
+            subs = {name: bus.subscribe() for name, bus in
+                    (("relay", relay), ("one", one), ("two", two))}
+            firsts = {name: asyncio.ensure_future(anext(s)) for name, s in subs.items()}
+            await asyncio.sleep(0.05)
+            await one.publish([{"id": i, "workspace_id": 1} for i in range(20)])
+            await relay.publish([{"id": 100 + i, "workspace_id": 1} for i in range(5)])
+
+            async def collect(name):
+                got = [(await firsts[name])["id"]]
+                while len(got) < 25:
+                    got.append((await anext(subs[name]))["id"])
+                return got
+
+            return {name: await asyncio.wait_for(collect(name), 5) for name in subs}
+        finally:
+            for bus in (one, two, relay):
+                await bus.stop()
+
+    got = asyncio.run(scenario())
+    for name, ids in got.items():   # each publisher's events in its order, for every process
+        assert sorted(ids) == list(range(20)) + list(range(100, 105)), name
+        assert [i for i in ids if i < 100] == list(range(20)), name
+        assert [i for i in ids if i >= 100] == list(range(100, 105)), name

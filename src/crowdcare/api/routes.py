@@ -5,7 +5,7 @@ import importlib
 
 MODULES = ["health", "webhooks", "conversations", "tickets", "customers", "orders", "people",
            "channels", "deliveries", "stream", "campaigns", "handover", "triage", "mentions",
-           "community", "bots"]
+           "community", "bots", "metrics"]
 
 
 def routers():

@@ -60,7 +60,7 @@ class InProcessBus(Bus):
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue]] = {"events": set(), "notes": set()}
 
-    def _deliver(self, topic: str, items: list) -> None:
+    def deliver(self, topic: str, items: list) -> None:
         for item in items:
             for q in list(self._queues[topic]):
                 q.put_nowait(item)
@@ -75,13 +75,13 @@ class InProcessBus(Bus):
             self._queues[topic].discard(q)
 
     async def publish(self, events: list[Event]) -> None:
-        self._deliver("events", events)
+        self.deliver("events", events)
 
     def subscribe(self) -> AsyncIterator[Event]:
         return self._listen("events")
 
     async def announce(self, note: dict[str, Any]) -> None:
-        self._deliver("notes", [note])
+        self.deliver("notes", [note])
 
     def notes(self) -> AsyncIterator[dict[str, Any]]:
         return self._listen("notes")
@@ -207,5 +207,14 @@ def attached(make: Callable[[Bus], T]) -> T:
     return found
 
 
-def from_url(url: str | None) -> Bus:
-    return NatsBus(url) if url else InProcessBus()
+def from_url(url: str | None, relay: bool = False) -> Bus:
+    """nats://...: NATS JetStream; unix:///path: one machine's processes over a socket (what
+    `crowdcare serve` sets up for its worker children; `relay`: this is the serving
+    process); none: in-process."""
+    if not url:
+        return InProcessBus()
+    if url.startswith("unix://"):
+        from crowdcare.events.local import SocketBus
+
+        return SocketBus(url.removeprefix("unix://"), relay)
+    return NatsBus(url)

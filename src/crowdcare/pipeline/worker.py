@@ -27,6 +27,7 @@ from sqlalchemy import func, or_, select, update
 from crowdcare.domain import Malformed
 from crowdcare.domain.enums import DeliveryStatus
 from crowdcare.events import emit, names
+from crowdcare.metrics import instruments
 from crowdcare.pipeline import act, triage
 from crowdcare.pipeline.normalize import normalize
 from crowdcare.settings import get_settings
@@ -129,6 +130,7 @@ def _apply(session, delivery_ids: list[int], until: float | None = None
 def _done(session, delivery_ids: list[int], rejected: dict[int, list[str]]) -> None:
     """Mark the deliveries done in the same transaction as their effects (one statement), and
     keep on each the events of it that were rejected (`crowdcare deliveries list`)."""
+    instruments.processed(session, [session.get(m.Delivery, i).received_at for i in delivery_ids])
     session.execute(update(m.Delivery).where(m.Delivery.id.in_(delivery_ids)).values(
         status=DeliveryStatus.done, processed_at=utcnow(), next_attempt_at=None,
         last_error=None))
@@ -172,6 +174,7 @@ def fail(delivery_id: int, error: str) -> None:
     with db.session_scope() as session:
         delivery = session.get(m.Delivery, delivery_id)
         delivery.last_error = error[:4000]
+        instruments.failed(final=delivery.attempts >= settings.delivery_max_attempts)
         if delivery.attempts >= settings.delivery_max_attempts:
             delivery.status = DeliveryStatus.failed
             delivery.next_attempt_at = None

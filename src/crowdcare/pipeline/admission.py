@@ -6,11 +6,12 @@ to the API channel, whose client is the business's own integration and documente
 is answered 503 with Retry-After while more deliveries wait than CROWDCARE_INGEST_MAX_BACKLOG:
 nothing is lost (not acknowledged, so the client still holds it) and the workers catch up.
 
-The backlog is counted at most once a second per process (one index range), not per post."""
+The backlog is counted at most once a second per process (one index range), not per post;
+the second is the injectable clock's."""
 from __future__ import annotations
 
 import threading
-import time
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -18,21 +19,23 @@ from crowdcare.domain.enums import DeliveryStatus
 from crowdcare.settings import get_settings
 from crowdcare.store import db
 from crowdcare.store import models as m
+from crowdcare.store.types import utcnow
 
-REFRESH_SECONDS = 1.0
+REFRESH = timedelta(seconds=1)
 REFUSED_KINDS = frozenset({"api"})   # the channels whose clients are told to come back
 _lock = threading.Lock()
-_seen = {"at": float("-inf"), "backlog": 0}
+_seen: dict = {"at": datetime.min.replace(tzinfo=UTC), "backlog": 0}
 
 
 def backlog() -> int:
     """Pending deliveries, as counted within the last second."""
-    if time.monotonic() - _seen["at"] >= REFRESH_SECONDS and _lock.acquire(blocking=False):
+    now = utcnow()
+    if not _seen["at"] <= now < _seen["at"] + REFRESH and _lock.acquire(blocking=False):
         try:
             with db.engine().connect() as conn:
                 _seen["backlog"] = conn.execute(select(func.count()).where(
                     m.Delivery.status == DeliveryStatus.pending)).scalar_one()
-            _seen["at"] = time.monotonic()
+            _seen["at"] = now
         finally:
             _lock.release()
     return _seen["backlog"]

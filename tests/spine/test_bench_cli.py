@@ -44,7 +44,7 @@ def test_the_e2e_bench_runs_and_counts_every_message_in_order():
     assert step["delay_p99_ms"] >= step["delay_p50_ms"] > 0 and step["backlog"]
     assert result["order"] == {"conversations": 4, "inverted_messages": 0,
                                "conversations_with_inversions": 0, "stale_previews": 0,
-                               "doubled": 0, "lost": 0}
+                               "doubled": 0, "lost": 0, "unprocessed": 0}
     assert result["baseline"]["throughput"] > 0 and result["drained_after_s"] is not None
 
 

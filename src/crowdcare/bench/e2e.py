@@ -161,8 +161,11 @@ def wait_drained(sampler: Sampler, seconds: float) -> bool:
 
 
 def timelines(base: str, token: str, acks: list[Ack]) -> dict:
-    """Read every conversation through the API: order of the timeline against send order."""
+    """Read every conversation through the API: order of the timeline against send order.
+    Lost: acknowledged, its delivery done, and not in any timeline; unprocessed: acknowledged
+    and its delivery not done (yet)."""
     sent = {f"{PREFIX}{a.i}": a.delivery_id for a in acks if a.delivery_id is not None}
+    done = set(processed_at(list(sent.values())))
     text = {f"{PREFIX}{a.i}": f"seq {a.i}:" for a in acks}
     inverted = conversations_inverted = stale_previews = doubled = 0
     seen: set[str] = set()
@@ -197,7 +200,8 @@ def timelines(base: str, token: str, acks: list[Ack]) -> dict:
     return {"conversations": len(ids), "inverted_messages": inverted,
             "conversations_with_inversions": conversations_inverted,
             "stale_previews": stale_previews, "doubled": doubled,
-            "lost": len(set(sent) - seen)}
+            "lost": sum(1 for e in set(sent) - seen if sent[e] in done),
+            "unprocessed": sum(1 for d in sent.values() if d not in done)}
 
 
 def _loadavg() -> list[float]:
@@ -429,7 +433,9 @@ def report(r: dict) -> list[str]:
     o = r["order"]
     lines.append(f"  order: {o['inverted_messages']} messages shown before one sent earlier, in "
                  f"{o['conversations_with_inversions']} of {o['conversations']} conversations; "
-                 f"{o['stale_previews']} stale previews; {o['lost']} lost, {o['doubled']} doubled")
+                 f"{o['stale_previews']} stale previews; {o['lost']} lost, {o['doubled']} doubled"
+                 + (f"; {o['unprocessed']} acknowledged but never processed"
+                    if o["unprocessed"] else ""))
     lines.append(f"  bare insert baseline: {b['throughput']}/s (closed loop, concurrency 32, "
                  f"p99 {b['p99_ms']} ms)")
     return lines

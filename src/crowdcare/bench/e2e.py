@@ -194,8 +194,9 @@ def timelines(base: str, token: str, acks: list[Ack]) -> dict:
                 later_min = min(later_min, did)
             inverted += bad
             conversations_inverted += bad > 0
-            if order:
-                newest = max((d, e) for e, d in sent.items() if e in set(mine))[1]
+            known = [e for e in mine if e in sent]
+            if known:   # the preview shows the newest message stored (sent last)
+                newest = max(known, key=sent.__getitem__)
                 stale_previews += not (conv.get("preview") or "").startswith(text[newest])
     return {"conversations": len(ids), "inverted_messages": inverted,
             "conversations_with_inversions": conversations_inverted,

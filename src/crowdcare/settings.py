@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     bus_prefix: str = Field("crowdcare", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
     bus_max_bytes: int = Field(1024**3, gt=0)     # the stream keeps at most this much...
     bus_max_age_seconds: float = Field(24 * 3600, gt=0)   # ...for at most this long
-    # `serve` runs this many `crowdcare worker` children beside the web process (0: none)
+    # `serve` runs this many `crowdcare worker` children beside the web process (0: the
+    # workers run inside the web process; `serve --no-workers`: none)
     worker_processes: int = Field(1, ge=0, le=64)
     # API-channel posts are answered 503 + Retry-After while more deliveries than this wait
     # (webhooks from platforms are still stored and acknowledged: they are never refused)

@@ -10,7 +10,7 @@ from crowdcare.metrics import instruments
 from crowdcare.metrics.store import StoreCollector
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_database = CollectorRegistry(auto_describe=True)
+_database = CollectorRegistry()   # not auto-described: no query until a scrape
 _database.register(StoreCollector())
 
 

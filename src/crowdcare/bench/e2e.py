@@ -45,6 +45,7 @@ EMAIL, PASSWORD = "bench@e2e.test", "bench-e2e-password"
 # a step is sustainable if its backlog grew by less than 5% of what it posted, or by less
 # than half a second's worth (what is in flight at any instant)
 FLAT = 0.05
+START_SECONDS = 180   # a loaded machine starts a server slowly
 
 
 @dataclass
@@ -213,7 +214,7 @@ def baseline(database_url: str | None, tmp: str, n: int) -> dict:
     url = database_url or servers.database(tmp, None, "baseline")
     port = free_port()
     with servers.process(["-m", "crowdcare.bench.baseline", "--port", str(port),
-                          "--database-url", url], f"http://127.0.0.1:{port}/", {}):
+                          "--database-url", url], f"http://127.0.0.1:{port}/", {}, START_SECONDS):
         target = f"http://127.0.0.1:{port}/ingest"
         servers.load(target, max(300, n // 10), 32, offset=10_000_000)
         return servers.load(target, n, 32)
@@ -237,7 +238,7 @@ def _deployment(shape: str, workers: int, env: dict, port: int, bus_url: str | N
     else:
         serve += ["--no-workers"]
     with contextlib.ExitStack() as stack:
-        stack.enter_context(servers.process(serve, f"{base}/healthz", env))
+        stack.enter_context(servers.process(serve, f"{base}/healthz", env, START_SECONDS))
         procs = []
         if shape == "apart" and start_workers:
             procs = start_apart(stack, workers, env)

@@ -61,7 +61,8 @@ def wait_up(url: str, proc: subprocess.Popen, log, timeout: float = 30) -> None:
 
 
 @contextmanager
-def process(args: list[str], probe: str | None, env: dict[str, str] | None = None):
+def process(args: list[str], probe: str | None, env: dict[str, str] | None = None,
+            timeout: float = 30):
     """A child process (its log in a temporary file, so a chatty child never blocks on a full
     pipe); with `probe`, wait until that URL answers."""
     with tempfile.TemporaryFile() as log:
@@ -69,7 +70,7 @@ def process(args: list[str], probe: str | None, env: dict[str, str] | None = Non
                                 stdout=subprocess.DEVNULL, stderr=log)
         try:
             if probe:
-                wait_up(probe, proc, log)
+                wait_up(probe, proc, log, timeout)
             yield proc
         finally:
             proc.terminate()

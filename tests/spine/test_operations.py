@@ -176,3 +176,24 @@ def test_channel_add_prints_the_webhook_url_of_the_public_url_or_the_port(cli):
         os.environ.pop("CROWDCARE_PORT", None)
         os.environ.pop("CROWDCARE_PUBLIC_URL", None)
         get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_worker_apart_serves_its_own_metrics_on_loopback(cli):
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([sys.executable, "-m", "crowdcare", "worker", "--metrics-port",
+                                 str(port)], stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            def scraped():
+                try:
+                    return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+                except httpx.HTTPError:
+                    return None
+            wait_for(lambda: proc.poll() is None and scraped(), what="the worker's /metrics")
+            fams = families(scraped())
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    assert value(fams, "crowdcare_deliveries_processed_total") == 0
+    assert value(fams, "crowdcare_deliveries", status="pending") == 0

@@ -106,7 +106,14 @@ def describe() -> str:
             f"poll every {s.worker_poll_seconds:g} s")
 
 
-def worker(once: bool = typer.Option(False, "--once", help="process what is due, then exit")) -> None:
+def worker(
+    once: bool = typer.Option(False, "--once", help="process what is due, then exit"),
+    metrics_port: int = typer.Option(None, "--metrics-port", min=1, max=65535,
+                                     help="serve this worker's /metrics on this port"),
+    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host",
+                                     help="with --metrics-port: the address to listen on "
+                                          "(no token check there: keep it private)"),
+) -> None:
     """Process deliveries and outbound sends in a separate process."""
     from crowdcare.outbound.sender import OutboundWorker
     from crowdcare.pipeline import worker as pipeline
@@ -122,6 +129,10 @@ def worker(once: bool = typer.Option(False, "--once", help="process what is due,
         from crowdcare.events import bus as event_bus
 
         logging.getLogger("crowdcare.worker").info(describe())
+        if metrics_port:
+            from crowdcare.metrics import exposition
+
+            exposition.serve(metrics_port, metrics_host)
         bus = event_bus.install(event_bus.from_url(get_settings().bus_url))
         await bus.start()
         stop = asyncio.Event()

@@ -335,6 +335,8 @@ def run(rates: list[float], seconds: float, shape: str = "serve", workers: int =
                                        for a, s, e, r in steps]
                     flat = [s["offered_per_s"] for s in result["steps"] if s["flat"]]
                     result["sustainable_per_s"] = max(flat) if flat else None
+                # read with no worker running: a still-draining backlog would race the reads
+                with _deployment(shape, 0, env, port, bus_url, start_workers=False):
                     result["order"] = timelines(base, api, all_acks)
         finally:
             sampler.stop.set()

@@ -19,7 +19,7 @@ from crowdcare.events.bus import Bus, Event, InProcessBus
 
 log = logging.getLogger(__name__)
 HEADER = struct.Struct(">I")
-CONNECT_SECONDS = 10.0   # a child started with its server waits this long for the relay
+CONNECT_SECONDS = 2.0   # a child waits this long at start for the relay, then connects later
 
 
 class SocketBus(Bus):
@@ -38,17 +38,27 @@ class SocketBus(Bus):
             self._server = await asyncio.start_unix_server(self._accept, self.path)
             os.chmod(self.path, 0o600)
             return
-        deadline = asyncio.get_running_loop().time() + CONNECT_SECONDS
+        self._connected = asyncio.Event()
+        self._spawn(self._connect())
+        try:   # usually at once; a relay still starting is waited for in the background
+            await asyncio.wait_for(self._connected.wait(), CONNECT_SECONDS)
+        except TimeoutError:
+            log.warning("the local bus relay at %s is not up yet: events reach this process "
+                        "only once it is (the outbox keeps them meanwhile)", self.path)
+
+    async def _connect(self) -> None:
+        """A child's link to the relay, made again if it drops."""
         while True:
             try:
                 reader, writer = await asyncio.open_unix_connection(self.path)
-                break
             except (FileNotFoundError, ConnectionRefusedError):
-                if asyncio.get_running_loop().time() > deadline:
-                    raise
                 await asyncio.sleep(0.05)
-        self._peers.add(writer)
-        self._spawn(self._read(reader, writer))
+                continue
+            self._peers.add(writer)
+            self._connected.set()
+            await self._read(reader, writer)
+            self._connected.clear()
+            await asyncio.sleep(0.05)
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)

@@ -315,8 +315,10 @@ def run(rates: list[float], seconds: float, shape: str = "serve", workers: int =
             else:
                 with _deployment(shape, workers, env, port, bus_url):
                     # warm: the workers load their models, the caches fill (not measured)
+                    t0 = time.time()
                     asyncio.run(post(webhook, inbound, 50_000_000, 100, None, customers, burst))
-                    wait_drained(sampler, 120)
+                    result["warm_up_s"] = round(time.time() - t0, 1) \
+                        if wait_drained(sampler, START_SECONDS) else None
                     steps, first = [], 0
                     for rate in rates:
                         start = time.time()
@@ -409,6 +411,10 @@ def report(r: dict) -> list[str]:
              f"{r['database']}, bus {r['bus']}; {r['customers']} customers writing in bursts "
              f"of {r['burst']}; {r['cpus']} CPUs, load average {r['loadavg_start']} at start, "
              f"{r['loadavg_end']} at end (a shared machine makes every figure noisy)"]
+    if "warm_up_s" in r:
+        lines.append(f"  warm-up (100 messages, workers starting): "
+                     + (f"{r['warm_up_s']} s" if r["warm_up_s"] is not None else
+                        "NOT drained: the steps began with workers not yet up"))
     for s in r.get("steps", []):
         lines.append(
             f"  offered {s['offered_per_s']:g}/s for {s['seconds']} s: acked {s['acked_per_s']}/s "

@@ -412,7 +412,7 @@ def report(r: dict) -> list[str]:
              f"of {r['burst']}; {r['cpus']} CPUs, load average {r['loadavg_start']} at start, "
              f"{r['loadavg_end']} at end (a shared machine makes every figure noisy)"]
     if "warm_up_s" in r:
-        lines.append(f"  warm-up (100 messages, workers starting): "
+        lines.append("  warm-up (100 messages, workers starting): "
                      + (f"{r['warm_up_s']} s" if r["warm_up_s"] is not None else
                         "NOT drained: the steps began with workers not yet up"))
     for s in r.get("steps", []):

@@ -290,7 +290,7 @@ def run(rates: list[float], seconds: float, shape: str = "serve", workers: int =
         database_url: str | None = None, bus_url: str | None = None, customers: int = 200,
         burst: int = 5, drain: int = 0, kill: bool = False, settle: float = 60,
         baseline_n: int = 3000) -> dict:
-    result: dict = {"shape": shape, "workers": workers,
+    result: dict = {"shape": "apart (drain)" if drain else shape, "workers": workers,
                     "database": "postgresql" if database_url else "sqlite",
                     "bus": bus_url or ("local socket" if shape == "serve" else "in-process"),
                     "customers": customers, "burst": burst, "cpus": os.cpu_count(),

@@ -152,10 +152,11 @@ def processed_at(delivery_ids: list[int]) -> dict[int, float]:
 
 
 def wait_drained(sampler: Sampler, seconds: float) -> bool:
-    deadline = time.time() + seconds
+    """True once a sample taken after this call finds no backlog."""
+    since = time.time()
+    deadline = since + seconds
     while time.time() < deadline:
-        if sampler.samples and sampler.samples[-1][1] == 0 and \
-                sampler.samples[-1][0] > time.time() - 2 * sampler.every:
+        if sampler.samples and sampler.samples[-1][1] == 0 and sampler.samples[-1][0] > since:
             return True
         time.sleep(sampler.every)
     return False

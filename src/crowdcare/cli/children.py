@@ -21,7 +21,7 @@ log = logging.getLogger("crowdcare.serve")
 RESTART_MAX_SECONDS = 30.0
 
 
-def _die_with_parent() -> None:   # runs in the child between fork and exec
+def die_with_parent() -> None:   # runs in the child between fork and exec
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -54,7 +54,7 @@ class Children:
         env.setdefault("CROWDCARE_WORKER_POLL_SECONDS", "0.05")
         self.started[i] = time.monotonic()
         self.procs[i] = subprocess.Popen([sys.executable, "-m", "crowdcare", "worker"], env=env,
-                                         preexec_fn=_die_with_parent)
+                                         preexec_fn=die_with_parent)
 
     def start(self) -> None:
         for i in range(self.count):

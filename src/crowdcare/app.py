@@ -52,7 +52,7 @@ class Workers:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings = get_settings()
-    bus = event_bus.install(event_bus.from_url(settings.bus_url))
+    bus = event_bus.install(event_bus.from_url(settings.bus_url, relay=True))
     await bus.start()
     workers = Workers()
     app.state.workers = workers

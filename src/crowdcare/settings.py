@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{Path('var/crowdcare.db')}"
     # signs sessions and reset links; unset: a random key kept in `secret_file` (see signing_key)
     secret_key: str | None = None
-    public_url: str = "http://127.0.0.1:8000"     # how platforms reach our webhooks
+    # how platforms reach our webhooks; unset: http://127.0.0.1:<port> (see the ops block)
+    public_url: str | None = None
     bus_url: str | None = None                    # None: in-process; nats://host:4222 at scale
     run_workers: bool = True                      # process deliveries inside the serving process
     max_body_bytes: int = 1024 * 1024             # larger webhook bodies are refused with 413
@@ -65,7 +66,25 @@ class Settings(BaseSettings):
     messenger_graph_url: str = "https://graph.facebook.com/v21.0"
     x_api_url: str = "https://api.x.com"
 
-    @field_validator("outbound_allow_networks")
+    # -- operations at scale (issue #16: ops; docs/deployment.md) --
+    port: int = Field(8000, ge=1, le=65535)       # `serve`'s default port, and public_url's
+    # NATS subjects `<prefix>.events.*` / `<prefix>.notes` and the stream `<PREFIX>`: one per
+    # deployment sharing a NATS server
+    bus_prefix: str = Field("crowdcare", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+    bus_max_bytes: int = Field(1024**3, gt=0)     # the stream keeps at most this much...
+    bus_max_age_seconds: float = Field(24 * 3600, gt=0)   # ...for at most this long
+    # `serve` runs this many `crowdcare worker` children beside the web process (0: the
+    # workers run inside the web process; `serve --no-workers`: none)
+    worker_processes: int = Field(1, ge=0, le=64)
+    # API-channel posts are answered 503 + Retry-After while more deliveries than this wait
+    # (webhooks from platforms are still stored and acknowledged: they are never refused)
+    ingest_max_backlog: int = Field(20000, ge=1)
+    # /metrics: with a token, `Authorization: Bearer <token>` from anywhere; without, only
+    # clients in these networks (comma-separated CIDRs)
+    metrics_token: str | None = None
+    metrics_allow_networks: str = "127.0.0.0/8,::1/128"
+
+    @field_validator("outbound_allow_networks", "metrics_allow_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
         for part in filter(None, (p.strip() for p in value.split(","))):
@@ -78,6 +97,12 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("a platform's base URL is http(s)://host[/path]")
         return value
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if self.public_url is None:
+            self.public_url = f"http://127.0.0.1:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

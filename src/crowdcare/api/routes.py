@@ -5,7 +5,7 @@ import importlib
 
 MODULES = ["health", "webhooks", "conversations", "tickets", "customers", "orders", "people",
            "channels", "deliveries", "stream", "campaigns", "handover", "triage", "mentions",
-           "community", "bots", "automation", "surveys", "away", "rules"]
+           "community", "bots", "automation", "surveys", "away", "rules", "metrics"]
 
 
 def routers():

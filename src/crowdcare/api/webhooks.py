@@ -6,6 +6,8 @@ These are plain Starlette routes (no dependency injection, no response model): t
 pays for nothing it does not use. They are documented in docs/, not in the OpenAPI schema."""
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -14,7 +16,8 @@ from starlette.datastructures import QueryParams
 from crowdcare.api import numbers  # noqa: F401 - registers the {name:id} path convertor
 from crowdcare.channels import registry
 from crowdcare.channels.base import Rejected
-from crowdcare.pipeline import ingest, normalize, order, wake
+from crowdcare.metrics import instruments
+from crowdcare.pipeline import admission, ingest, normalize, order, wake
 from crowdcare.pipeline.normalize import decode
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
@@ -53,14 +56,18 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _admit_and_store(account, payload, body: bytes) -> tuple[int, bool]:
+def _admit_and_store(account, payload, body: bytes) -> tuple[int, bool] | None:
     """The worker's own parser (refused now, or stored, with whose thread it is), off the
-    event loop: a batch of a thousand events takes milliseconds to read."""
+    event loop: a batch of a thousand events takes milliseconds to read. None: not taken now
+    (pipeline/admission)."""
     events = normalize.admit(account, payload)
+    if admission.overloaded(account.kind):
+        return None
     return ingest.store(account, body, order.thread_key(events))
 
 
 async def receive(request: Request) -> Response:
+    started = time.perf_counter()
     channel, account_id = request.path_params["channel"], request.path_params["account_id"]
     adapter, account = await _account(channel, account_id)
     body = await _body(request)
@@ -72,9 +79,16 @@ async def receive(request: Request) -> Response:
         payload = decode(body)
     except ValueError as exc:
         raise Rejected(400, f"malformed JSON: {exc}") from None
-    delivery_id, duplicate = await run_in_threadpool(_admit_and_store, account, payload, body)
+    stored = await run_in_threadpool(_admit_and_store, account, payload, body)
+    if stored is None:
+        instruments.acknowledged(channel, "deferred", started)
+        return JSONResponse({"detail": "busy: too many deliveries wait to be processed; "
+                                       "send this again after Retry-After seconds"},
+                            503, headers={"Retry-After": admission.retry_after()})
+    delivery_id, duplicate = stored
     if not duplicate:
         await wake.deliveries(request.app)
+    instruments.acknowledged(channel, "duplicate" if duplicate else "stored", started)
     return JSONResponse({"delivery_id": delivery_id, "duplicate": duplicate})
 
 

@@ -264,6 +264,8 @@ def run(consoles: int = 50, rate: float = 200, seconds: float = 10,
         if worker_processes:   # the scale-out shape: workers apart, events over NATS
             env.update(CROWDCARE_BUS_URL=bus_url, CROWDCARE_WORKER_POLL_SECONDS="0.02")
             serve.append("--no-workers")
+        else:
+            serve.append("--in-process-workers")
         with contextlib.ExitStack() as stack:
             stack.enter_context(servers.process(serve, f"{base}/healthz", env))
             for _ in range(worker_processes):

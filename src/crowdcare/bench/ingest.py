@@ -23,7 +23,8 @@ def run(n: int = 20000, concurrency: int = 32, database_url: str | None = None,
         env = {"CROWDCARE_DATABASE_URL": ours_url,
                "CROWDCARE_RUN_WORKERS": "true" if workers else "false"}
         with servers.process(["-m", "crowdcare", "serve", "--port", str(port), "--no-migrate",
-                              "--log-level", "warning"] + ([] if workers else ["--no-workers"]),
+                              "--log-level", "warning",
+                              "--in-process-workers" if workers else "--no-workers"],
                              f"{base}/healthz", env):
             url = f"{base}/webhooks/api/{account_id}"
             servers.load(url, warm, concurrency, headers=headers, offset=10_000_000)

@@ -18,9 +18,9 @@ BODY = ('{"id":"bench-%d","customer":{"id":"c-%d","name":"Bench Customer"},'
         '"text":"Hi, where is my order #1042? It should have arrived on Monday."}')
 
 
-def request(url, headers: dict[str, str], i: int) -> bytes:
+def request(url, headers: dict[str, str], i: int, body: bytes | None = None) -> bytes:
     parts = urlsplit(url)
-    body = (BODY % (i, i % 100)).encode()
+    body = body if body is not None else (BODY % (i, i % 100)).encode()
     head = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.netloc}",
             "Content-Type: application/json", f"Content-Length: {len(body)}"]
     head += [f"{k}: {v}" for k, v in headers.items()]
@@ -28,15 +28,18 @@ def request(url, headers: dict[str, str], i: int) -> bytes:
 
 
 async def read_response(reader: asyncio.StreamReader) -> int:
+    return (await read_reply(reader))[0]
+
+
+async def read_reply(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """(status, body) of one response."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
     for line in head.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
             length = int(line.split(b":", 1)[1])
-    if length:
-        await reader.readexactly(length)
-    return status
+    return status, (await reader.readexactly(length) if length else b"")
 
 
 async def run(url: str, n: int, concurrency: int, rate: float | None, headers: dict[str, str],

@@ -61,15 +61,19 @@ def wait_up(url: str, proc: subprocess.Popen, log, timeout: float = 30) -> None:
 
 
 @contextmanager
-def process(args: list[str], probe: str | None, env: dict[str, str] | None = None):
+def process(args: list[str], probe: str | None, env: dict[str, str] | None = None,
+            timeout: float = 30):
     """A child process (its log in a temporary file, so a chatty child never blocks on a full
     pipe); with `probe`, wait until that URL answers."""
     with tempfile.TemporaryFile() as log:
+        from crowdcare.cli.children import die_with_parent
+
+        # a benchmark killed by a timeout leaves no server behind
         proc = subprocess.Popen([sys.executable, *args], env={**os.environ, **(env or {})},
-                                stdout=subprocess.DEVNULL, stderr=log)
+                                stdout=subprocess.DEVNULL, stderr=log, preexec_fn=die_with_parent)
         try:
             if probe:
-                wait_up(probe, proc, log)
+                wait_up(probe, proc, log, timeout)
             yield proc
         finally:
             proc.terminate()

@@ -122,3 +122,44 @@ def bot(
     except ValueError as exc:
         fail(str(exc))
     typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))
+
+
+@app.command()
+def e2e(
+    rate: list[float] = typer.Option([200.0], "--rate", min=1,
+                                     help="offered messages per second; repeat to step rates"),
+    seconds: float = typer.Option(10, "--seconds", min=0.5, help="how long each rate runs"),
+    shape: str = typer.Option("serve", "--shape",
+                              help="serve: `crowdcare serve` with worker children (default "
+                                   "shape); apart: serve --no-workers + separate workers; "
+                                   "in-process: workers inside the web process"),
+    workers: int = typer.Option(1, "--workers", min=1, max=16, help="worker processes"),
+    database_url: str = typer.Option(None, "--database-url",
+                                     help="a PostgreSQL URL (emptied!); default: temp SQLite"),
+    bus_url: str = typer.Option(None, "--bus-url", help="a NATS URL for the processes' bus"),
+    customers: int = typer.Option(200, "--customers", min=1),
+    burst: int = typer.Option(5, "--burst", min=1, help="consecutive messages per customer"),
+    drain: int = typer.Option(0, "--drain", min=0,
+                              help="instead of rates: a backlog of N drained by 1 worker, then "
+                                   "by --workers"),
+    kill: bool = typer.Option(False, "--kill", help="with --drain: SIGKILL one worker midway"),
+    settle: float = typer.Option(60, "--settle", min=1,
+                                 help="seconds to wait for the backlog to drain after posting"),
+    baseline_n: int = typer.Option(3000, "--baseline-n", min=100,
+                                   help="requests for the bare insert baseline"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """End to end: acked/s, processed/s, backlog, ack->processed delay, sustainable rate,
+    order per conversation, against the bare insert baseline."""
+    from crowdcare.bench.e2e import SHAPES, report, run
+
+    if shape not in SHAPES:
+        fail(f"--shape must be one of {', '.join(SHAPES)}, not {shape!r}")
+    if kill and (not drain or workers < 2):
+        fail("--kill needs --drain N and --workers 2 or more (someone must take over)")
+    if bus_url and not bus_url.startswith("nats://"):
+        fail(f"--bus-url must be a NATS URL (nats://host:port), not {bus_url!r}")
+    _check_database(database_url)
+    result = run(rate, seconds, shape, workers, database_url, bus_url, customers, burst, drain,
+                 kill, settle, baseline_n)
+    typer.echo(json.dumps(result) if as_json else "\n".join(report(result)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from datetime import datetime
 
 import typer
@@ -35,26 +36,84 @@ def migrate() -> None:
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
+    port: int = typer.Option(None, "--port", help="default: CROWDCARE_PORT (8000)"),
     workers: bool = typer.Option(True, "--workers/--no-workers",
-                                 help="process deliveries in this process"),
+                                 help="run delivery and send workers (--no-workers: API only, "
+                                      "for `crowdcare worker` processes elsewhere)"),
+    worker_processes: int = typer.Option(None, "--worker-processes", min=0, max=64,
+                                         help="worker processes beside the web process "
+                                              "(default: CROWDCARE_WORKER_PROCESSES, 1)"),
+    in_process: bool = typer.Option(False, "--in-process-workers",
+                                    help="run the workers inside the web process instead "
+                                         "(tests, the demo: one process)"),
     run_migrations: bool = typer.Option(True, "--migrate/--no-migrate"),
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
-    """Serve the API, webhooks and console."""
+    """Serve the API, webhooks and console, with worker processes beside it."""
     import os
 
     import uvicorn
 
+    from crowdcare.cli.children import Children
+
     if run_migrations:
         migrate()
-    os.environ["CROWDCARE_RUN_WORKERS"] = "true" if workers else "false"
+    settings = get_settings()
+    port = port or settings.port
+    os.environ["CROWDCARE_PORT"] = str(port)   # public_url's default follows the real port
+    count = 0 if not workers or in_process else (
+        settings.worker_processes if worker_processes is None else worker_processes)
+    children = Children(count) if count else None
+    if children:
+        os.environ.update(children.environment())
+    os.environ["CROWDCARE_RUN_WORKERS"] = "true" if workers and not count else "false"
     get_settings.cache_clear()
-    uvicorn.run("crowdcare.app:create_app", factory=True, host=host, port=port,
-                log_level=log_level, access_log=False)
+    if children:
+        children.start()
+        # uvicorn re-raises the SIGTERM it handled once it has shut down: end with an exit
+        # (so the children are stopped and waited for) rather than the signal's default death
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        uvicorn.run("crowdcare.app:create_app", factory=True, host=host, port=port,
+                    log_level=log_level, access_log=False)
+    finally:
+        if children:
+            children.stop()
 
 
-def worker(once: bool = typer.Option(False, "--once", help="process what is due, then exit")) -> None:
+def _redacted(url: str | None) -> str:
+    if not url:
+        return "in-process"
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL SQLAlchemy does not parse (nats://, unix://)
+        return url.split("@")[-1]
+
+
+def describe() -> str:
+    """What a worker is, for its first log line."""
+    import os
+
+    from crowdcare.pipeline import worker as pipeline
+
+    s = get_settings()
+    return (f"crowdcare worker pid {os.getpid()}: database {_redacted(s.database_url)}, "
+            f"bus {_redacted(s.bus_url)}"
+            f"{' (prefix ' + s.bus_prefix + ')' if (s.bus_url or '').startswith('nats') else ''}"
+            f", lease {s.lease_seconds:g} s, batch {pipeline.BATCH}, "
+            f"poll every {s.worker_poll_seconds:g} s")
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="process what is due, then exit"),
+    metrics_port: int = typer.Option(None, "--metrics-port", min=1, max=65535,
+                                     help="serve this worker's /metrics on this port"),
+    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host",
+                                     help="with --metrics-port: the address to listen on "
+                                          "(no token check there: keep it private)"),
+) -> None:
     """Process deliveries and outbound sends in a separate process."""
     from crowdcare.outbound.sender import OutboundWorker
     from crowdcare.pipeline import worker as pipeline
@@ -69,6 +128,11 @@ def worker(once: bool = typer.Option(False, "--once", help="process what is due,
     async def main() -> None:
         from crowdcare.events import bus as event_bus
 
+        logging.getLogger("crowdcare.worker").info(describe())
+        if metrics_port:
+            from crowdcare.metrics import exposition
+
+            exposition.serve(metrics_port, metrics_host)
         bus = event_bus.install(event_bus.from_url(get_settings().bus_url))
         await bus.start()
         stop = asyncio.Event()

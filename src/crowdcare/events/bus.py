@@ -1,4 +1,5 @@
-"""The event bus: in-process by default, NATS JetStream when CROWDCARE_BUS_URL is set.
+"""The event bus: in-process by default, NATS JetStream when CROWDCARE_BUS_URL is set (its
+subjects and stream named by CROWDCARE_BUS_PREFIX, one per deployment on a NATS server).
 
 Both deliver every published event to every live subscriber in order. The bus only carries
 the live fan-out; the events table stays the record, so a subscriber that was away resumes
@@ -59,7 +60,7 @@ class InProcessBus(Bus):
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue]] = {"events": set(), "notes": set()}
 
-    def _deliver(self, topic: str, items: list) -> None:
+    def deliver(self, topic: str, items: list) -> None:
         for item in items:
             for q in list(self._queues[topic]):
                 q.put_nowait(item)
@@ -74,42 +75,78 @@ class InProcessBus(Bus):
             self._queues[topic].discard(q)
 
     async def publish(self, events: list[Event]) -> None:
-        self._deliver("events", events)
+        self.deliver("events", events)
 
     def subscribe(self) -> AsyncIterator[Event]:
         return self._listen("events")
 
     async def announce(self, note: dict[str, Any]) -> None:
-        self._deliver("notes", [note])
+        self.deliver("notes", [note])
 
     def notes(self) -> AsyncIterator[dict[str, Any]]:
         return self._listen("notes")
 
 
 class NatsBus(Bus):
-    """JetStream keeps the stream for other processes (workers publish, API servers fan out)."""
+    """Events on `<prefix>.events.<workspace id>`, kept in the deployment's stream within the
+    operator's limits (bytes, age; the oldest dropped first) and read by every process through
+    an ordered consumer: after a dropped connection it resumes from the last sequence it saw,
+    so no live event is lost to a reconnect (a core subscription would miss what was published
+    meanwhile). A process starts from the stream's end: what it missed while down is read from
+    the outbox. Notes travel on `<prefix>.notes`, core NATS, never stored."""
 
-    stream = "CROWDCARE"
-    subject = "crowdcare.events"
-    notes_subject = "crowdcare.notes"
+    def __init__(self, url: str, prefix: str | None = None, max_bytes: int | None = None,
+                 max_age_seconds: float | None = None) -> None:
+        from crowdcare.settings import get_settings
 
-    def __init__(self, url: str) -> None:
+        settings = get_settings()
         self.url = url
+        self.prefix = prefix or settings.bus_prefix
+        self.subject = f"{self.prefix}.events"
+        self.notes_subject = f"{self.prefix}.notes"
+        self.stream = stream_name(self.prefix)
+        self.max_bytes = max_bytes or settings.bus_max_bytes
+        self.max_age_seconds = max_age_seconds or settings.bus_max_age_seconds
         self._local = InProcessBus()
 
     async def start(self) -> None:
         import nats
+        from nats.js.api import DeliverPolicy
 
         await super().start()
         await self._local.start()
-        self.nc = await nats.connect(self.url, name="crowdcare")
+        self.nc = await nats.connect(self.url, name=f"crowdcare {self.prefix}")
         self.js = self.nc.jetstream()
-        await self.js.add_stream(name=self.stream, subjects=[f"{self.subject}.>"],
-                                 max_age=24 * 3600)
-        # one core subscription per process fans out to local subscribers, in order
-        self._sub = await self.nc.subscribe(f"{self.subject}.>", cb=self._on_message)
-        # notes travel on a subject outside the stream: core NATS, heard live, never stored
+        await self.ensure_stream()
+        # one ordered consumer per process fans out to local subscribers, in stream order
+        self._sub = await self.js.subscribe(f"{self.subject}.>", stream=self.stream,
+                                            cb=self._on_message, ordered_consumer=True,
+                                            deliver_policy=DeliverPolicy.NEW)
         self._notes = await self.nc.subscribe(self.notes_subject, cb=self._on_note)
+
+    async def ensure_stream(self) -> None:
+        """Create the stream, or bring an existing one to the configured limits and subjects
+        (an operator who changes a limit restarts the processes)."""
+        from nats.js.api import DiscardPolicy, StorageType, StreamConfig
+        from nats.js.errors import NotFoundError
+
+        config = StreamConfig(name=self.stream, subjects=[f"{self.subject}.>"],
+                              description=f"crowdcare events ({self.prefix})",
+                              max_bytes=self.max_bytes, max_age=self.max_age_seconds,
+                              discard=DiscardPolicy.OLD, storage=StorageType.FILE)
+        try:
+            info = await self.js.stream_info(self.stream)
+        except NotFoundError:
+            await self.js.add_stream(config)
+            log.info("created NATS stream %s (%s.>, max %d bytes, %g s)", self.stream,
+                     self.subject, self.max_bytes, self.max_age_seconds)
+            return
+        have = info.config
+        if (have.subjects != config.subjects or have.max_bytes != config.max_bytes
+                or abs((have.max_age or 0) - config.max_age) > 0.001):
+            await self.js.update_stream(config)
+            log.info("updated NATS stream %s to max %d bytes, %g s", self.stream,
+                     self.max_bytes, self.max_age_seconds)
 
     async def _on_message(self, msg) -> None:
         await self._local.publish([orjson.loads(msg.data)])
@@ -135,6 +172,11 @@ class NatsBus(Bus):
 
     def notes(self) -> AsyncIterator[dict[str, Any]]:
         return self._local.notes()
+
+
+def stream_name(prefix: str) -> str:
+    """The stream of a subject prefix: `acme.prod` -> `ACME_PROD` (names take no dots)."""
+    return prefix.replace(".", "_").upper()
 
 
 _current: Bus = InProcessBus()
@@ -165,5 +207,14 @@ def attached(make: Callable[[Bus], T]) -> T:
     return found
 
 
-def from_url(url: str | None) -> Bus:
-    return NatsBus(url) if url else InProcessBus()
+def from_url(url: str | None, relay: bool = False) -> Bus:
+    """nats://...: NATS JetStream; unix:///path: one machine's processes over a socket (what
+    `crowdcare serve` sets up for its worker children; `relay`: this is the serving
+    process); none: in-process."""
+    if not url:
+        return InProcessBus()
+    if url.startswith("unix://"):
+        from crowdcare.events.local import SocketBus
+
+        return SocketBus(url.removeprefix("unix://"), relay)
+    return NatsBus(url)

@@ -17,6 +17,7 @@ from crowdcare.actions import ActionError, handover, inbound, replies, serialize
 from crowdcare.channels import registry
 from crowdcare.domain import MessageStatus, OutboundMessage, Sender, SendResult
 from crowdcare.events import bus, emit, names
+from crowdcare.metrics import instruments
 from crowdcare.outbound import network
 from crowdcare.settings import get_settings
 from crowdcare.store import accounts, db
@@ -131,6 +132,7 @@ async def send_one(message_id: int, http: httpx.AsyncClient) -> None:
         log.exception("send of message %s raised", message_id)
         result = SendResult(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
     await asyncio.to_thread(record, message_id, result)
+    instruments.sent(result.ok)
 
 
 async def send_pending(http: httpx.AsyncClient, max_rounds: int = 100) -> int:

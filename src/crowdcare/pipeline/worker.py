@@ -34,6 +34,7 @@ from sqlalchemy import and_, false, func, or_, select, true, update
 from crowdcare.domain import Malformed
 from crowdcare.domain.enums import DeliveryStatus
 from crowdcare.events import bus, emit, names
+from crowdcare.metrics import instruments
 from crowdcare.pipeline import act, order, triage, wake
 from crowdcare.pipeline.normalize import normalize
 from crowdcare.settings import get_settings
@@ -210,6 +211,7 @@ def _done(session, delivery_ids: list[int], rejected: dict[int, list[str]]) -> N
     keep on each the events of it that were rejected (`crowdcare deliveries list`). Only
     while this worker's claim holds them: one taken over meanwhile raises LeaseLost, and the
     transaction rolls back (the worker that took it over commits it)."""
+    instruments.processed(session, [session.get(m.Delivery, i).received_at for i in delivery_ids])
     marked = session.execute(update(m.Delivery).where(_ours(delivery_ids)).values(
         status=DeliveryStatus.done, processed_at=utcnow(), next_attempt_at=None,
         last_error=None)).rowcount
@@ -282,6 +284,7 @@ def fail(delivery_id: int, error: str) -> None:
         if delivery is None:   # taken over meanwhile: the other worker's attempt counts
             return
         delivery.last_error = error[:4000]
+        instruments.failed(final=delivery.attempts >= settings.delivery_max_attempts)
         if delivery.attempts >= settings.delivery_max_attempts:
             delivery.status = DeliveryStatus.failed
             delivery.next_attempt_at = None

@@ -211,7 +211,8 @@ def _done(session, delivery_ids: list[int], rejected: dict[int, list[str]]) -> N
     keep on each the events of it that were rejected (`crowdcare deliveries list`). Only
     while this worker's claim holds them: one taken over meanwhile raises LeaseLost, and the
     transaction rolls back (the worker that took it over commits it)."""
-    instruments.processed(session, [session.get(m.Delivery, i).received_at for i in delivery_ids])
+    instruments.processed(session, session.scalars(select(m.Delivery.received_at).where(
+        m.Delivery.id.in_(delivery_ids))).all())
     marked = session.execute(update(m.Delivery).where(_ours(delivery_ids)).values(
         status=DeliveryStatus.done, processed_at=utcnow(), next_attempt_at=None,
         last_error=None)).rowcount

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0              # an idle worker looks anyway this often (woken by notes)
     follow_on_days: float = 7.0                   # a ticket opened this soon after a solved one follows it
     sqlite_synchronous: str = "NORMAL"            # WAL + NORMAL survives process crashes
+    # each SQLite connection's page cache: SQLite's 2 MB default holds less than a 10,000-
+    # conversation inbox's conversations table, so a search's lookups went to the OS per page
+    sqlite_cache_mb: int = Field(64, ge=2, le=4096)
     smtp_url: str | None = None                   # smtp://user:pass@host:port (?starttls=1); None: no email
     mail_from: str = "crowdcare <community@localhost>"
     community_round_seconds: float = 60.0         # outcomes, trust after grace periods, digests

@@ -34,6 +34,7 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait},
                                **pooled)
         synchronous = get_settings().sqlite_synchronous
+        cache_kib = get_settings().sqlite_cache_mb * 1024
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # WAL: readers never block the writer
@@ -42,6 +43,7 @@ def engine_for(url: str) -> Engine:
             cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            cur.execute(f"PRAGMA cache_size=-{cache_kib}")   # negative: KiB, not pages
             cur.close()
 
         return engine

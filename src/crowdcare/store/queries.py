@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crowdcare.store import models as m
@@ -27,8 +27,7 @@ class ConversationFilter:
     offset: int = 0
 
 
-def conversations(session: Session, workspace_id: int,
-                  f: ConversationFilter) -> tuple[list[m.Conversation], int]:
+def _where(workspace_id: int, f: ConversationFilter) -> list:
     C = m.Conversation
     where = [C.workspace_id == workspace_id]
     if f.status:
@@ -50,11 +49,48 @@ def conversations(session: Session, workspace_id: int,
         where.append(C.customer_id == f.customer_id)
     if f.sla_states:
         where.append(C.sla_state.in_(f.sla_states))
+    return where
+
+
+def _where(workspace_id: int, f: ConversationFilter) -> list:
+    C = m.Conversation
+    where = [C.workspace_id == workspace_id]
+    if f.status:
+        where.append(C.status == f.status)
+    if f.assignee_id is not None:
+        where.append(C.assignee_id == f.assignee_id)
+    if f.unassigned:
+        where.append(C.assignee_id.is_(None))
+    if f.team_ids is not None:
+        where.append(C.team_id.in_(f.team_ids))
+    if f.channel:
+        where.append(C.channel_account_id.in_(select(m.ChannelAccount.id).where(
+            m.ChannelAccount.workspace_id == workspace_id, m.ChannelAccount.kind == f.channel)))
+    if f.language:
+        where.append(C.language == f.language)
+    if f.route:
+        where.append(C.route == f.route)
+    if f.customer_id is not None:
+        where.append(C.customer_id == f.customer_id)
+    return where
+
+
+def conversations(session: Session, workspace_id: int,
+                  f: ConversationFilter) -> tuple[list[m.Conversation], int]:
+    """A page of conversations as objects (the API serializes them whole), and the total."""
+    C = m.Conversation
+    where = _where(workspace_id, f)
     if f.q:
-        return _search(session, workspace_id, f, where)
-    order = [column.desc() for column in _sorted_by(C, f.sort)]
-    if f.sort == "due":   # the nearest SLA deadline first (overdue ones first of all)
-        order = [C.sla_due_at.asc(), C.id.asc()]
+        found = _search(session, workspace_id, f, where)
+        if found is None:
+            return [], 0
+        page, total = found
+        ids = session.execute(page).all()
+        rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_([r.id for r in ids]))
+                                                 .options(joinedload(C.customer),
+                                                          selectinload(C.channel_account)))}
+        return [rows[r.id] for r in ids], _total(session, f, ids, total)
+    order = _order(C, f.sort)
     query = select(C).where(*where)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
@@ -64,6 +100,55 @@ def conversations(session: Session, workspace_id: int,
     return list(rows), total
 
 
+INBOX_ROW = (m.Conversation.id, m.Conversation.priority, m.Conversation.customer_id,
+             m.Conversation.last_preview, m.Conversation.route, m.Conversation.language,
+             m.Conversation.assignee_id, m.Conversation.team_id, m.Conversation.last_message_at,
+             m.Customer.name.label("customer_name"), m.Customer.email.label("customer_email"),
+             m.Conversation.sla_state, m.Conversation.sla_due_at,
+             m.ChannelAccount.kind.label("kind"))
+
+
+def inbox_rows(session: Session, workspace_id: int, f: ConversationFilter) -> tuple[list, int]:
+    """A page of the console's inbox list and the total: rows of just what a list row
+    shows (INBOX_ROW, and `hit`: a search's newest matching message's text), read with
+    their customers and channels in one statement from the page's ids. Columns, not
+    objects: loading 50 conversations and customers as objects cost more than the
+    statement that found them."""
+    C = m.Conversation
+    where = _where(workspace_id, f)
+    order = _order(C, f.sort)
+    if not f.q:
+        page = select(C.id).where(*where).order_by(*order).limit(f.limit).offset(f.offset) \
+            .subquery("page")
+        rows = session.execute(_rows(page, null().label("hit")).order_by(*order)).all()
+        return list(rows), session.scalar(select(func.count()).select_from(C).where(*where))
+    found = _search(session, workspace_id, f, where)
+    if found is None:
+        return [], 0
+    page, total = found
+    page = page.subquery("page")
+    rows = session.execute(
+        _rows(page, m.Message.text.label("hit"), page.c.total)
+        .outerjoin(m.Message, m.Message.id == page.c.message_id).order_by(*order)).all()
+    return list(rows), _total(session, f, rows, total)
+
+
+def _rows(page, *extra):
+    """INBOX_ROW (and `extra`) for the ids of `page`, a subquery."""
+    C = m.Conversation
+    return select(*INBOX_ROW, *extra).select_from(page).join(C, C.id == page.c.id) \
+        .join(m.Customer, m.Customer.id == C.customer_id) \
+        .join(m.ChannelAccount, m.ChannelAccount.id == C.channel_account_id)
+
+
+def _order(columns, sort: str) -> list:
+    """The ORDER BY of a list (of the conversations or of a CTE of them): newest first, or
+    with `due` the nearest SLA deadline first (overdue ones first of all)."""
+    if sort == "due":
+        return [columns.sla_due_at.asc(), columns.id.asc()]
+    return [column.desc() for column in _sorted_by(columns, sort)]
+
+
 def _sorted_by(columns, sort: str) -> tuple:
     """What a list is sorted by, newest first (of the conversations or of a CTE of them)."""
     if sort == "priority":
@@ -71,32 +156,32 @@ def _sorted_by(columns, sort: str) -> tuple:
     return columns.last_message_at, columns.id
 
 
-def _search(session: Session, workspace_id: int, f: ConversationFilter,
-            where: list) -> tuple[list[m.Conversation], int]:
-    """A page of search results in one statement driven from the full-text matches (each
-    conversation's newest matching message and the total come along), then the page's rows:
-    a search costs what it finds, not what the inbox holds. The matches, joined to their
-    conversations once, are kept (MATERIALIZED) with only what the page sorts on: counting
-    them is a scan of that, not a window over every joined row ahead of the sort."""
+def _search(session: Session, workspace_id: int, f: ConversationFilter, where: list):
+    """A page of search results driven from the full-text matches: a statement for the
+    page's (id, message_id: the conversation's newest matching message, total) in order,
+    and the total alone; None when the query has nothing to search. A search costs what
+    it finds, not what the inbox holds. The matches, joined to their conversations once,
+    are kept (MATERIALIZED) with only what the page sorts on: counting them is a scan of
+    that, not a window over every joined row ahead of the sort."""
     C = m.Conversation
     hits = search.hits(session, workspace_id, f.q)
     if hits is None:
-        return [], 0
-    found = select(C.id, C.priority, C.last_message_at, hits.c.message_id) \
+        return None
+    found = select(C.id, C.priority, C.last_message_at, C.sla_due_at, hits.c.message_id) \
         .select_from(hits).join(C, C.id == hits.c.conversation_id).where(*where) \
         .cte("found").prefix_with("MATERIALIZED")
     total = select(func.count()).select_from(found).scalar_subquery()
-    page = session.execute(
-        select(found.c.id, found.c.message_id, total)
-        .order_by(*[column.desc() for column in _sorted_by(found.c, f.sort)])
-        .limit(f.limit).offset(f.offset)).all()
-    if not page:
-        return [], 0 if not f.offset else session.scalar(select(total))
-    search.remember_hits(session, workspace_id, f.q, {cid: mid for cid, mid, _ in page})
-    rows = {c.id: c for c in session.scalars(select(C).where(C.id.in_([r[0] for r in page]))
-                                             .options(joinedload(C.customer),
-                                                      selectinload(C.channel_account)))}
-    return [rows[r[0]] for r in page], page[0][2]
+    page = select(found.c.id, found.c.message_id, total.label("total")) \
+        .order_by(*_order(found.c, f.sort)) \
+        .limit(f.limit).offset(f.offset)
+    return page, total
+
+
+def _total(session: Session, f: ConversationFilter, page: list, total) -> int:
+    """The total a search page's rows carry; past the last page, counted alone."""
+    if page:
+        return page[0].total
+    return 0 if not f.offset else session.scalar(select(total))
 
 
 def messages(session: Session, conversation_id: int, limit: int = 200,

@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, literal_column, null, select, text, union, union_all
 from sqlalchemy.orm import Session
 
-from crowdcare.store import db
 from crowdcare.store import models as m
 
 # (table, columns): must match migration 0004
@@ -139,22 +138,6 @@ def hits(session: Session, workspace_id: int, q: str):
         .group_by(each.c.conversation_id).subquery("hits")
 
 
-def remember_hits(session: Session, workspace_id: int, q: str, newest: dict[int, int]) -> None:
-    db.remember(session, ("search hits", workspace_id, q), newest)
-
-
-def matched_messages(session: Session, workspace_id: int, q: str,
-                     conversation_ids: list[int]) -> dict[int, str]:
-    """The text of the newest matching message of each of these conversations (what the
-    list shows), as the page's search found them."""
-    newest = db.once(session, ("search hits", workspace_id, q), dict)
-    ids = [newest[c] for c in conversation_ids if newest.get(c)]
-    if not ids:
-        return {}
-    return dict(session.execute(select(m.Message.conversation_id, m.Message.text)
-                                .where(m.Message.id.in_(ids))).all())
-
-
 @lru_cache(maxsize=256)
 def pattern(q: str) -> re.Pattern | None:
     """The query's words as a regular expression over the original text (for marking)."""
@@ -190,9 +173,9 @@ def highlight(value: str | None, q: str | None, around: int | None = None) -> Ma
     return Markup("".join(out))
 
 
-def found_in(session: Session, q: str, conversations: list[m.Conversation]) -> dict[int, str]:
-    """For a page of results: what matched besides the name and the message text (a handle,
-    an email, a tag, an order number), to show beside the row."""
+def found_in(session: Session, q: str, conversations: list) -> dict[int, str]:
+    """For a page of results (rows of queries.INBOX_ROW): what matched besides the name and
+    the message text (a handle, an email, a tag, an order number), to show beside the row."""
     rx = pattern(q)
     if rx is None or not conversations:
         return {}
@@ -204,7 +187,7 @@ def found_in(session: Session, q: str, conversations: list[m.Conversation]) -> d
             found.setdefault(customer_id, []).append(label + value)
 
     for c in conversations:
-        keep(c.customer_id, c.customer.email)
+        keep(c.customer_id, c.customer_email)
     for customer_id, handle, name in session.execute(
             select(m.Identity.customer_id, m.Identity.handle, m.Identity.display_name)
             .where(m.Identity.customer_id.in_(customers))):

@@ -25,6 +25,8 @@ from crowdcare.api.deps import (
 )
 from crowdcare.domain import Role
 from crowdcare.store import models as m
+from crowdcare.store.search import highlight as _highlight
+from crowdcare.store.types import utcnow
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -147,8 +149,6 @@ def _escape(text: str) -> str:
 def _ago(value) -> str:
     if value is None:
         return ""
-    from crowdcare.store.types import utcnow
-
     seconds = (utcnow() - value).total_seconds()
     if seconds < 60:
         return "now"
@@ -213,12 +213,6 @@ def _link_orders(text: str | None, orders: dict) -> Markup:
         last = end
     out.append(escape(text[last:]))
     return Markup("").join(out)
-
-
-def _highlight(value: str | None, q: str | None, around: int | None = None) -> Markup:
-    from crowdcare.store.search import highlight
-
-    return highlight(value, q, around)
 
 
 LINK_SCHEMES = ("http", "https", "mailto")

@@ -104,8 +104,7 @@ def load(session: Session, principal: Principal, iq: InboxQuery):
     f.limit, f.offset = PAGE, (iq.page - 1) * PAGE
     if f.team_ids == []:
         return [], 0
-    rows, total = queries.conversations(session, principal.workspace_id, f)
-    return rows, total
+    return queries.inbox_rows(session, principal.workspace_id, f)
 
 
 def inbox_query(view: str = Query("all",
@@ -142,13 +141,11 @@ def inbox(request: Request, iq: InboxQuery = Depends(inbox_query),
     agents, teams = _agents(session, principal)
     ctx = {"rows": rows, "total": total, "iq": iq, "page_size": PAGE, "views": VIEWS,
            "agents": {a.id: a for a in agents}, "teams": {t.id: t for t in teams},
-           "agent_list": agents, "team_list": teams, "matched": {}, "found_in": {}}
-    if iq.q and rows:   # show what matched, marked
-        ctx["matched"] = search.matched_messages(session, principal.workspace_id, iq.q,
-                                                 [c.id for c in rows])
-        rx = search.pattern(iq.q)   # what else matched, where the name and text do not say
+           "agent_list": agents, "team_list": teams, "found_in": {}}
+    if iq.q and rows:   # what else matched, where the name and the message (row.hit) do not say
+        rx = search.pattern(iq.q)
         ctx["found_in"] = search.found_in(session, iq.q, [
-            c for c in rows if c.id not in ctx["matched"] and not rx.search(c.customer.name or "")])
+            c for c in rows if c.hit is None and not rx.search(c.customer_name or "")])
     if is_htmx(request) and request.headers.get("hx-target") == "inbox-list":
         return render(request, "_inbox_list.html", ctx, principal=principal)
     ctx["counts"] = counts(session, principal)

@@ -72,8 +72,7 @@ def builtin_words() -> dict[str, list[str]]:
     def words(lex) -> list[str]:
         if lex is None:
             return []
-        phrases = {" ".join(p) for ps in getattr(lex, "phrases", {}).values() for p in ps}
-        return sorted(set(getattr(lex, "single", ())) | phrases | set(getattr(lex, "other", ())))
+        return sorted(lex.terms())
     return {"service": words(getattr(service, "SERVICE_CUES", None)), "noise": [],
             "technical": words(getattr(technical, "DEFAULT", None)),
             "legal": words(getattr(anger, "LEGAL", None)) + words(getattr(anger, "SAFETY", None))}

@@ -171,6 +171,11 @@ class Lexicon:
         if shared:
             _REGISTRY.add(self)
 
+    def terms(self) -> set[str]:
+        """Every word and phrase it holds, as written (what the admin pages show)."""
+        return self.single | {" ".join(e[0]) for es in self.phrases.values() for e in es} \
+            | set(self.other)
+
     def word(self, tok: str) -> bool:
         if self.prefix:
             return any(tok[:n] in self.single for n in self.plens if n <= len(tok))

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crowdcare import actions
@@ -112,6 +113,10 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     if principal is not None and session is not None:
         ctx["workspace"] = session.get(m.Workspace, principal.workspace_id)
         ctx["me_agent"] = session.get(m.Agent, principal.agent_id)
+        # the live feed resumes from what this page was rendered with: an event committed
+        # between the render and the socket's connect is sent, not lost
+        ctx["live_from"] = session.scalar(select(func.coalesce(func.max(m.Event.id), 0))
+                                          .where(m.Event.workspace_id == principal.workspace_id))
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status)
 

@@ -9,7 +9,7 @@
   var customerId = body.dataset.customer ? Number(body.dataset.customer) : null;
   var me = body.dataset.me ? Number(body.dataset.me) : null;
   var wsBase = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
-  window.crowdcare = { events: 0, lastEventId: null, pending: null };
+  window.crowdcare = { events: 0, lastEventId: body.dataset.liveFrom || null, pending: null };
 
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }

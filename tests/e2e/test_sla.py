@@ -31,6 +31,8 @@ def test_at_risk_view_and_time_left(playwright_browser, live, cli, tmp_path):
         page.reload()
         expect(row.locator(".sla.sla-active")).to_have_text(re.compile(r"^(1h 0m|59m) left$"))
         expect(page.locator(".views a[data-view='at_risk'] .count")).to_have_text("0")
+        page.goto(f"{live.base}/inbox?view=at_risk")   # nothing at risk yet: the view is empty
+        expect(page.locator("#rows .row")).to_have_count(0)
 
         clock.travel(timedelta(minutes=50))          # past 75 % of the hour
         run_due()   # (the server's own sweep may get there first: the page says what happened)

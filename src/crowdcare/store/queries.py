@@ -52,29 +52,6 @@ def _where(workspace_id: int, f: ConversationFilter) -> list:
     return where
 
 
-def _where(workspace_id: int, f: ConversationFilter) -> list:
-    C = m.Conversation
-    where = [C.workspace_id == workspace_id]
-    if f.status:
-        where.append(C.status == f.status)
-    if f.assignee_id is not None:
-        where.append(C.assignee_id == f.assignee_id)
-    if f.unassigned:
-        where.append(C.assignee_id.is_(None))
-    if f.team_ids is not None:
-        where.append(C.team_id.in_(f.team_ids))
-    if f.channel:
-        where.append(C.channel_account_id.in_(select(m.ChannelAccount.id).where(
-            m.ChannelAccount.workspace_id == workspace_id, m.ChannelAccount.kind == f.channel)))
-    if f.language:
-        where.append(C.language == f.language)
-    if f.route:
-        where.append(C.route == f.route)
-    if f.customer_id is not None:
-        where.append(C.customer_id == f.customer_id)
-    return where
-
-
 def conversations(session: Session, workspace_id: int,
                   f: ConversationFilter) -> tuple[list[m.Conversation], int]:
     """A page of conversations as objects (the API serializes them whole), and the total."""

@@ -40,13 +40,14 @@ class Settings(BaseSettings):
     community_round_seconds: float = 60.0         # outcomes, trust after grace periods, digests
     sweep_seconds: float = 30.0                   # due work: SLA at risk and breached (automation)
     # fairness of the delivery worker (pipeline/worker.py): a workspace's share of a round
-    # starts no further delivery after this long, so it delays others by one turn at most
+    # starts no further delivery after this much of the worker thread's CPU, so it delays others
+    # by one turn at most
     worker_turn_seconds: float = 0.05
 
     # -- order and failover of the delivery workers (issue #16: pipeline/worker.py) --
     # A claimed delivery's lease: a live worker renews it every heartbeat, so a dead worker's
     # claims are taken over this soon after its last renewal (sends keep `lease_seconds`).
-    delivery_lease_seconds: float = Field(4.0, gt=0)
+    delivery_lease_seconds: float = Field(3.0, gt=0)
     delivery_heartbeat_seconds: float = Field(1.0, gt=0)
 
     # --- sign-in and sessions (hauth) ---

@@ -122,4 +122,5 @@ def _recompute(session: Session, workspace_id: int) -> None:
     """Open tickets' SLA clocks follow the new hours at once (actions.sla imports us)."""
     from crowdcare.actions import sla
 
+    session.info.pop("once", None)   # what this unit of work read of calendars is stale now
     sla.recompute_workspace(session, workspace_id)

@@ -321,20 +321,24 @@ def opening_phrase(at: datetime | None) -> str:
 def calendar_for(session, workspace_id: int, channel_account_id: int | None = None,
                  team_id: int | None = None) -> Calendar | None:
     """The calendar that applies: the channel account's, else the team's, else the
-    workspace's default; None means always open."""
-    row = None
-    if channel_account_id is not None:
-        account = session.get(m.ChannelAccount, channel_account_id)
-        if account is not None and account.calendar_id:
-            row = session.get(m.BusinessCalendar, account.calendar_id)
-    if row is None and team_id is not None:
-        team = session.get(m.Team, team_id)
-        if team is not None and team.calendar_id:
-            row = session.get(m.BusinessCalendar, team.calendar_id)
-    if row is None:
-        row = session.scalar(select(m.BusinessCalendar).where(
-            m.BusinessCalendar.workspace_id == workspace_id,
-            m.BusinessCalendar.is_default.is_(True)).limit(1))
+    workspace's default; None means always open. Read without flushing: a batch of messages
+    asks this with its new rows still pending, and no calendar depends on them (an early
+    flush writes the batch row by row)."""
+    with session.no_autoflush:
+        row = None
+        if channel_account_id is not None:
+            account = db.held(session, m.ChannelAccount, channel_account_id)
+            if account is not None and account.calendar_id:
+                row = db.held(session, m.BusinessCalendar, account.calendar_id)
+        if row is None and team_id is not None:
+            team = db.held(session, m.Team, team_id)
+            if team is not None and team.calendar_id:
+                row = db.held(session, m.BusinessCalendar, team.calendar_id)
+        if row is None:
+            row = db.once(session, ("default calendar", workspace_id), lambda: session.scalar(
+                select(m.BusinessCalendar).where(
+                    m.BusinessCalendar.workspace_id == workspace_id,
+                    m.BusinessCalendar.is_default.is_(True)).limit(1)))
     return from_row(row) if row is not None else None
 
 

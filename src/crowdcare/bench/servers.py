@@ -64,8 +64,12 @@ def wait_up(url: str, proc: subprocess.Popen, log, timeout: float = 30) -> None:
 def process(args: list[str], probe: str | None, env: dict[str, str] | None = None,
             timeout: float = 30):
     """A child process (its log in a temporary file, so a chatty child never blocks on a full
-    pipe); with `probe`, wait until that URL answers."""
-    with tempfile.TemporaryFile() as log:
+    pipe; kept in `CROWDCARE_BENCH_LOG_DIR` when that is set); with `probe`, wait until that URL
+    answers."""
+    keep = os.environ.get("CROWDCARE_BENCH_LOG_DIR")
+    opened = (tempfile.NamedTemporaryFile(dir=keep, prefix="child-", suffix=".log", delete=False)
+              if keep else tempfile.TemporaryFile())
+    with opened as log:
         from crowdcare.cli.children import die_with_parent
 
         # a benchmark killed by a timeout leaves no server behind

@@ -102,8 +102,8 @@ def describe() -> str:
     return (f"crowdcare worker pid {os.getpid()}: database {_redacted(s.database_url)}, "
             f"bus {_redacted(s.bus_url)}"
             f"{' (prefix ' + s.bus_prefix + ')' if (s.bus_url or '').startswith('nats') else ''}"
-            f", lease {s.lease_seconds:g} s, batch {pipeline.BATCH}, "
-            f"poll every {s.worker_poll_seconds:g} s")
+            f", delivery lease {s.delivery_lease_seconds:g} s (send lease {s.lease_seconds:g} s), "
+            f"batch {pipeline.BATCH}-{pipeline.BATCH_MAX}, poll every {s.worker_poll_seconds:g} s")
 
 
 def worker(

@@ -38,8 +38,13 @@ def jsonable(value: Any) -> Any:
 
 
 def bounded(payload: dict[str, Any]) -> dict[str, Any]:
-    safe = jsonable(payload)
-    size = len(orjson.dumps(safe))
+    try:   # the common case in C: orjson writes what JSON can hold (NaN as null), or refuses
+        raw = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+        safe = orjson.loads(raw)
+    except (TypeError, orjson.JSONEncodeError):   # a set, a 2**64, an object: value by value
+        safe = jsonable(payload)
+        raw = orjson.dumps(safe)
+    size = len(raw)
     if size <= MAX_BYTES:
         return safe
     kept = {k: v for k, v in safe.items() if len(orjson.dumps(v)) <= FIELD_BYTES}

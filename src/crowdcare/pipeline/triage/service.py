@@ -161,6 +161,7 @@ DIRECT, BRAND_THREAD, ADDRESSED = 1.5, 2.0, 0.5
 # tweet to a company does) is how a complaint reads, sarcasm included
 COMPLAINT = 0.5   # a negative post written to someone; each complaint sign adds more
 PROBLEM = 0.5   # a problem told, written to no one in particular
+COMPLAINT_FLOOR = 0.5   # log-odds a negative post to a company with a complaint sign reaches
 
 
 class Platform(NamedTuple):
@@ -242,6 +243,11 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
         why = "negative" if negative else "a problem told (" + ", ".join(told[:3]) + ")"
         reasons.append(f"{why} and addressed to someone: a complaint"
                        f"{' (' + '; '.join(signs) + ')' if signs else ''} (+{points:g})")
+        if negative and signs and z < COMPLAINT_FLOOR:
+            # the head learned requests from calm questions: a negative post written to a
+            # company about what it runs is a complaint however opinionated its words
+            z = COMPLAINT_FLOOR
+            reasons.append("a complaint to a company, whatever the words' tone")
     elif told:
         z += PROBLEM
         reasons.append(f"a problem told: {', '.join(told[:3])} (+{PROBLEM:g})")

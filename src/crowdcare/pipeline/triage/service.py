@@ -236,6 +236,7 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
                 and sentiment.confidence >= 0.6)
     if (negative or told) and (platform.addressed or written_to_a_company(text)):
         signs = complaint_signs(text)
+        company = bool(signs)   # what a company runs, or a wait: not only a word like "wrong"
         if negative and told:
             signs.append("a problem told (" + ", ".join(told[:3]) + ")")
         points = COMPLAINT + COMPLAINT_MORE * min(MORE_MAX, len(signs))
@@ -243,7 +244,7 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
         why = "negative" if negative else "a problem told (" + ", ".join(told[:3]) + ")"
         reasons.append(f"{why} and addressed to someone: a complaint"
                        f"{' (' + '; '.join(signs) + ')' if signs else ''} (+{points:g})")
-        if negative and signs and z < COMPLAINT_FLOOR:
+        if negative and company and z < COMPLAINT_FLOOR:
             # the head learned requests from calm questions: a negative post written to a
             # company about what it runs is a complaint however opinionated its words
             z = COMPLAINT_FLOOR

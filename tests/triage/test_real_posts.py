@@ -29,6 +29,18 @@ POSTS = [
      {"ignore"}),                                            # chatter mentioning the brand
     ("@brand stock up 4% after the earnings call", LISTENED, "en", False, {"ignore"}),
     ("@jenny lol that's exactly what my mom said", LISTENED, "en", False, {"ignore"}),
+    ("just got my order from @brand and I love it", LISTENED, "en", False, {"ignore"}),
+    ("@brand just got my order and I love it, thank you!", MENTION, "en", False,
+     {"ignore", "community"}),                               # praise naming the order
+    ("@user lol you are so wrong about this", LISTENED, "en", False, {"ignore"}),
+    ("@amy @raj @lee this is the stupidest take, you people are clueless", LISTENED, "en",
+     False, {"ignore"}),                                     # people arguing in a thread
+    ("over with this bullshit", LISTENED, "en", False, {"ignore"}),   # a mood, to no one
+    ("Sunday brunch with the girls @ The Grand Hotel", LISTENED, "en", False, {"ignore"}),
+    ("@delta you lost my luggage and nobody answers the phone", LISTENED, "en", True,
+     {"tier1", "community", "escalation"}),                  # text alone: to a company
+    ("@verizon been on hold for 2 hours, this is ridiculous", LISTENED, "en", True,
+     {"tier1", "community", "escalation"}),
     ("my order never showed up and the tracking link is dead", DM, "en", True,
      {"tier1", "bot"}),
     ("this is the worst company ever, you useless idiots!!!", MENTION, "en", True,
@@ -46,6 +58,8 @@ POSTS = [
      {"tier1", "bot"}),
     ("mera order abhi tak nahi aaya yaar, 10 din ho gaye", DM, "hi", True, {"tier1", "bot"}),
     ("मेरा ऑर्डर अभी तक नहीं आया, दस दिन हो गए", DM, "hi", True, {"tier1", "bot"}),
+    ("@brand आपकी सर्विस बहुत खराब है, तीन दिन से कोई जवाब नहीं", MENTION, "hi", True,
+     {"tier1", "tier2", "community", "escalation"}),
     ("주문한 상품이 아직도 안 왔어요. 환불해 주세요", DM, "ko", True, {"tier1", "bot"}),
     ("我的快递一个星期了还没到，客服也不回复", DM, "zh", True, {"tier1", "bot"}),
     ("طلبي لم يصل بعد وخدمة العملاء لا ترد", DM, "ar", True, {"tier1", "bot"}),

@@ -90,10 +90,12 @@ def triage(text: str, ctx: TriageContext | None = None) -> TriageResult:
     private = pii.analyze(full[:PII_CHARS])
     if not svc.value:
         # A complaint or a message naming an order is someone the brand must answer, whatever
-        # the classifier thinks of its tone: never let it be ignored as noise.
+        # the classifier thinks of its tone: never let it be ignored as noise. A complaint
+        # said to no one about nothing a company runs ("over with this bullshit") is a mood.
         why = ("names an order number" if "order_number" in (private.value or [])
                else f"a complaint (p={topic.confidence:.2f})"
                if topic.value == "complaint" and topic.confidence >= COMPLAINT_CONFIDENT
+               and service.complaint_context(text, ctx.addressed)
                else None)
         if why and ctx.kind not in service.NOT_REQUESTS:
             svc = Signal(True, 0.7, svc.reasons + [f"overruled: {why}"])

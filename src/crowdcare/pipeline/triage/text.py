@@ -10,6 +10,9 @@ import html
 import re
 from functools import lru_cache
 
+from crowdcare.pipeline.triage.devanagari import DEVANAGARI as _DEVANAGARI
+from crowdcare.pipeline.triage.devanagari import romanise_text
+
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _USER = re.compile(r"@\w+")
 _DIGITS = re.compile(r"\d+")
@@ -28,6 +31,8 @@ def normalize(text: str) -> str:
         text = _URL.sub(" httpurl ", text)
     if "@" in text:
         text = _USER.sub(" atuser ", text)
+    if _DEVANAGARI.search(text):   # as romanised Hindi: the Hindi rows we train on
+        text = romanise_text(text)
     return _DIGITS.sub("0", text)
 
 

@@ -135,6 +135,7 @@ def do_ask(session: Session, ticket: m.Ticket | None, kind: str, now: datetime,
         extra["quick_replies"] = quick
     # for an API client that does not show quick replies: the link, in the callback
     extra["metadata"] = {"survey_id": row.id, "survey_link": url}
+    extra["language"] = language   # the thanks and an opt-out's confirmation follow it
     message = replies.do_reply(session, conversation, text=text, author=Author.system,
                                decision=verdict.gate, extra=extra)
     message.ticket_id = ticket.id if ticket is not None else None
@@ -177,7 +178,7 @@ def on_message(session: Session, conversation: m.Conversation, row: m.Message) -
         customer = session.get(m.Customer, conversation.customer_id)
         do_opt_out(session, customer, f"replied {(row.text or '').strip()[:40]!r} to "
                                       f"{found.survey.kind.upper()} survey {found.survey.id}",
-                   conversation=conversation)
+                   conversation=conversation, survey=found.survey)
     elif found.score is None:
         do_comment(session, found.survey, found.comment)
     elif found.survey.status == "asked":
@@ -217,7 +218,7 @@ def do_answer(session: Session, survey: m.Survey, score: int, via: str,
         gate = replies.window(session, conversation, Author.system)
         if gate.allowed:   # the optional comment: their next words are it
             thanks = replies.do_reply(session, conversation,
-                                      text=rules.words(session, conversation, "thanks"),
+                                      text=rules.words(session, conversation, "thanks", survey),
                                       author=Author.system, decision=gate,
                                       extra={"automatic": True, "automation": "survey_thanks",
                                              "survey_id": survey.id})
@@ -240,7 +241,8 @@ def check_opt_out(session: Session, workspace_id: int, customer_id: int) -> m.Cu
 
 
 def do_opt_out(session: Session, customer: m.Customer, via: str,
-               conversation: m.Conversation | None = None) -> m.Customer:
+               conversation: m.Conversation | None = None,
+               survey: m.Survey | None = None) -> m.Customer:
     """No more surveys for this customer (later ones are skipped "opted out"). From a reply
     in a conversation, the customer is told, in their language, through the gate."""
     if customer.surveys_opted_out_at is not None:
@@ -252,7 +254,7 @@ def do_opt_out(session: Session, customer: m.Customer, via: str,
         gate = replies.window(session, conversation, Author.system)
         if gate.allowed:
             replies.do_reply(session, conversation,
-                             text=rules.words(session, conversation, "opted_out"),
+                             text=rules.words(session, conversation, "opted_out", survey),
                              author=Author.system, decision=gate,
                              extra={"automatic": True, "automation": "survey_opt_out"})
     return customer

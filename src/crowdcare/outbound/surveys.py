@@ -78,10 +78,16 @@ def own_words(session: Session, workspace_id: int) -> dict[str, Any]:
     return stored.get("translations") or {}
 
 
-def words(session: Session, conversation: m.Conversation, key: str) -> str:
-    """A survey text in the conversation's language (the workspace's, built in, English)."""
-    return survey_words.text(key, conversation.language,
-                             own_words(session, conversation.workspace_id))
+def words(session: Session, conversation: m.Conversation, key: str,
+          survey: m.Survey | None = None) -> str:
+    """A survey text in the language its question was asked in (a "5" or "stop" says little
+    about a language), else the conversation's: the workspace's words, built in, English."""
+    language = conversation.language
+    question = session.get(m.Message, survey.message_id) if survey and survey.message_id \
+        else None
+    if question is not None and (question.meta or {}).get("language"):
+        language = question.meta["language"]
+    return survey_words.text(key, language, own_words(session, conversation.workspace_id))
 
 
 # -- when and whether -------------------------------------------------------------------------

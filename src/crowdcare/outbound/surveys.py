@@ -30,11 +30,10 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import replies  # its read-only gate question, window()
-from crowdcare.channels import registry
 from crowdcare.domain import Author, Direction, MessageStatus
 from crowdcare.outbound import survey_words
 from crowdcare.settings import get_settings
-from crowdcare.store import db
+from crowdcare.store import accounts, db
 from crowdcare.store import models as m
 
 KINDS = ("csat", "nps")
@@ -171,8 +170,8 @@ def verdict(session: Session, ticket: m.Ticket | None, kind: str, now: datetime,
     gate = replies.window(session, conversation, Author.system)
     if not gate.allowed:
         return Verdict(False, f"the policy gate refused: {gate.reason}", gate=gate)
-    adapter = registry.get(conversation.channel_account.kind)
-    control = "quick_replies" if adapter is not None and adapter.quick_replies else "link"
+    control = "quick_replies" if accounts.renders_quick_replies(conversation.channel_account) \
+        else "link"
     return Verdict(True, gate.reason, control, gate)
 
 

@@ -7,6 +7,15 @@ from crowdcare.store import db
 from crowdcare.store import models as m
 from messenger.helpers import customer, rows
 from support.fixtures import drain
+from web.test_admin_actions import flash_of
+from web.test_console_http import (  # noqa: F401 - fixtures
+    callback_url,
+    csrf,
+    first_conversation,
+    login,
+    say,
+    shop,
+)
 
 from .test_surveys import solved_ticket, survey_sends
 
@@ -168,3 +177,22 @@ def test_the_question_in_the_customers_language(client, live_page, cli):
                       json={"csat": "x"}).status_code == 403
     done = cli.json("survey", "translate", "it", "--text", "thanks=Grazie mille!")
     assert done["texts"] == {"thanks": "Grazie mille!"}
+
+
+def test_an_agent_records_the_opt_out_in_the_console(client, shop):  # noqa: F811
+    import html as html_lib
+
+    ws = shop
+    say(client, ws, 1, "Where is my order? It has not arrived")
+    conv = first_conversation(client, ws)
+    login(client, "ana@acme-apparel.test")
+    r = client.post(f"/c/{conv}/surveys", data={"csrf_token": csrf(client), "opt_out": "1"})
+    assert "No more surveys for this customer" in flash_of(r.text)
+    panel = html_lib.unescape(client.get(f"/c/{conv}").text)
+    assert "opted out" in panel and "recorded by ana@acme-apparel.test" in panel
+    [customer_row] = rows(m.Customer)
+    assert customer_row.surveys_opt_out_via == "recorded by ana@acme-apparel.test"
+    r = client.post(f"/c/{conv}/surveys", data={"csrf_token": csrf(client), "opt_out": "0"})
+    assert "Surveys again" in flash_of(r.text)
+    assert rows(m.Customer)[0].surveys_opted_out_at is None
+    assert client.post("/c/999999/surveys", data={"csrf_token": csrf(client)}).status_code == 404

@@ -121,3 +121,30 @@ def test_x_v1_refuses_a_bad_oauth1_signature(client, workspace, fake, cli):
     [question] = rows(m.Message, m.Message.id == survey.message_id)
     assert question.status in ("failed", "queued")
     assert "X API 401: Could not authenticate you." in (question.error or "")
+
+
+def test_nps_never_dms_someone_who_only_mentioned_us_in_public(client, x, workspace, fake, cli):
+    from datetime import timedelta
+
+    from crowdcare import clock
+
+    cli("survey", "set", "nps", "--delay", "0", "-w", str(workspace.id))
+    assert post(client, x, fake.mention("@brand love the new jackets, great colours!",
+                                        "1850000000000000401", at=clock.now())
+                ).status_code == 200
+    drain()
+    assert rows(m.Conversation, m.Conversation.channel_account_id == x["id"])
+    assert rows(m.Ticket) == []
+    clock.travel(timedelta(minutes=5))
+    assert cli.json("survey", "tick")["surveys"] == 0
+    # the same customer writing a DM is asked (in the DM's conversation)
+    now_dm = dm("I love the new jackets, the colours are great", "1850000000000000402")
+    now_dm["direct_message_events"][0]["created_timestamp"] = str(
+        int(clock.now().timestamp() * 1000))
+    post(client, x, now_dm)
+    drain()
+    assert rows(m.Ticket) == []
+    clock.travel(timedelta(minutes=5))
+    assert cli.json("survey", "tick")["surveys"] == 1
+    [survey] = rows(m.Survey)
+    assert (survey.kind, survey.status, survey.control) == ("nps", "asked", "link")

@@ -117,8 +117,8 @@ def in_sample(customer_id: int, percent: int) -> bool:
 
 
 def due_active(session: Session, workspace_id: int, now: datetime) -> list[m.Conversation]:
-    """NPS without a solved ticket: conversations whose customer wrote within ACTIVE_WITHIN
-    but not in the last `delay_minutes`, who has no ticket open or solved within the horizon
+    """NPS without a solved ticket: conversations whose customer wrote (in private) within
+    ACTIVE_WITHIN but not in the last `delay_minutes`, who has no ticket open or solved within the horizon
     (those are asked after solving), is in the sample and had no NPS survey (asked, skipped
     or answered) within the cooldown. One conversation per customer; the policy gate still
     decides per channel (verdict)."""
@@ -129,11 +129,16 @@ def due_active(session: Session, workspace_id: int, now: datetime) -> list[m.Con
     recent = exists().where(
         m.Survey.customer_id == m.Conversation.customer_id, m.Survey.kind == "nps",
         m.Survey.asked_at > now - timedelta(days=conf["cooldown_days"]))
+    # a private message of theirs (a public mention is no invitation to a direct message)
+    wrote = exists().where(m.Message.conversation_id == m.Conversation.id,
+                           m.Message.direction == Direction.inbound,
+                           m.Message.public.is_(False),
+                           m.Message.created_at > now - ACTIVE_WITHIN)
     C = m.Conversation
     rows = session.scalars(
         select(C).where(C.workspace_id == workspace_id,
                         C.last_inbound_at <= now - timedelta(minutes=conf["delay_minutes"]),
-                        C.last_inbound_at > now - ACTIVE_WITHIN, ~ticketed, ~recent)
+                        C.last_inbound_at > now - ACTIVE_WITHIN, ~ticketed, ~recent, wrote)
         .order_by(C.last_inbound_at.desc()).limit(500)).all()
     seen: set[int] = set()
     out = []

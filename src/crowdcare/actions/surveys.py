@@ -114,7 +114,9 @@ def do_ask(session: Session, ticket: m.Ticket | None, kind: str, now: datetime,
     author, agent_id = rules.responder(session, ticket)
     row = m.Survey(workspace_id=conversation.workspace_id, kind=kind,
                    ticket_id=ticket.id if ticket is not None else None,
-                   conversation_id=conversation.id, customer_id=conversation.customer_id,
+                   conversation_id=conversation.id,
+                   customer_id=ticket.customer_id if ticket is not None
+                   else conversation.customer_id,
                    status="asked" if verdict.ask else "skipped",
                    reason=None if verdict.ask else verdict.reason, control=verdict.control,
                    responder=author, responder_agent_id=agent_id, asked_at=now,

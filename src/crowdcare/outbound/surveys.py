@@ -118,9 +118,9 @@ def in_sample(customer_id: int, percent: int) -> bool:
 
 def due_active(session: Session, workspace_id: int, now: datetime) -> list[m.Conversation]:
     """NPS without a solved ticket: conversations whose customer wrote (in private) within
-    ACTIVE_WITHIN but not in the last `delay_minutes`, who has no ticket open or solved within the horizon
-    (those are asked after solving), is in the sample and had no NPS survey (asked, skipped
-    or answered) within the cooldown. One conversation per customer; the policy gate still
+    ACTIVE_WITHIN but not in the last `delay_minutes`, who has no ticket open or solved within
+    the horizon (those are asked after solving), is in the sample and had no NPS survey
+    (asked, skipped or answered) within the cooldown. One conversation per customer; the policy gate still
     decides per channel (verdict)."""
     conf = config(session, workspace_id)["nps"]
     ticketed = exists().where(
@@ -155,7 +155,8 @@ def verdict(session: Session, ticket: m.Ticket | None, kind: str, now: datetime,
             conversation: m.Conversation | None = None) -> Verdict:
     """Whether to ask about this ticket (or, NPS without a ticket, in this conversation)."""
     conversation = conversation if ticket is None else ticket.conversation
-    customer = session.get(m.Customer, conversation.customer_id)
+    customer_id = ticket.customer_id if ticket is not None else conversation.customer_id
+    customer = session.get(m.Customer, customer_id)
     conf = config(session, conversation.workspace_id)[kind]
     if customer is not None and customer.surveys_opted_out_at is not None:
         return Verdict(False, OPTED_OUT)
@@ -164,13 +165,13 @@ def verdict(session: Session, ticket: m.Ticket | None, kind: str, now: datetime,
     if other:
         return Verdict(False, f"one question per ticket: a {other.upper()} survey was asked")
     last = session.scalar(select(func.max(m.Survey.asked_at)).where(
-        m.Survey.customer_id == conversation.customer_id, m.Survey.kind == kind,
+        m.Survey.customer_id == customer_id, m.Survey.kind == kind,
         m.Survey.status.in_(ASKING)))
     if last is not None and last > now - timedelta(days=conf["cooldown_days"]):
         days = (now - last).total_seconds() / 86400
         return Verdict(False, f"the customer was asked {days:.1f} days ago (at most once per "
                               f"{conf['cooldown_days']} days)")
-    if kind == "nps" and not in_sample(conversation.customer_id, int(conf["sample_percent"])):
+    if kind == "nps" and not in_sample(customer_id, int(conf["sample_percent"])):
         return Verdict(False, f"the customer is not in the {conf['sample_percent']}% sample")
     gate = replies.window(session, conversation, Author.system)
     if not gate.allowed:

@@ -15,7 +15,6 @@ from crowdcare.api import access_log, errors
 from crowdcare.api.headers import SecurityHeaders
 from crowdcare.api.routes import routers
 from crowdcare.automation.sweep import SweepWorker
-from crowdcare.automation.webhooks import WebhookWorker
 from crowdcare.community.worker import CommunityWorker
 from crowdcare.events import bus as event_bus
 from crowdcare.outbound.sender import OutboundWorker
@@ -31,7 +30,6 @@ class Workers:
     outbound: OutboundWorker = field(default_factory=OutboundWorker)
     community: CommunityWorker = field(default_factory=CommunityWorker)
     sweep: SweepWorker = field(default_factory=SweepWorker)
-    webhooks: WebhookWorker = field(default_factory=WebhookWorker)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -39,8 +37,7 @@ class Workers:
         self.tasks = [asyncio.create_task(self.deliveries.run(self.stop)),
                       asyncio.create_task(self.outbound.run(self.stop)),
                       asyncio.create_task(self.community.run(self.stop)),
-                      asyncio.create_task(self.sweep.run(self.stop)),
-                      asyncio.create_task(self.webhooks.run(self.stop))]
+                      asyncio.create_task(self.sweep.run(self.stop))]
 
     async def close(self) -> None:
         self.stop.set()

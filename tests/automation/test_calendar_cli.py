@@ -90,4 +90,4 @@ def test_team_calendar_ical_file_and_precedence(cli, workspace, tmp_path):
                             team_id).name == "Tier 1 hours"
         assert calendar_for(session, workspace.id, workspace.api_account["id"]).name == \
             "Default"
-    assert cli.json("sweep", "--json") == {"sla": 0, "surveys": 0}
+    assert cli.json("sweep", "--json") == {"sla": 0, "surveys": 0, "webhooks": 0}

@@ -174,6 +174,63 @@ def test_a_webhook_action_reaches_a_real_receiver_signed_and_retried(client, cli
     assert client.post("/api/v1/webhook-calls/999/retry", headers=ws.admin).status_code == 404
 
 
+def test_the_sweep_sends_and_retries_webhook_calls(client, cli, shop, receiver):
+    """Webhook calls are one of the sweep's due works (no loop of their own): the server's
+    sweep, `crowdcare sweep` and run_due send them, and their retries when due."""
+    from crowdcare.automation.sweep import run_due
+
+    ws = shop
+    add(client, ws, name="Tell the CRM", when={"service_related": True},
+        then={"webhook": receiver.url})
+    receiver.fail_next.extend([503])
+    say(client, ws, 1)
+    receiver.received.clear()
+    assert cli.json("sweep")["webhooks"] == 1                # tried: the receiver failed
+    [call] = client.get("/api/v1/webhook-calls", headers=ws.admin).json()["items"]
+    assert (call["status"], call["attempts"], call["last_error"]) == ("queued", 1, "HTTP 503")
+    assert run_due(only=["webhooks"]) == {"webhooks": 0}     # its retry is not due yet
+    clock.travel(timedelta(seconds=31))
+    assert run_due() == {"sla": 0, "surveys": 0, "webhooks": 1}
+    [call] = client.get("/api/v1/webhook-calls", headers=ws.admin).json()["items"]
+    assert (call["status"], call["attempts"]) == ("sent", 2)
+    assert [c for c in receiver.received if c["headers"].get("x-crowdcare-event")]
+
+
+def test_the_served_process_sends_a_rules_webhook_soon(client, shop, receiver):
+    """The serving process's sweep loop (workers on, nothing drained by the test) sends a new
+    call within about `worker_poll_seconds`, not `sweep_seconds`."""
+    import os
+    import time
+
+    import httpx
+
+    from crowdcare.app import create_app
+    from crowdcare.channels.testing import serve_in_thread
+    from crowdcare.settings import get_settings
+
+    add(client, shop, name="Tell the CRM", when={"service_related": True},
+        then={"webhook": receiver.url})
+    os.environ["CROWDCARE_RUN_WORKERS"] = "true"
+    os.environ["CROWDCARE_SWEEP_SECONDS"] = "3600"     # only the webhooks' pace can send it
+    get_settings.cache_clear()
+    try:
+        with serve_in_thread(create_app()) as base:
+            r = httpx.post(f"{base}{shop.webhook}", headers=shop.inbound, json={
+                "id": "m-served", "customer": {"id": "c-served", "name": "Maya Chen"},
+                "text": REQUEST})
+            assert r.status_code == 200, r.text
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not [
+                    c for c in receiver.received if c["headers"].get("x-crowdcare-event")]:
+                time.sleep(0.05)
+    finally:
+        os.environ["CROWDCARE_RUN_WORKERS"] = "false"
+        os.environ.pop("CROWDCARE_SWEEP_SECONDS")
+        get_settings.cache_clear()
+    [call] = client.get("/api/v1/webhook-calls", headers=shop.admin).json()["items"]
+    assert call["status"] == "sent", call
+
+
 def test_rules_are_checked_when_saved(client, cli, shop):
     ws = shop
     for rule, reason, field in [

@@ -61,3 +61,43 @@ def test_at_risk_view_and_time_left(playwright_browser, live, cli, tmp_path):
     finally:
         clock.reset()
         context.close()
+
+
+def test_time_left_ticks_in_the_browser_between_live_events(playwright_browser, live, cli):
+    """The page carries the due time (data-due) and the server's now (data-now); the console
+    counts down every 30 s on its own, and turns breached when the due time passes. The
+    browser's clock is moved (Playwright's page.clock), the server's is not: no server event
+    or reload changes the text."""
+    from playwright.sync_api import expect
+
+    cli.json("sla", "add", "Chat", "--first-reply", "60:calendar")
+    context = playwright_browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.clock.install()
+        sign_in(page, live.base, live.agent_email)
+        live.customer.say("Hello, my parcel NW-1001 never arrived, can you check?")
+        row = page.locator("#rows .row", has_text="never arrived")
+        expect(row).to_be_visible()
+        page.reload()
+        chip = row.locator(".sla")
+        expect(chip).to_have_text(re.compile(r"^(1h 0m|59m) left$"))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", chip.get_attribute("data-due"))
+        page.clock.fast_forward("20:00")
+        expect(chip).to_have_text(re.compile(r"^(40|39)m left$"))
+        expect(chip).to_have_class(re.compile(r"sla-active"))
+
+        row.locator("a.who").click()
+        page.wait_for_url(re.compile(r"/c/\d+$"))
+        first = page.locator("#ticket-sla .sla[data-target='first_reply']")
+        # a new page counts from the server's now again (the server's clock has not moved)
+        expect(first).to_have_text(re.compile(r"^First reply: (1h 0m|59m) left$"))
+        page.clock.fast_forward("50:00")
+        expect(first).to_have_text(re.compile(r"^First reply: (10|9)m left$"))
+        page.clock.fast_forward("12:00")       # past due in the browser: overdue, breached
+        expect(first).to_have_text(re.compile(r"^First reply: overdue [123]m$"))
+        expect(first).to_have_class(re.compile(r"sla-breached"))
+    finally:
+        clock.reset()
+        context.close()

@@ -303,3 +303,40 @@ def test_the_brands_own_direct_messages_join_the_thread_once(client, x, workspac
         out = s.query(m.Message).filter_by(direction="outbound").order_by(m.Message.id).all()
         assert [(o.text, o.conversation_id, o.meta.get("source")) for o in out] == [
             ("Checking now", maya, None), ("Hi from the app", maya, "echo")]
+
+
+def test_oauth1_signature_is_xs_documented_example():
+    """X's "Creating a signature" example (developer docs): the same signature, byte for byte."""
+    from crowdcare.channels.x import oauth1
+
+    params = {"status": "Hello Ladies + Gentlemen, a signed OAuth request!",
+              "include_entities": "true", "oauth_consumer_key": "xvz1evFS4wEEPTGEFPHBog",
+              "oauth_nonce": "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+              "oauth_signature_method": "HMAC-SHA1", "oauth_timestamp": "1318622958",
+              "oauth_token": "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+              "oauth_version": "1.0"}
+    assert oauth1.signature("POST", "https://api.twitter.com/1.1/statuses/update.json", params,
+                            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+                            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE") == \
+        "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
+    value = oauth1.header("POST", "https://api.x.com/1.1/direct_messages/events/new.json",
+                          "key-12345678", "secret", "token", "token-secret", nonce="n",
+                          timestamp=1)
+    parsed = oauth1.parse_header(value)
+    assert parsed["oauth_signature"] == oauth1.signature(
+        "POST", "https://api.x.com/1.1/direct_messages/events/new.json", parsed, "secret",
+        "token-secret")
+
+
+def test_a_dm_quick_reply_tap_carries_its_metadata_as_the_payload():
+    adapter = registry.get("x")
+    [tap] = adapter.parse(ref(), fixture("direct_message_events__quick_reply_response"))
+    assert isinstance(tap, InboundMessage) and tap.kind == "dm" and not tap.public
+    assert tap.metadata["quick_reply_payload"] == "SURVEY:1:4" and tap.text == "4 🙂"
+    [plain] = adapter.parse(ref(), fixture("direct_message_events__message_create"))
+    assert "quick_reply_payload" not in plain.metadata
+    # quick replies only in DMs, and only with OAuth 1.0a credentials
+    assert not adapter.renders_quick_replies(ref().config)
+    cfg = XConfig(consumer_secret=SECRET, access_token=TOKEN, user_id=USER_ID, handle="brand",
+                  consumer_key="key-12345678", access_token_secret="secret-12345678")
+    assert adapter.renders_quick_replies(cfg) and not adapter.renders_quick_replies(cfg, True)

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import Invalid, NotFound
+from crowdcare.actions import Conflict, Invalid, NotFound
 from crowdcare.automation import calendars
 from crowdcare.store import models as m
+
+MAX_ICAL_BYTES = 1_000_000   # an office's closures; the API's `ical` field has the same cap
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,81 @@ def do_assign(session: Session, workspace_id: int, row: m.BusinessCalendar | Non
     _recompute(session, workspace_id)
 
 
+def check_ical(session: Session, workspace_id: int, name: str,
+               content: bytes) -> CalendarInput:
+    """An uploaded .ics file for an existing calendar: the calendar as it is, with this feed
+    (replacing the one it had). Refused: too large, not UTF-8 text, not an iCal feed."""
+    row = by_name(session, workspace_id, name or "")
+    if len(content) > MAX_ICAL_BYTES:
+        raise Invalid(f"the iCal file is {len(content) // 1000} kB; at most "
+                      f"{MAX_ICAL_BYTES // 1000} kB", status=413, field="ical")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("the iCal file is not UTF-8 text (export it as .ics)", field="ical") \
+            from None
+    if "BEGIN:VCALENDAR" not in text.upper():
+        raise Invalid("this is not an iCal file: an .ics file starts with BEGIN:VCALENDAR",
+                      field="ical")
+    hours = calendars.describe_hours(calendars.hours_from_data(row.hours or {}))
+    return check_set(session, workspace_id, row.name, row.timezone, hours, row.holidays,
+                     list(row.closed or []), text, bool(row.is_default))
+
+
+@dataclass(frozen=True)
+class Deletion:
+    row: m.BusinessCalendar
+    channel_accounts: list[m.ChannelAccount]
+    teams: list[m.Team]
+
+
+def check_delete(session: Session, workspace_id: int, name: str) -> Deletion:
+    """Refused while an SLA policy names the calendar (its targets would silently count other
+    hours), and for the default while other calendars exist (choose the new default first:
+    the workspace would otherwise become always open). Channel accounts and teams that use it
+    fall back to the default calendar, and the caller says so."""
+    row = by_name(session, workspace_id, name or "")
+    policies = list(session.scalars(select(m.SlaPolicy.name).where(
+        m.SlaPolicy.calendar_id == row.id).order_by(m.SlaPolicy.name)))
+    if policies:
+        raise Conflict(f"calendar {row.name} is used by SLA polic"
+                       f"{'y' if len(policies) == 1 else 'ies'} {', '.join(policies)}: give "
+                       "that policy another calendar (or delete it) first", field="name")
+    others = session.scalar(select(m.BusinessCalendar.id).where(
+        m.BusinessCalendar.workspace_id == workspace_id, m.BusinessCalendar.id != row.id)
+        .limit(1))
+    if row.is_default and others is not None:
+        raise Conflict(f"calendar {row.name} is the workspace's default: make another "
+                       "calendar the default first", field="name")
+    return Deletion(row, list(session.scalars(select(m.ChannelAccount).where(
+        m.ChannelAccount.calendar_id == row.id).order_by(m.ChannelAccount.id))),
+        list(session.scalars(select(m.Team).where(m.Team.calendar_id == row.id)
+                             .order_by(m.Team.name))))
+
+
+def do_delete(session: Session, workspace_id: int, deletion: Deletion) -> None:
+    # explicit, not the foreign key's SET NULL: SQLite may run without foreign keys
+    for target in (*deletion.channel_accounts, *deletion.teams):
+        target.calendar_id = None
+    session.flush()
+    session.delete(deletion.row)
+    session.flush()
+    _recompute(session, workspace_id)
+
+
+def describe_deletion(deletion: Deletion) -> str:
+    """What a deletion changed, in the words the admin reads."""
+    moved = [f"channel account {a.name}" for a in deletion.channel_accounts]
+    moved += [f"team {t.name}" for t in deletion.teams]
+    text = f"Calendar {deletion.row.name} deleted."
+    if moved:
+        text += f" {', '.join(moved)} now follow{'s' if len(moved) == 1 else ''} the " \
+                "workspace's default calendar."
+    if deletion.row.is_default:
+        text += " The workspace has no calendar now: it is always open."
+    return text
+
+
 def serialize(row: m.BusinessCalendar, session: Session | None = None) -> dict[str, Any]:
     cal = calendars.from_row(row)
     data = {"id": row.id, "name": row.name, "timezone": row.timezone,
@@ -115,7 +192,6 @@ def serialize(row: m.BusinessCalendar, session: Session | None = None) -> dict[s
 def listing(session: Session, workspace_id: int) -> list[m.BusinessCalendar]:
     return list(session.scalars(select(m.BusinessCalendar).where(
         m.BusinessCalendar.workspace_id == workspace_id).order_by(m.BusinessCalendar.name)))
-
 
 
 def _recompute(session: Session, workspace_id: int) -> None:

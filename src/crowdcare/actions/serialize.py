@@ -103,5 +103,7 @@ def team(row: m.Team) -> dict[str, Any]:
 def customer(row: m.Customer) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "email": row.email, "phone": row.phone,
             "vip": row.vip, "merged_into_id": row.merged_into_id,
+            "surveys_opted_out_at": iso(row.surveys_opted_out_at),
+            "surveys_opt_out_via": row.surveys_opt_out_via,
             "identities": [identity(i) for i in row.identities],
             "created_at": iso(row.created_at)}

@@ -66,13 +66,57 @@ def do_set_settings(session: Session, workspace_id: int, kind: str,
     return rules.config(session, workspace_id)[kind]
 
 
+def check_translation(language: str, texts: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """A workspace's words for one language (keys of outbound/survey_words.py); an empty
+    text removes that key's translation (the built-in words apply again)."""
+    import re
+
+    from crowdcare.outbound import survey_words
+
+    lang = (language or "").strip().lower()
+    if not re.fullmatch(r"[a-z]{2}", lang):
+        raise Invalid("a language is a two-letter code such as de or fr", field="language")
+    clean: dict[str, str] = {}
+    for key, value in texts.items():
+        if key not in survey_words.KEYS:
+            raise Invalid(f"unknown survey text {key!r}; known: {', '.join(survey_words.KEYS)}",
+                          field=key)
+        if value is None:
+            continue
+        value = str(value).strip()
+        if len(value) > 640:
+            raise Invalid(f"{key} is at most 640 characters", field=key)
+        if value and key.endswith("_typed") and "{link}" not in value:
+            raise Invalid(f"{key} must contain {{link}} (the signed link)", field=key)
+        clean[key] = value
+    return lang, clean
+
+
+def do_set_translation(session: Session, workspace_id: int, language: str,
+                       texts: dict[str, str]) -> dict[str, str]:
+    ws = session.get(m.Workspace, workspace_id)
+    stored = dict((ws.settings or {}).get("surveys") or {})
+    mine = {**(stored.get("translations") or {}).get(language, {}), **texts}
+    mine = {k: v for k, v in mine.items() if v}
+    stored["translations"] = {**(stored.get("translations") or {}), language: mine}
+    ws.settings = {**(ws.settings or {}), "surveys": stored}
+    session.flush()
+    return mine
+
+
 # -- asking ----------------------------------------------------------------------------------------
-def do_ask(session: Session, ticket: m.Ticket, kind: str, now: datetime) -> m.Survey:
-    """Ask, or record why not (the gate's refusal is also shown in the timeline as not sent)."""
-    verdict = rules.verdict(session, ticket, kind, now)
+def do_ask(session: Session, ticket: m.Ticket | None, kind: str, now: datetime,
+           conversation: m.Conversation | None = None) -> m.Survey:
+    """Ask, or record why not (the gate's refusal is also shown in the timeline as not sent).
+    Without a ticket (NPS to a customer with recent activity): in `conversation`."""
+    conversation = conversation if ticket is None else ticket.conversation
+    verdict = rules.verdict(session, ticket, kind, now, conversation=conversation)
     author, agent_id = rules.responder(session, ticket)
-    row = m.Survey(workspace_id=ticket.workspace_id, kind=kind, ticket_id=ticket.id,
-                   conversation_id=ticket.conversation_id, customer_id=ticket.customer_id,
+    row = m.Survey(workspace_id=conversation.workspace_id, kind=kind,
+                   ticket_id=ticket.id if ticket is not None else None,
+                   conversation_id=conversation.id,
+                   customer_id=ticket.customer_id if ticket is not None
+                   else conversation.customer_id,
                    status="asked" if verdict.ask else "skipped",
                    reason=None if verdict.ask else verdict.reason, control=verdict.control,
                    responder=author, responder_agent_id=agent_id, asked_at=now,
@@ -80,22 +124,23 @@ def do_ask(session: Session, ticket: m.Ticket, kind: str, now: datetime) -> m.Su
     session.add(row)
     session.flush()
     extra = {"automatic": True, "automation": kind, "survey_id": row.id}
-    conversation = ticket.conversation
+    language, own = conversation.language, rules.own_words(session, conversation.workspace_id)
     if not verdict.ask:
         if verdict.gate is not None:   # the gate refused: the timeline shows it not sent
-            text, _ = rules.question(kind, row.id, "link", "")
+            text, _ = rules.question(kind, row.id, "link", "", language, own)
             replies.do_block(session, conversation, text=text, author=Author.system,
                              reason=verdict.reason, purpose="response", extra=extra)
         return row
     url = rules.link(row.id, row.expires_at)
-    text, quick = rules.question(kind, row.id, verdict.control, url)
+    text, quick = rules.question(kind, row.id, verdict.control, url, language, own)
     if quick:
         extra["quick_replies"] = quick
     # for an API client that does not show quick replies: the link, in the callback
     extra["metadata"] = {"survey_id": row.id, "survey_link": url}
+    extra["language"] = language   # the thanks and an opt-out's confirmation follow it
     message = replies.do_reply(session, conversation, text=text, author=Author.system,
                                decision=verdict.gate, extra=extra)
-    message.ticket_id = ticket.id
+    message.ticket_id = ticket.id if ticket is not None else None
     row.message_id = message.id
     session.flush()
     return row
@@ -114,6 +159,10 @@ def due_surveys(session: Session, now: datetime | None = None) -> int:
             for ticket in rules.due_tickets(session, ws.id, kind, now):
                 do_ask(session, ticket, kind, now)
                 done += 1
+            if kind == "nps":   # and to a sample of customers active without a solved ticket
+                for conversation in rules.due_active(session, ws.id, now):
+                    do_ask(session, None, kind, now, conversation=conversation)
+                    done += 1
     return done
 
 
@@ -127,7 +176,12 @@ def on_message(session: Session, conversation: m.Conversation, row: m.Message) -
     if row.id is None:
         session.flush()
     row.meta = {**(row.meta or {}), "survey_id": found.survey.id}
-    if found.score is None:
+    if found.via == "opt_out":
+        customer = session.get(m.Customer, conversation.customer_id)
+        do_opt_out(session, customer, f"replied {(row.text or '').strip()[:40]!r} to "
+                                      f"{found.survey.kind.upper()} survey {found.survey.id}",
+                   conversation=conversation, survey=found.survey)
+    elif found.score is None:
         do_comment(session, found.survey, found.comment)
     elif found.survey.status == "asked":
         do_answer(session, found.survey, found.score, found.via, message=row,
@@ -156,7 +210,7 @@ def do_answer(session: Session, survey: m.Survey, score: int, via: str,
     survey.comment = (comment or "").strip()[:4000] or None
     session.flush()
     emit(session, survey.workspace_id, names.SURVEY_ANSWERED, survey_out(survey))
-    ticket = session.get(m.Ticket, survey.ticket_id)
+    ticket = session.get(m.Ticket, survey.ticket_id) if survey.ticket_id else None
     if ticket is not None:   # rules of "survey.answered" (automation/run.py)
         from crowdcare.automation import run  # run imports actions
         run.on_event(session, ticket, names.SURVEY_ANSWERED,
@@ -165,7 +219,8 @@ def do_answer(session: Session, survey: m.Survey, score: int, via: str,
         conversation = session.get(m.Conversation, survey.conversation_id)
         gate = replies.window(session, conversation, Author.system)
         if gate.allowed:   # the optional comment: their next words are it
-            thanks = replies.do_reply(session, conversation, text=rules.THANKS,
+            thanks = replies.do_reply(session, conversation,
+                                      text=rules.words(session, conversation, "thanks", survey),
                                       author=Author.system, decision=gate,
                                       extra={"automatic": True, "automation": "survey_thanks",
                                              "survey_id": survey.id})
@@ -178,3 +233,38 @@ def do_comment(session: Session, survey: m.Survey, comment: str | None) -> m.Sur
     session.flush()
     emit(session, survey.workspace_id, names.SURVEY_ANSWERED, survey_out(survey))
     return survey
+
+
+# -- opting out ------------------------------------------------------------------------------------
+def check_opt_out(session: Session, workspace_id: int, customer_id: int) -> m.Customer:
+    from crowdcare.actions import owned
+
+    return owned(session, m.Customer, customer_id, workspace_id, "customer")
+
+
+def do_opt_out(session: Session, customer: m.Customer, via: str,
+               conversation: m.Conversation | None = None,
+               survey: m.Survey | None = None) -> m.Customer:
+    """No more surveys for this customer (later ones are skipped "opted out"). From a reply
+    in a conversation, the customer is told, in their language, through the gate."""
+    if customer.surveys_opted_out_at is not None:
+        return customer
+    customer.surveys_opted_out_at, customer.surveys_opt_out_via = utcnow(), via[:200]
+    session.flush()
+    emit(session, customer.workspace_id, names.CUSTOMER_UPDATED, serialize.customer(customer))
+    if conversation is not None:
+        gate = replies.window(session, conversation, Author.system)
+        if gate.allowed:
+            replies.do_reply(session, conversation,
+                             text=rules.words(session, conversation, "opted_out", survey),
+                             author=Author.system, decision=gate,
+                             extra={"automatic": True, "automation": "survey_opt_out"})
+    return customer
+
+
+def do_opt_in(session: Session, customer: m.Customer) -> m.Customer:
+    """Surveys again (an agent's action, when the customer asks for them)."""
+    customer.surveys_opted_out_at, customer.surveys_opt_out_via = None, None
+    session.flush()
+    emit(session, customer.workspace_id, names.CUSTOMER_UPDATED, serialize.customer(customer))
+    return customer

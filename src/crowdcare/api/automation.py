@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import calendars, sla
+from crowdcare.actions import calendars, owned, sla
 from crowdcare.api.deps import Principal, admin, get_session, staff
 from crowdcare.api.numbers import Int64
+from crowdcare.store import models as m
 
 router = APIRouter(prefix="/api/v1", tags=["automation"])
 
@@ -50,6 +51,21 @@ def set_calendar(body: CalendarIn, principal: Principal = Depends(admin),
     for target in targets:
         calendars.do_assign(session, ws, row, target)
     return calendars.serialize(row, session)
+
+
+@router.delete("/calendars/{calendar_id}")
+def delete_calendar(calendar_id: Int64, principal: Principal = Depends(admin),
+                    session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Delete a calendar. Refused (409) while an SLA policy names it, or for the default
+    while other calendars exist; its channel accounts and teams fall back to the default."""
+    ws = principal.workspace_id
+    row = owned(session, m.BusinessCalendar, calendar_id, ws, "calendar")
+    deletion = calendars.check_delete(session, ws, row.name)
+    result = {"deleted": row.name, "message": calendars.describe_deletion(deletion),
+              "channel_account_ids": [a.id for a in deletion.channel_accounts],
+              "team_ids": [t.id for t in deletion.teams]}
+    calendars.do_delete(session, ws, deletion)
+    return result
 
 
 @router.get("/sla/policies")

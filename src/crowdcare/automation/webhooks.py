@@ -2,16 +2,19 @@
 out), sent after commit through outbound.network (SSRF-safe), signed like the API channel's
 callbacks (X-Crowdcare-Signature: HMAC-SHA256 over "<timestamp>.<body>" with the workspace's
 webhook secret), retried with backoff until MAX_ATTEMPTS, then failed with the reason. The
-calls are queued by actions/rules.do_queue_webhook; this worker only records how each went."""
+calls are queued by actions/rules.do_queue_webhook; `sweep` (one of automation/sweep.py's
+DUE_WORK, every `worker_poll_seconds`) sends those due and records how each went."""
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 import httpx
 import orjson
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from crowdcare.actions.rules import webhook_secret
 from crowdcare.channels.api.adapter import SIGNATURE_HEADER, sign
@@ -26,14 +29,17 @@ BACKOFF = (30, 120, 600, 1800, 3600)   # seconds after attempt n
 EVENT_HEADER = "X-Crowdcare-Event"
 
 
+def _due_query(now: datetime):
+    return select(m.WebhookCall).where(
+        m.WebhookCall.status == "queued",
+        or_(m.WebhookCall.next_attempt_at.is_(None), m.WebhookCall.next_attempt_at <= now))
+
+
 def due(limit: int = 20) -> list[tuple[int, str, bytes, str, str]]:
     """The calls due now, each with its body and signing key."""
     now = utcnow()
     with db.session_scope() as session:
-        rows = session.scalars(select(m.WebhookCall).where(
-            m.WebhookCall.status == "queued",
-            or_(m.WebhookCall.next_attempt_at.is_(None), m.WebhookCall.next_attempt_at <= now))
-            .order_by(m.WebhookCall.id).limit(limit)).all()
+        rows = session.scalars(_due_query(now).order_by(m.WebhookCall.id).limit(limit)).all()
         out = []
         for row in rows:
             body = orjson.dumps({"id": row.id, "event": row.event, **row.payload})
@@ -88,19 +94,18 @@ def call_out(row: m.WebhookCall) -> dict:
             "sent_at": row.sent_at.isoformat() if row.sent_at else None}
 
 
-class WebhookWorker:
-    """Sends rules' webhook calls as they fall due (polled: they are few)."""
+def sweep(session: Session, now: datetime) -> int:
+    """The sweep's step (automation/sweep.py): one round of the calls due now; the count
+    sent. Each call is recorded in its own unit of work, as it completes."""
+    if session.scalar(_due_query(now).with_only_columns(m.WebhookCall.id).limit(1)) is None:
+        return 0
+    session.commit()   # end the read: no transaction stays open while calls are out
 
-    async def run(self, stop: asyncio.Event) -> None:
-        from crowdcare.settings import get_settings
-
+    async def round_() -> int:
         async with network.client() as http:
-            while not stop.is_set():
-                try:
-                    await send_due(http, max_rounds=1)
-                except Exception:  # noqa: BLE001 - keep the loop alive; rows stay queued
-                    log.exception("webhook round failed")
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=get_settings().worker_poll_seconds)
-                except TimeoutError:
-                    pass
+            return await send_due(http, max_rounds=1)
+
+    # a thread of its own for the event loop: the caller's thread may hold one (a test's
+    # browser driver, the server's to_thread worker is fine either way)
+    with ThreadPoolExecutor(1, thread_name_prefix="webhooks") as pool:
+        return pool.submit(asyncio.run, round_()).result()

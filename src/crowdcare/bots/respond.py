@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from crowdcare.actions import replies, tickets
 from crowdcare.bots import decide, handoff, kb, orders, phrases, settings
-from crowdcare.channels import registry
 from crowdcare.domain import Author, Route, RouteDecision, TriageResult
 from crowdcare.pipeline.triage import anger
-from crowdcare.store import db
+from crowdcare.store import accounts, db
 from crowdcare.store import models as m
 
 ORDER_INTENT = "order_status"
@@ -210,8 +209,8 @@ class Turn:
         quick = list(quick_replies or [])
         if controls:
             quick += phrases.controls(language)
-        adapter = registry.get(self.conversation.channel_account.kind)
-        if quick and not getattr(adapter, "quick_replies", False):
+        if quick and not accounts.renders_quick_replies(self.conversation.channel_account,
+                                                        bool(self.message.public)):
             text += "\n" + (phrases.text(language, "choices") if controls else "")
         extra = {"automatic": True, "bot": {"kind": kind, "entry_id": entry_id}}
         if quick:

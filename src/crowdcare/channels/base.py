@@ -52,6 +52,11 @@ class ChannelAdapter(ABC):
     policy: ClassVar[SendPolicy] = SendPolicy()
     quick_replies: ClassVar[bool] = False      # renders OutboundMessage.quick_replies as choices
 
+    def renders_quick_replies(self, config: BaseModel, public: bool = False) -> bool:
+        """Whether this account shows quick replies as choices, in public or in private
+        (default: the channel's `quick_replies`; X: in DMs, with OAuth 1.0a credentials)."""
+        return self.quick_replies
+
     def external_account_id(self, config: BaseModel) -> str | None:
         """The platform's id for the account (page id...), to route shared webhooks."""
         return None

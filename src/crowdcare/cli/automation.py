@@ -65,6 +65,21 @@ def calendar_list(workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> Non
          + ("\tdefault" if c["default"] else "") for c in items] or ["no calendars"])
 
 
+@calendar_app.command("delete")
+def calendar_delete(name: str, workspace: str = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Delete a calendar (refused while an SLA policy uses it, or for the default while other
+    calendars exist); its channel accounts and teams follow the default calendar."""
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        deletion = calendar_actions.check_delete(session, ws.id, name)
+        result = {"deleted": deletion.row.name,
+                  "message": calendar_actions.describe_deletion(deletion),
+                  "channel_account_ids": [a.id for a in deletion.channel_accounts],
+                  "team_ids": [t.id for t in deletion.teams]}
+        calendar_actions.do_delete(session, ws.id, deletion)
+    out(result, as_json, [result["message"]])
+
+
 sla_app = typer.Typer(no_args_is_help=True, help="SLA policies: targets and their conditions.")
 Minutes = "minutes of business time; MIN:calendar for calendar time"
 

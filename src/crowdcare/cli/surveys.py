@@ -79,3 +79,49 @@ def survey_tick(as_json: bool = JsonOpt) -> None:
     with unit_of_work() as session:
         done = actions.due_surveys(session)
     out({"surveys": done}, as_json, [f"{done} survey(s) asked or skipped"])
+
+
+@survey_app.command("opt-out")
+def survey_opt_out(
+    customer_id: int,
+    undo: bool = typer.Option(False, "--undo", help="surveys again for this customer"),
+    workspace: str = typer.Option(None, "--workspace", "-w"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Record a customer's survey opt-out (later surveys are skipped "opted out")."""
+    from crowdcare.actions import serialize
+
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        customer = actions.check_opt_out(session, ws.id, customer_id)
+        if undo:
+            actions.do_opt_in(session, customer)
+        else:
+            actions.do_opt_out(session, customer, "recorded with the CLI")
+        result = serialize.customer(customer)
+    out(result, as_json, [f"customer {customer_id}: "
+                          + ("opted out of surveys" if result["surveys_opted_out_at"]
+                             else "surveys again")])
+
+
+@survey_app.command("translate")
+def survey_translate(
+    language: str,
+    text: list[str] = typer.Option([], "--text", help="KEY=TEXT (csat, nps, csat_typed, "
+                                   "nps_typed, thanks, opted_out); repeatable; KEY= removes"),
+    workspace: str = typer.Option(None, "--workspace", "-w"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The workspace's survey texts in a language (built in: de fr es it pt nl)."""
+    pairs = {}
+    for item in text:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--text {item!r}: write KEY=TEXT")
+        pairs[key.strip()] = value
+    with unit_of_work() as session:
+        ws = workspaces.find(session, workspace)
+        lang, texts = actions.check_translation(language, pairs)
+        mine = actions.do_set_translation(session, ws.id, lang, texts)
+    out({"language": lang, "texts": mine}, as_json,
+        [f"[{lang}] {k}: {v}" for k, v in mine.items()] or [f"[{lang}] built-in words"])

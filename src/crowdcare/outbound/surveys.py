@@ -3,9 +3,16 @@ how an answer is recognised, and the scores. Writes go through actions/surveys.p
 
 - CSAT "How did we do?" 1-5, `delay_minutes` after a ticket is solved; at most once per
   customer per `cooldown_days` (7). Score = share of 4-5.
-- NPS "How likely are you to recommend us?" 0-10, after a solved ticket for the customers in
-  the sample (`sample_percent`), at most once per customer per `cooldown_days` (90).
+- NPS "How likely are you to recommend us?" 0-10, to the customers in the sample
+  (`sample_percent`), at most once per customer per `cooldown_days` (90): after a solved
+  ticket, or, for a customer with no ticket solved or open, `delay_minutes` after their last
+  private message while the messaging window is still open (`due_active`).
   NPS = % of 9-10 minus % of 0-6.
+- A customer who opted out (answered "stop", "unsubscribe", "abmelden"... to a survey, or an
+  agent recorded it) is skipped with the reason "opted out".
+- The question, its thanks and the opt-out's confirmation are in the conversation's language
+  when the workspace (settings `surveys.translations`) or the built-in words
+  (outbound/survey_words.py) have it.
 - One question per ticket: whichever kind is due first asks; the other is skipped with that
   reason. A skip is recorded with its reason (a cooldown, the sample, the policy gate).
 - Control: quick replies where the channel renders them (Messenger); elsewhere a signed link
@@ -23,27 +30,26 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import replies  # its read-only gate question, window()
-from crowdcare.channels import registry
 from crowdcare.domain import Author, Direction, MessageStatus
+from crowdcare.outbound import survey_words
 from crowdcare.settings import get_settings
-from crowdcare.store import db
+from crowdcare.store import accounts, db
 from crowdcare.store import models as m
 
 KINDS = ("csat", "nps")
 SCALE = {"csat": range(1, 6), "nps": range(0, 11)}
-QUESTION = {"csat": "How did we do? Tap a number from 1 (poor) to 5 (great).",
-            "nps": "How likely are you to recommend us to a friend? Tap a number from 0 (not "
-                   "at all) to 10 (extremely)."}
-TYPED = {"csat": "How did we do? Reply with a number from 1 (poor) to 5 (great), or answer "
-                 "here: {link}",
-         "nps": "How likely are you to recommend us to a friend? Reply with a number from 0 "
-                "to 10, or answer here: {link}"}
-THANKS = "Thank you! If you'd like to tell us more, just write it here."
+QUESTION = {kind: survey_words.WORDS["en"][kind] for kind in KINDS}   # English, the default
+TYPED = {kind: survey_words.WORDS["en"][f"{kind}_typed"] for kind in KINDS}
+THANKS = survey_words.WORDS["en"]["thanks"]
+OPTED_OUT = "opted out"           # the skip reason
 CSAT_FACES = {1: "1 😞", 2: "2 🙁", 3: "3 😐", 4: "4 🙂", 5: "5 😀"}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "csat": {"enabled": False, "delay_minutes": 60, "cooldown_days": 7},
     "nps": {"enabled": False, "delay_minutes": 60, "cooldown_days": 90, "sample_percent": 100},
 }
+# NPS to a customer without a solved ticket: their last message at most this long ago (the
+# standard messaging window; the policy gate decides per channel)
+ACTIVE_WITHIN = timedelta(hours=24)
 HORIZON = timedelta(days=7)       # a ticket solved longer ago than this is never surveyed late
 LINK_DAYS = 14                    # the signed link, and a typed answer, are taken this long
 COMMENT_WINDOW = timedelta(hours=24)   # the customer's next words after a score: its comment
@@ -63,6 +69,24 @@ def config(session: Session, workspace_id: int) -> dict[str, dict[str, Any]]:
 
 def any_enabled(session: Session, workspace_id: int) -> bool:
     return any(c["enabled"] for c in config(session, workspace_id).values())
+
+
+def own_words(session: Session, workspace_id: int) -> dict[str, Any]:
+    """The workspace's translations: {"de": {"csat": "...", "thanks": "..."}}."""
+    stored = (db.held(session, m.Workspace, workspace_id).settings or {}).get("surveys") or {}
+    return stored.get("translations") or {}
+
+
+def words(session: Session, conversation: m.Conversation, key: str,
+          survey: m.Survey | None = None) -> str:
+    """A survey text in the language its question was asked in (a "5" or "stop" says little
+    about a language), else the conversation's: the workspace's words, built in, English."""
+    language = conversation.language
+    question = session.get(m.Message, survey.message_id) if survey and survey.message_id \
+        else None
+    if question is not None and (question.meta or {}).get("language"):
+        language = question.meta["language"]
+    return survey_words.text(key, language, own_words(session, conversation.workspace_id))
 
 
 # -- when and whether -------------------------------------------------------------------------
@@ -92,33 +116,76 @@ def in_sample(customer_id: int, percent: int) -> bool:
     return (customer_id * 2654435761) % 100 < percent
 
 
-def verdict(session: Session, ticket: m.Ticket, kind: str, now: datetime) -> Verdict:
-    conf = config(session, ticket.workspace_id)[kind]
-    other = session.scalar(select(m.Survey.kind).where(
+def due_active(session: Session, workspace_id: int, now: datetime) -> list[m.Conversation]:
+    """NPS without a solved ticket: conversations whose customer wrote (in private) within
+    ACTIVE_WITHIN but not in the last `delay_minutes`, who has no ticket open or solved within
+    the horizon (those are asked after solving), is in the sample and had no NPS survey
+    (asked, skipped or answered) within the cooldown. One conversation per customer; the policy gate still
+    decides per channel (verdict)."""
+    conf = config(session, workspace_id)["nps"]
+    ticketed = exists().where(
+        m.Ticket.customer_id == m.Conversation.customer_id,
+        m.Ticket.status.in_(("new", "open", "pending")) | (m.Ticket.solved_at > now - HORIZON))
+    recent = exists().where(
+        m.Survey.customer_id == m.Conversation.customer_id, m.Survey.kind == "nps",
+        m.Survey.asked_at > now - timedelta(days=conf["cooldown_days"]))
+    # a private message of theirs (a public mention is no invitation to a direct message)
+    wrote = exists().where(m.Message.conversation_id == m.Conversation.id,
+                           m.Message.direction == Direction.inbound,
+                           m.Message.public.is_(False),
+                           m.Message.created_at > now - ACTIVE_WITHIN)
+    C = m.Conversation
+    rows = session.scalars(
+        select(C).where(C.workspace_id == workspace_id,
+                        C.last_inbound_at <= now - timedelta(minutes=conf["delay_minutes"]),
+                        C.last_inbound_at > now - ACTIVE_WITHIN, ~ticketed, ~recent, wrote)
+        .order_by(C.last_inbound_at.desc()).limit(500)).all()
+    seen: set[int] = set()
+    out = []
+    for conversation in rows:
+        if conversation.customer_id in seen or not in_sample(
+                conversation.customer_id, int(conf["sample_percent"])):
+            continue   # out of the sample: nothing recorded (there is no ticket to name)
+        seen.add(conversation.customer_id)
+        out.append(conversation)
+    return out[:200]
+
+
+def verdict(session: Session, ticket: m.Ticket | None, kind: str, now: datetime,
+            conversation: m.Conversation | None = None) -> Verdict:
+    """Whether to ask about this ticket (or, NPS without a ticket, in this conversation)."""
+    conversation = conversation if ticket is None else ticket.conversation
+    customer_id = ticket.customer_id if ticket is not None else conversation.customer_id
+    customer = session.get(m.Customer, customer_id)
+    conf = config(session, conversation.workspace_id)[kind]
+    if customer is not None and customer.surveys_opted_out_at is not None:
+        return Verdict(False, OPTED_OUT)
+    other = ticket and session.scalar(select(m.Survey.kind).where(
         m.Survey.ticket_id == ticket.id, m.Survey.kind != kind, m.Survey.status.in_(ASKING)))
     if other:
         return Verdict(False, f"one question per ticket: a {other.upper()} survey was asked")
     last = session.scalar(select(func.max(m.Survey.asked_at)).where(
-        m.Survey.customer_id == ticket.customer_id, m.Survey.kind == kind,
+        m.Survey.customer_id == customer_id, m.Survey.kind == kind,
         m.Survey.status.in_(ASKING)))
     if last is not None and last > now - timedelta(days=conf["cooldown_days"]):
         days = (now - last).total_seconds() / 86400
         return Verdict(False, f"the customer was asked {days:.1f} days ago (at most once per "
                               f"{conf['cooldown_days']} days)")
-    if kind == "nps" and not in_sample(ticket.customer_id, int(conf["sample_percent"])):
+    if kind == "nps" and not in_sample(customer_id, int(conf["sample_percent"])):
         return Verdict(False, f"the customer is not in the {conf['sample_percent']}% sample")
-    conversation = ticket.conversation
     gate = replies.window(session, conversation, Author.system)
     if not gate.allowed:
         return Verdict(False, f"the policy gate refused: {gate.reason}", gate=gate)
-    adapter = registry.get(conversation.channel_account.kind)
-    control = "quick_replies" if adapter is not None and adapter.quick_replies else "link"
+    control = "quick_replies" if accounts.renders_quick_replies(conversation.channel_account) \
+        else "link"
     return Verdict(True, gate.reason, control, gate)
 
 
-def responder(session: Session, ticket: m.Ticket) -> tuple[str | None, int | None]:
+def responder(session: Session, ticket: m.Ticket | None) -> tuple[str | None, int | None]:
     """Who answered the ticket last (agent, advocate or bot): the one an answer rates.
-    Automatic messages (away, surveys) are nobody's answer."""
+    Automatic messages (away, surveys) are nobody's answer; no ticket, no responder."""
+    if ticket is None:
+        return None, None
     rows = session.execute(
         select(m.Message.author, m.Message.agent_id, m.Message.meta)
         .where(m.Message.ticket_id == ticket.id, m.Message.direction == Direction.outbound,
@@ -132,13 +199,14 @@ def responder(session: Session, ticket: m.Ticket) -> tuple[str | None, int | Non
     return None, None
 
 
-def question(kind: str, survey_id: int, control: str, link: str) -> tuple[str, list[dict]]:
-    """The text and quick replies of the question."""
+def question(kind: str, survey_id: int, control: str, link: str, language: str | None = None,
+             own: dict[str, Any] | None = None) -> tuple[str, list[dict]]:
+    """The text (in the language, when there are its words) and quick replies."""
     if control == "quick_replies":
         titles = CSAT_FACES if kind == "csat" else {n: str(n) for n in SCALE[kind]}
-        return QUESTION[kind], [{"title": titles[n], "payload": f"SURVEY:{survey_id}:{n}"}
-                                for n in SCALE[kind]]
-    return TYPED[kind].format(link=link), []
+        return survey_words.text(kind, language, own), [
+            {"title": titles[n], "payload": f"SURVEY:{survey_id}:{n}"} for n in SCALE[kind]]
+    return survey_words.text(f"{kind}_typed", language, own).replace("{link}", link), []
 
 
 # -- the signed link ---------------------------------------------------------------------------
@@ -171,8 +239,8 @@ def read_token(value: str, now: datetime) -> tuple[int | None, str | None]:
 @dataclass(frozen=True)
 class Answer:
     survey: m.Survey
-    score: int | None                 # None: the message is the comment of an answered survey
-    via: str                          # quick_reply | text
+    score: int | None                 # None: the comment of an answered survey, or an opt-out
+    via: str                          # quick_reply | text | opt_out
     comment: str | None = None
 
 
@@ -202,6 +270,9 @@ def recognise(session: Session, conversation: m.Conversation, row: m.Message,
     if latest is None:
         return None
     text = (row.text or "").strip()
+    if survey_words.is_opt_out(text) and (latest.status == "asked" or (
+            latest.answered_at is not None and latest.answered_at > now - COMMENT_WINDOW)):
+        return Answer(latest, None, "opt_out")
     if latest.status == "asked":
         typed = TYPED_SCORE.match(text)
         if typed and int(typed.group(1)) in SCALE[latest.kind]:

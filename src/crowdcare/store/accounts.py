@@ -26,6 +26,17 @@ def ref(account: m.ChannelAccount) -> AccountRef:
     )
 
 
+def renders_quick_replies(account: m.ChannelAccount, public: bool = False) -> bool:
+    """Whether quick replies sent on this account show as choices (else: say them in text)."""
+    adapter = registry.get(account.kind)
+    if adapter is None or not adapter.quick_replies:
+        return False
+    try:
+        return adapter.renders_quick_replies(ref(account).config, public)
+    except (LookupError, ValidationError):
+        return False
+
+
 MISS = object()
 
 

@@ -142,6 +142,9 @@ class Customer(Base):
     merged_into_id: Mapped[int | None] = fk("customers.id", nullable=True, ondelete="SET NULL")
     # on a merged customer: which rows the merge moved and what it copied, so it can be undone
     merge_record: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # no more CSAT/NPS questions (outbound/surveys.py): since when, and how ("replied stop")
+    surveys_opted_out_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    surveys_opt_out_via: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     identities: Mapped[list[Identity]] = relationship(
         back_populates="customer", foreign_keys="Identity.customer_id"

@@ -457,6 +457,24 @@ def unlink_customer(conversation_id: Int64, request: Request, customer_id: Int64
     return _done(request, session, conversation_id, "Unlinked: they are two customers again.")
 
 
+@router.post("/c/{conversation_id}/surveys", dependencies=[Depends(check_csrf)])
+def survey_opt_out(conversation_id: Int64, request: Request, opt_out: str = Form("1"),
+                   principal: Principal = Depends(console_user),
+                   session: Session = Depends(get_session)):
+    """The customer asked not to get (or to get again) CSAT/NPS questions."""
+    from crowdcare.actions import surveys
+
+    conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
+    customer = surveys.check_opt_out(session, principal.workspace_id, conversation.customer_id)
+    if opt_out == "1":
+        who = session.get(m.Agent, principal.agent_id)
+        surveys.do_opt_out(session, customer, f"recorded by {who.email if who else 'staff'}")
+        return _done(request, session, conversation_id,
+                     "No more surveys for this customer: later ones are skipped (opted out).")
+    surveys.do_opt_in(session, customer)
+    return _done(request, session, conversation_id, "Surveys again for this customer.")
+
+
 @router.post("/c/{conversation_id}/triage", dependencies=[Depends(check_csrf)])
 def correct_triage(conversation_id: Int64, request: Request, message_id: Int64 = Form(...),
                    field: str = Form(..., max_length=40), value: str = Form(..., max_length=200),

@@ -202,6 +202,23 @@ def _time_left(due, state: str | None = None, left_minutes: int | None = None) -
     return f"overdue {span(-seconds / 60)}" if seconds < 0 else f"{span(seconds / 60)} left"
 
 
+def _ticking(due, state: str | None = None) -> Markup:
+    """The data the console's clock needs to tick a time left between live events
+    (console.js): the due time and this render's server time, both ISO UTC, so a browser
+    whose clock is off still counts from the server's now. Only clocks that run tick."""
+    from datetime import UTC, datetime
+
+    if due is None or state not in ("active", "at_risk", "breached"):
+        return Markup("")
+
+    def iso(value: datetime) -> str:
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    due = datetime.fromisoformat(due) if isinstance(due, str) else due
+    return Markup(' data-due="{}" data-now="{}"').format(iso(due), iso(utcnow()))
+
+
 def _link_orders(text: str | None, orders: dict) -> Markup:
     """Message text, escaped, with the workspace's order numbers in it as links."""
     from crowdcare.domain.orders import candidates
@@ -244,5 +261,5 @@ def _link(value: str | None, text: str | None = None) -> Markup:
 
 
 templates.env.filters.update(ago=_ago, when=_when, initials=_initials, prio=_prio,
-                             time_left=_time_left,
+                             time_left=_time_left, ticking=_ticking,
                              link_orders=_link_orders, highlight=_highlight, link=_link)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdcare.actions import ActionError
 from crowdcare.actions import calendars as calendar_actions
 from crowdcare.actions import sla as sla_actions
 from crowdcare.api.deps import Principal, get_session
+from crowdcare.store import models as m
 from crowdcare.web.core import admin_user, back, check_csrf, flash, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -31,6 +33,11 @@ def hours(request: Request, principal: Principal = Depends(admin_user),
                       for r in calendar_actions.listing(session, ws)],
         "policies": [sla_actions.serialize_policy(session, r)
                      for r in sla_actions.listing(session, ws)],
+        "accounts": list(session.scalars(select(m.ChannelAccount).where(
+            m.ChannelAccount.workspace_id == ws).order_by(m.ChannelAccount.id))),
+        "teams": list(session.scalars(select(m.Team).where(m.Team.workspace_id == ws)
+                                      .order_by(m.Team.name))),
+        "max_ical_kb": calendar_actions.MAX_ICAL_BYTES // 1000,
     }, principal=principal, session=session)
 
 
@@ -51,6 +58,73 @@ def set_calendar(request: Request, name: str = Form("", max_length=100),
         flash(request, exc.reason, "error")
         return back(URL)
     flash(request, f"Calendar {data.name} saved; open tickets' SLA clocks follow it now.")
+    return back(URL)
+
+
+@router.post("/hours/assign", dependencies=[Depends(check_csrf)])
+def assign_calendar(request: Request, target: str = Form("", max_length=40),
+                    calendar: str = Form("", max_length=100),
+                    principal: Principal = Depends(admin_user),
+                    session: Session = Depends(get_session)):
+    """A channel account's or a team's calendar ("channel:ID" or "team:ID"); no calendar:
+    it follows the workspace's default again."""
+    kind, _, raw = target.partition(":")
+    if kind not in ("channel", "team") or not raw.isdigit():
+        flash(request, "choose a channel account or a team", "error")
+        return back(URL)
+    ids = {"channel_account_id": int(raw)} if kind == "channel" else {"team_id": int(raw)}
+    try:
+        row, found = calendar_actions.check_assign(session, principal.workspace_id,
+                                                   calendar or None, **ids)
+        calendar_actions.do_assign(session, principal.workspace_id, row, found)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, exc.reason, "error")
+        return back(URL)
+    what = f"{'Channel account' if kind == 'channel' else 'Team'} {found.name}"
+    flash(request, f"{what} now follows calendar {row.name}." if row is not None else
+          f"{what} now follows the workspace's default calendar.")
+    return back(URL)
+
+
+@router.post("/hours/ical", dependencies=[Depends(check_csrf)])
+async def upload_ical(request: Request, name: str = Form("", max_length=100),
+                      file: UploadFile | None = File(None),
+                      principal: Principal = Depends(admin_user),
+                      session: Session = Depends(get_session)):
+    """An .ics file of closures for a calendar (what `calendar set --ical FILE` does)."""
+    if file is None or not file.filename:
+        flash(request, "choose an .ics file to upload", "error")
+        return back(URL)
+    # one byte past the cap is enough to refuse it
+    content = await file.read(calendar_actions.MAX_ICAL_BYTES + 1)
+    try:
+        data = calendar_actions.check_ical(session, principal.workspace_id, name, content)
+        calendar_actions.do_set(session, principal.workspace_id, data)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, f"{file.filename}: {exc.reason}", "error")
+        return back(URL)
+    flash(request, f"Calendar {data.name} now closes on the events of {file.filename}.")
+    return back(URL)
+
+
+@router.post("/hours/calendar/delete", dependencies=[Depends(check_csrf)])
+def delete_calendar(request: Request, name: str = Form("", max_length=100),
+                    principal: Principal = Depends(admin_user),
+                    session: Session = Depends(get_session)):
+    try:
+        deletion = calendar_actions.check_delete(session, principal.workspace_id, name)
+        message = calendar_actions.describe_deletion(deletion)
+        calendar_actions.do_delete(session, principal.workspace_id, deletion)
+        session.commit()
+    except ActionError as exc:
+        session.rollback()
+        flash(request, exc.reason, "error")
+        return back(URL)
+    flash(request, message)
     return back(URL)
 
 

@@ -1,5 +1,11 @@
 """The X adapter: CRC handshake, webhook signatures, Account Activity events → InboundMessages,
-and sends through the X API v2 (a public reply, or a direct message)."""
+and sends through the X API v2 (a public reply, or a direct message). A direct message with
+quick replies (a survey's scores, the bot's choices) goes through v1.1
+`direct_messages/events/new` instead, the one DM endpoint with quick reply options, signed with
+OAuth 1.0a (oauth1.py): only for an account that has the consumer key and the access token's
+secret; without them the adapter says it renders no quick replies (`renders_quick_replies`).
+The customer's tap comes back in the Account Activity DM as
+`message_data.quick_reply_response.metadata`: the payload."""
 from __future__ import annotations
 
 import base64
@@ -16,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from crowdcare.channels.base import ChannelAdapter, Handshake, Rejected, SendPolicy
 from crowdcare.channels.checked import each
+from crowdcare.channels.x import oauth1
 from crowdcare.domain import (
     AccountRef,
     ChannelEvent,
@@ -31,6 +38,8 @@ from crowdcare.settings import get_settings
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 TWEET_LIMIT = 280
+QUICK_REPLY_OPTIONS, QUICK_REPLY_LABEL = 20, 36   # X's limits on options and their labels
+DM_EVENTS_NEW = "/1.1/direct_messages/events/new.json"
 # Account Activity keys we acknowledge without acting on them
 IGNORED = ("favorite_events", "follow_events", "unfollow_events", "block_events",
            "unblock_events", "mute_events", "unmute_events", "tweet_delete_events",
@@ -45,6 +54,11 @@ class XConfig(BaseModel):
                                                        "brand")
     user_id: str = Field(pattern=r"^\d{1,25}$", description="the brand account's numeric id")
     handle: str = Field(min_length=1, max_length=50, description="the brand's @handle")
+    # OAuth 1.0a (v1.1 direct_messages/events/new: DMs with quick replies); optional
+    consumer_key: str | None = Field(None, min_length=8, description="the app's API key: "
+                                     "with access_token_secret, DMs get quick replies")
+    access_token_secret: str | None = Field(None, min_length=8, description="the access "
+                                            "token's OAuth 1.0a secret")
 
 
 def _unreachable(exc: httpx.HTTPError) -> SendResult:
@@ -97,12 +111,17 @@ class XAdapter(ChannelAdapter):
     kind: ClassVar[str] = "x"
     title: ClassVar[str] = "X (Twitter)"
     config_model: ClassVar[type[BaseModel]] = XConfig
-    secret_fields: ClassVar[tuple[str, ...]] = ("consumer_secret", "access_token")
+    secret_fields: ClassVar[tuple[str, ...]] = ("consumer_secret", "access_token",
+                                                "access_token_secret")
+    quick_replies: ClassVar[bool] = True       # in DMs, with OAuth 1.0a credentials
     # Public replies have no window; direct messages have none on X either.
     policy: ClassVar[SendPolicy] = SendPolicy(window_hours=None, public_replies=True)
 
     def external_account_id(self, config: BaseModel) -> str | None:
         return config.user_id
+
+    def renders_quick_replies(self, config: BaseModel, public: bool = False) -> bool:
+        return not public and bool(config.consumer_key and config.access_token_secret)
 
     # -- in ------------------------------------------------------------------------------
 
@@ -209,9 +228,13 @@ class XAdapter(ChannelAdapter):
                 text=data.get("text") or "", sent_at=_when(dm), attachments=attachments,
                 app_id=str(mc["source_app_id"]) if mc.get("source_app_id") else None)
         u = users.get(sender_id) or {"id": sender_id}
+        metadata: dict[str, Any] = {"platform": "x"}
+        tapped = data.get("quick_reply_response") or {}
+        if tapped.get("type") == "options" and tapped.get("metadata"):
+            metadata["quick_reply_payload"] = str(tapped["metadata"])   # a quick reply's tap
         return InboundMessage(
             external_id=dm_id, sender=_user(u), text=data.get("text") or "", sent_at=_when(dm),
-            kind="dm", public=False, attachments=attachments, metadata={"platform": "x"},
+            kind="dm", public=False, attachments=attachments, metadata=metadata,
             addressed=True,
         )
 
@@ -245,6 +268,8 @@ class XAdapter(ChannelAdapter):
             if message.reply_to:
                 body["reply"] = {"in_reply_to_tweet_id": message.reply_to}
             url = f"{base}/2/tweets"
+        elif message.quick_replies and self.renders_quick_replies(cfg):
+            return await self._dm_with_quick_replies(cfg, message, text, http)
         else:
             url = (f"{base}/2/dm_conversations/with/{message.recipient.external_id}/messages")
             body = {"text": text}
@@ -253,6 +278,33 @@ class XAdapter(ChannelAdapter):
         except httpx.HTTPError as exc:
             return _unreachable(exc)
         return self._result(resp, lambda d: d.get("id") or d.get("dm_event_id"))
+
+    async def _dm_with_quick_replies(self, cfg: XConfig, message: OutboundMessage, text: str,
+                                     http: httpx.AsyncClient) -> SendResult:
+        """v1.1 events/new: the options' labels are what the customer's reply text becomes,
+        their metadata the payload that comes back (quick_reply_response)."""
+        options = [{"label": str(q.get("title") or q.get("payload"))[:QUICK_REPLY_LABEL],
+                    "metadata": str(q.get("payload") or q.get("title"))[:1000]}
+                   for q in message.quick_replies[:QUICK_REPLY_OPTIONS]]
+        body = {"event": {"type": "message_create", "message_create": {
+            "target": {"recipient_id": message.recipient.external_id},
+            "message_data": {"text": text,
+                             "quick_reply": {"type": "options", "options": options}}}}}
+        url = f"{_base()}{DM_EVENTS_NEW}"
+        auth = oauth1.header("POST", url, cfg.consumer_key, cfg.consumer_secret,
+                             cfg.access_token, cfg.access_token_secret)
+        try:
+            resp = await http.post(url, json=body, headers={"authorization": auth,
+                                                            "content-type": "application/json"})
+        except httpx.HTTPError as exc:
+            return _unreachable(exc)
+        if resp.is_success:   # v1.1 answers {"event": {"id": ...}}, not v2's {"data": ...}
+            try:
+                event = (resp.json() or {}).get("event") or {}
+            except ValueError:
+                event = {}
+            return SendResult(ok=True, external_id=str(event["id"]) if event.get("id") else None)
+        return self._result(resp, lambda d: None)
 
     def _result(self, resp: httpx.Response, external_id) -> SendResult:
         """X's answer as a SendResult: `external_id(data)` picks the id from a success."""

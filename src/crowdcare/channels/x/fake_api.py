@@ -1,4 +1,5 @@
-"""A fake X API: a real local HTTP server that speaks the part of X API v2 crowdcare uses.
+"""A fake X API: a real local HTTP server that speaks the part of X API v2 crowdcare uses, and
+v1.1 `direct_messages/events/new` (DMs with quick replies, OAuth 1.0a-signed).
 
 It checks the bearer token and request shapes like the real one (errors shaped like X's
 problem details), records every request, can be told to fail, and plays the public: it builds
@@ -33,7 +34,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crowdcare import clock
-from crowdcare.channels.x.adapter import SIGNATURE_HEADER, TWEET_LIMIT, signature
+from crowdcare.channels.x import oauth1
+from crowdcare.channels.x.adapter import (
+    QUICK_REPLY_LABEL,
+    QUICK_REPLY_OPTIONS,
+    SIGNATURE_HEADER,
+    TWEET_LIMIT,
+    signature,
+)
 
 FAILURES = {
     "rate_limit": (429, "Too Many Requests", "Too Many Requests"),
@@ -56,6 +64,8 @@ class FakeX:
     user_id: str = "4200000001"
     handle: str = "brand"
     webhook_url: str | None = None
+    consumer_key: str = "fake-x-consumer-key"            # OAuth 1.0a, for v1.1
+    access_token_secret: str = "fake-x-access-token-secret"
     requests: list[dict[str, Any]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1900000000000000001))
@@ -71,6 +81,7 @@ class FakeX:
             Route("/2/tweets/{tweet_id}", self._delete, methods=["DELETE"]),
             Route("/2/dm_conversations/with/{participant_id}/messages", self._dm,
                   methods=["POST"]),
+            Route("/1.1/direct_messages/events/new.json", self._dm_event, methods=["POST"]),
         ])
 
     # -- the API ---------------------------------------------------------------------------
@@ -138,6 +149,54 @@ class FakeX:
         n = next(self._ids)
         return JSONResponse({"data": {"dm_conversation_id": f"{pid}-{self.user_id}",
                                       "dm_event_id": str(n)}}, status_code=201)
+
+    async def _dm_event(self, request: Request) -> Response:
+        """v1.1 events/new: OAuth 1.0a checked (key, token, signature over this URL), the
+        message_create shape and the quick reply options' limits, as X answers them."""
+        raw = await request.body()
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        self.requests.append({"method": "POST", "path": request.url.path,
+                              "headers": dict(request.headers), "json": body})
+        params = oauth1.parse_header(request.headers.get("authorization", ""))
+        url = str(request.url.replace(query=""))
+        good = (params.get("oauth_consumer_key") == self.consumer_key
+                and params.get("oauth_token") == self.access_token
+                and params.get("oauth_signature") == oauth1.signature(
+                    "POST", url, params, self.consumer_secret, self.access_token_secret))
+        if not good:
+            return JSONResponse({"errors": [{"code": 32, "message": "Could not authenticate "
+                                             "you."}]}, status_code=401)
+        if self.failures:
+            status, title, detail = FAILURES[self.failures.pop(0)]
+            return JSONResponse({"errors": [{"code": 0, "message": detail}]}, status_code=status)
+        event = (body or {}).get("event") if isinstance(body, dict) else None
+        mc = (event or {}).get("message_create") or {}
+        data = mc.get("message_data") or {}
+        recipient = str((mc.get("target") or {}).get("recipient_id") or "")
+        quick = data.get("quick_reply")
+        options = (quick or {}).get("options") if isinstance(quick, dict) else None
+        problem = None
+        if (event or {}).get("type") != "message_create" or not recipient.isdigit():
+            problem = "event.type must be message_create with target.recipient_id"
+        elif not isinstance(data.get("text"), str) or not data["text"].strip():
+            problem = "message_data.text is required"
+        elif quick is not None and (quick.get("type") != "options" or not isinstance(
+                options, list) or not 1 <= len(options) <= QUICK_REPLY_OPTIONS):
+            problem = f"quick_reply.type must be options, with 1 to {QUICK_REPLY_OPTIONS}"
+        elif quick is not None and any(
+                not isinstance(o, dict) or not str(o.get("label") or "").strip()
+                or len(o["label"]) > QUICK_REPLY_LABEL for o in options):
+            problem = f"each option needs a label of at most {QUICK_REPLY_LABEL} characters"
+        if problem:
+            return JSONResponse({"errors": [{"code": 214, "message": problem}]},
+                                status_code=400)
+        n = str(next(self._ids))
+        return JSONResponse({"event": {"type": "message_create", "id": n,
+                                       "created_timestamp": str(int(time.time() * 1000)),
+                                       "message_create": {**mc, "sender_id": self.user_id}}})
 
     # -- control ---------------------------------------------------------------------------
 

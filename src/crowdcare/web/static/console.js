@@ -439,6 +439,45 @@
     text && text.addEventListener("blur", function () { lastTyping = 0; presenceSend("idle"); });
   }
 
+  /* ---------- SLA time left ticks between live events ----------
+     An element with data-due (ISO UTC) and data-now (the server's time when it was
+     rendered) counts down from the server's now, so a browser clock that is off does not
+     matter; each newly rendered element restarts from its own data-now. Same words as the
+     server's time_left filter (web/core.py); past due it reads "overdue" and turns breached
+     (the sweep records the breach itself). */
+  var TICK_MS = 30000;
+  function span(minutes) {
+    minutes = Math.floor(minutes);
+    var d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
+    return d ? d + "d " + h + "h" : h ? h + "h " + m + "m" : m + "m";
+  }
+  function tickSla() {
+    var now = Date.now();
+    $all("[data-due]").forEach(function (el) {
+      if (el._ccFrom !== el.dataset.now) {   // first seen, or rendered again
+        el._ccFrom = el.dataset.now;
+        el._ccOffset = Date.parse(el.dataset.now) - now;
+      }
+      var due = Date.parse(el.dataset.due);
+      if (isNaN(due) || isNaN(el._ccOffset)) return;
+      var seconds = (due - (now + el._ccOffset)) / 1000;
+      var words = seconds < 0 ? "overdue " + span(-seconds / 60) : span(seconds / 60) + " left";
+      if (el.textContent !== words) el.textContent = words;
+      var chip = el.closest(".sla");
+      if (seconds < 0 && chip && !chip.classList.contains("sla-breached")) {
+        chip.classList.remove("sla-active", "sla-at_risk");
+        chip.classList.add("sla-breached");
+      }
+    });
+  }
+  tickSla();
+  setInterval(tickSla, TICK_MS);
+  if (window.MutationObserver) {   // rows and the ticket bar re-rendered by live events
+    new MutationObserver(function (changes) {
+      if (changes.some(function (c) { return c.addedNodes.length; })) tickSla();
+    }).observe(body, { childList: true, subtree: true });
+  }
+
   /* ---------- the live feed: /web/live, the console's shape of /api/v1/stream ---------- */
   var backoff = 500;
   function onEvent(ev) {

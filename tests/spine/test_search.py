@@ -125,11 +125,13 @@ def test_search_reads_the_full_text_index(db):
             else:
                 plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
                 assert "VIRTUAL TABLE INDEX" in plan and f"fts_{table}" in plan, plan
-        if dialect == "sqlite":   # a message match names its conversation from the index
+        if dialect == "sqlite":   # a message match: the index's ids, each message by its key
             query = search.message_matches(session, 1, ws)
             sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
             plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
-            assert "fts_messages VIRTUAL TABLE INDEX" in plan and "messages USING" not in plan
+            assert "fts_messages VIRTUAL TABLE INDEX" in plan, plan
+            assert "SEARCH messages USING INTEGER PRIMARY KEY" in plan, plan
+            assert "SCAN messages" not in plan, plan
 
 
 def test_search_pages_and_totals_match_the_sorted_list(client, workspace):

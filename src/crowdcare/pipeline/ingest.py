@@ -18,6 +18,9 @@ BOM = b"\xef\xbb\xbf"
 # SQLite has one writer at a time, and a writer that finds the file locked sleeps in its busy
 # handler (milliseconds). Queuing writers on a Python lock instead hands over in microseconds.
 _sqlite_writer = threading.Lock()
+# One statement for every delivery, its values bound per call: `.values(...)` built a new
+# statement each time, ~1 ms of Python per webhook (five times the insert itself).
+_INSERT = insert(Delivery).returning(Delivery.id)
 
 
 def store(account: AccountRef, body: bytes, thread_key: str | None = None) -> tuple[int, bool]:
@@ -30,13 +33,11 @@ def store(account: AccountRef, body: bytes, thread_key: str | None = None) -> tu
     with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
         try:
             lock_thread(conn, account.id, thread_key)
-            delivery_id = conn.execute(
-                insert(Delivery).values(
-                    workspace_id=account.workspace_id, channel_account_id=account.id,
-                    kind=account.kind, dedupe_key=key, body=body, status="pending",
-                    attempts=0, next_attempt_at=now, received_at=now, thread_key=thread_key,
-                ).returning(Delivery.id)
-            ).scalar_one()
+            delivery_id = conn.execute(_INSERT, {
+                "workspace_id": account.workspace_id, "channel_account_id": account.id,
+                "kind": account.kind, "dedupe_key": key, "body": body, "status": "pending",
+                "attempts": 0, "next_attempt_at": now, "received_at": now,
+                "thread_key": thread_key}).scalar_one()
             return delivery_id, False
         except IntegrityError:
             pass

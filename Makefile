@@ -21,8 +21,9 @@ install: $(STAMP)
 demo: install
 	$(BIN)/crowdcare demo
 
+# The two legs run side by side (one core each; each leg's output is printed when it ends).
 test: install
-	$(MAKE) --no-print-directory test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	CROWDCARE_TEST_BACKEND=sqlite $(PYTEST) tests

@@ -19,6 +19,10 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 # and reset links are reproducible; a real installation makes its own (settings.signing_key)
 os.environ["CROWDCARE_ENV"] = "test"
 os.environ["CROWDCARE_SECRET_KEY"] = "dev-only-insecure-secret-key"
+# argon2 at its least cost: hundreds of sign-ins and set passwords would take minutes at the
+# real one (0.2 s each); the test of the login's timing sets the real cost again
+os.environ["CROWDCARE_PASSWORD_HASH_TIME_COST"] = "1"
+os.environ["CROWDCARE_PASSWORD_HASH_MEMORY_KIB"] = "64"
 DB_FIXTURES = {"database_url", "db", "client", "server", "cli"}
 
 # Fake platforms and receivers listen on loopback (support.fixtures sets it again per test).

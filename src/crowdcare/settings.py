@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     login_window_minutes: float = 15.0            # attempts are counted per window...
     login_attempts_per_account: int = 5           # ...per email, known or not
     login_attempts_per_address: int = 30          # ...per client address (successes refunded)
+    # argon2id cost of a password hash (argon2-cffi's defaults, RFC 9106's low-memory profile);
+    # a hash made with other costs is remade at its next sign-in
+    password_hash_time_cost: int = Field(3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(64 * 1024, ge=32, le=4 * 1024 * 1024)
     csp: str = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                 "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
                 "frame-ancestors 'none'")

@@ -21,7 +21,7 @@ PW = "correct-horse-battery"
 def password_hash() -> str:
     from crowdcare.actions.people import hasher
 
-    return hasher.hash(PW)
+    return hasher().hash(PW)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Agents (admin, agent, advocate), teams and API tokens."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -17,7 +18,18 @@ from crowdcare.settings import get_settings
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 
-hasher = PasswordHasher()
+
+@functools.cache
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def hasher() -> PasswordHasher:
+    """argon2id at the configured cost (settings.password_hash_*)."""
+    settings = get_settings()
+    return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
+
+
 RESET_HOURS = 24   # a password reset link works this long, and once
 MAX_TOKEN_DAYS = 3650
 
@@ -47,7 +59,7 @@ def do_add_agent(session: Session, workspace: m.Workspace, email: str, role: str
                  name: str | None = None, password: str | None = None) -> m.Agent:
     agent = m.Agent(workspace_id=workspace.id, email=email, role=role,
                     name=name or email.split("@")[0],
-                    password_hash=hasher.hash(password) if password else None)
+                    password_hash=hasher().hash(password) if password else None)
     session.add(agent)
     session.flush()
     return agent
@@ -58,7 +70,7 @@ def do_set_password(session: Session, agent: m.Agent, password: str) -> None:
     lock-out."""
     if len(password) < 8:
         raise Invalid("a password needs at least 8 characters", field="password")
-    agent.password_hash = hasher.hash(password)
+    agent.password_hash = hasher().hash(password)
     do_end_sessions(session, agent)
     signins.do_lift(session, agent.email)
 

@@ -3,8 +3,10 @@ the agent's session epoch, a per-session CSRF token, attempts limited per email 
 (actions/signins.py; `crowdcare agent password` lifts a lock)."""
 from __future__ import annotations
 
+import functools
 import secrets
 
+from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,8 +23,12 @@ from crowdcare.web.core import back, check_csrf, render
 
 router = APIRouter(include_in_schema=False)
 GENERIC = "Wrong email or password."
-# verified against when the email is unknown, so the answer takes as long either way
-_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash(of: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so the answer takes as long either way."""
+    return of.hash(secrets.token_urlsafe(16))
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,9 +44,10 @@ def check_login(session: Session, email: str, password: str) -> m.Agent | None:
     agents = session.scalars(select(m.Agent).where(
         m.Agent.email == email.strip().lower(), m.Agent.active.is_(True),
         m.Agent.password_hash.is_not(None)).order_by(m.Agent.id)).all()
+    check = hasher()
     for agent in agents or [None]:
         try:
-            hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+            check.verify(agent.password_hash if agent else _dummy_hash(check), password)
         except (VerificationError, InvalidHashError):
             continue
         return agent
@@ -48,8 +55,8 @@ def check_login(session: Session, email: str, password: str) -> m.Agent | None:
 
 
 def do_login_succeeded(agent: m.Agent, password: str) -> None:
-    if hasher.check_needs_rehash(agent.password_hash):   # argon2 parameters were raised
-        agent.password_hash = hasher.hash(password)
+    if hasher().check_needs_rehash(agent.password_hash):   # the argon2 cost was changed
+        agent.password_hash = hasher().hash(password)
 
 
 def _too_many(until) -> str:

@@ -125,6 +125,39 @@ def back(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+class Attempt:
+    """A console form's work, from its checks to its commit. Inside `with Attempt(...) as it:`
+    an ActionError rolls the session back and flashes its reason (with `prefix`); leaving the
+    block otherwise commits and flashes `it.done`, when set. `it.response` goes back to the page
+    either way; `it.failed` says which way it went (for an htmx answer of its own)."""
+
+    def __init__(self, request: Request, session: Session, url: str, prefix: str = ""):
+        self.request, self.session, self.url, self.prefix = request, session, url, prefix
+        self.done: str | None = None
+        self.failed: actions.ActionError | None = None
+
+    def __enter__(self) -> Attempt:
+        return self
+
+    def __exit__(self, kind, exc, _tb) -> bool:
+        if exc is None:
+            self.session.commit()
+            if self.done:
+                flash(self.request, self.done)
+            return False
+        if not isinstance(exc, actions.ActionError):
+            return False
+        self.session.rollback()
+        self.failed = exc
+        flash(self.request, f"{self.prefix}{exc.reason}", "error")
+        return True
+
+    @property
+    def response(self) -> RedirectResponse:
+        return back(self.url)
+
+
+
 def install_handlers(app) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:

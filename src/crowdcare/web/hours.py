@@ -13,7 +13,7 @@ from crowdcare.actions import calendars as calendar_actions
 from crowdcare.actions import sla as sla_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.store import models as m
-from crowdcare.web.core import admin_user, back, check_csrf, flash, render
+from crowdcare.web.core import Attempt, admin_user, back, check_csrf, flash, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 URL = "/admin/hours"
@@ -99,33 +99,22 @@ async def upload_ical(request: Request, name: str = Form("", max_length=100),
         return back(URL)
     # one byte past the cap is enough to refuse it
     content = await file.read(calendar_actions.MAX_ICAL_BYTES + 1)
-    try:
+    with Attempt(request, session, URL, prefix=f"{file.filename}: ") as it:
         data = calendar_actions.check_ical(session, principal.workspace_id, name, content)
         calendar_actions.do_set(session, principal.workspace_id, data)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, f"{file.filename}: {exc.reason}", "error")
-        return back(URL)
-    flash(request, f"Calendar {data.name} now closes on the events of {file.filename}.")
-    return back(URL)
+        it.done = f"Calendar {data.name} now closes on the events of {file.filename}."
+    return it.response
 
 
 @router.post("/hours/calendar/delete", dependencies=[Depends(check_csrf)])
 def delete_calendar(request: Request, name: str = Form("", max_length=100),
                     principal: Principal = Depends(admin_user),
                     session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, URL) as it:
         deletion = calendar_actions.check_delete(session, principal.workspace_id, name)
-        message = calendar_actions.describe_deletion(deletion)
+        it.done = calendar_actions.describe_deletion(deletion)
         calendar_actions.do_delete(session, principal.workspace_id, deletion)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(URL)
-    flash(request, message)
-    return back(URL)
+    return it.response
 
 
 @router.post("/hours/sla", dependencies=[Depends(check_csrf)])

@@ -25,7 +25,16 @@ from crowdcare.channels import registry
 from crowdcare.settings import get_settings
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
-from crowdcare.web.core import Refused, admin_user, back, check_csrf, flash, owned, render
+from crowdcare.web.core import (
+    Attempt,
+    Refused,
+    admin_user,
+    back,
+    check_csrf,
+    flash,
+    owned,
+    render,
+)
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 MESSENGER_FIELDS = [("page_id", "Page ID", "text"), ("page_token", "Page access token", "password"),
@@ -35,12 +44,6 @@ MESSENGER_FIELDS = [("page_id", "Page ID", "text"), ("page_token", "Page access 
 
 def _ws(session: Session, principal: Principal) -> m.Workspace:
     return session.get(m.Workspace, principal.workspace_id)
-
-
-def _fail(request: Request, exc: ActionError, session: Session, url: str):
-    session.rollback()
-    flash(request, exc.reason, "error")
-    return back(url)
 
 
 @router.get("")
@@ -99,19 +102,16 @@ def add_api_channel(request: Request, name: str = Form("", max_length=200),
                     callback_url: str = Form("", max_length=1000),
                     principal: Principal = Depends(admin_user),
                     session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, "/admin/channels") as it:
         options = {"callback_url": callback_url.strip()} if callback_url.strip() else {}
         _, config = workspaces.check_channel("api", options)
         name = workspaces.check_channel_name(session, principal.workspace_id, name) \
             if name.strip() else None
         row = workspaces.do_add_channel(session, _ws(session, principal), "api", config, name)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/channels")
-    flash(request, f"API channel {row.name} added: its inbound token is "
+        it.done = (f"API channel {row.name} added: its inbound token is "
                    f"{row.config['inbound_token']} (shown once; the shop's chat sends it as a "
                    "bearer token).")
-    return back("/admin/channels")
+    return it.response
 
 
 @router.post("/channels/{account_id:int}", dependencies=[Depends(check_csrf)])
@@ -121,7 +121,7 @@ async def edit_channel(account_id: Int64, request: Request,
     """Name and settings; a secret left blank keeps its value; JSON settings are parsed."""
     account = owned(session, m.ChannelAccount, account_id, principal, "channel")
     form = await request.form()
-    try:
+    with Attempt(request, session, "/admin/channels") as it:
         options: dict[str, Any] = {}
         for field in channel_fields(account):
             raw = form.get(f"cfg_{field['name']}")
@@ -139,11 +139,8 @@ async def edit_channel(account_id: Int64, request: Request,
         name = str(form.get("name", "")) if "name" in form else None
         name, config = workspaces.check_update_channel(session, account, name, options)
         workspaces.do_update_channel(session, account, name, config)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/channels")
-    flash(request, f"Channel {account.name} saved.")
-    return back("/admin/channels")
+        it.done = f"Channel {account.name} saved."
+    return it.response
 
 
 @router.post("/channels/{account_id:int}/active", dependencies=[Depends(check_csrf)])
@@ -163,14 +160,11 @@ def channel_active(account_id: Int64, request: Request, active: str = Form(...),
 def delete_channel(account_id: Int64, request: Request, principal: Principal = Depends(admin_user),
                    session: Session = Depends(get_session)):
     account = owned(session, m.ChannelAccount, account_id, principal, "channel")
-    try:
+    with Attempt(request, session, "/admin/channels") as it:
         workspaces.check_delete_channel(session, account)
         workspaces.do_delete_channel(session, account)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/channels")
-    flash(request, f"Channel {account.name} deleted.")
-    return back("/admin/channels")
+        it.done = f"Channel {account.name} deleted."
+    return it.response
 
 
 @router.post("/channels/messenger", dependencies=[Depends(check_csrf)])
@@ -184,7 +178,7 @@ def connect_messenger(request: Request, name: str = Form("", max_length=200),
     if registry.get("messenger") is None:
         flash(request, "The Messenger channel is not installed in this version.", "error")
         return back("/admin/channels")
-    try:
+    with Attempt(request, session, "/admin/channels") as it:
         _, config = workspaces.check_channel("messenger", {
             "page_id": page_id.strip(), "page_token": page_token.strip(),
             "app_secret": app_secret.strip(), "verify_token": verify_token.strip()})
@@ -192,12 +186,9 @@ def connect_messenger(request: Request, name: str = Form("", max_length=200),
             if name.strip() else None
         row = workspaces.do_add_channel(session, _ws(session, principal), "messenger", config,
                                         name)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/channels")
-    flash(request, f"Messenger page connected as channel {row.id}. Point the app's webhook at "
+        it.done = (f"Messenger page connected as channel {row.id}. Point the app's webhook at "
                    "the URL shown below.")
-    return back("/admin/channels")
+    return it.response
 
 
 # --- agents and teams -------------------------------------------------------------------------
@@ -236,15 +227,12 @@ def agent_routing(agent_id: Int64, request: Request, capacity: str = Form("", ma
     except ValueError:
         flash(request, "capacity is a number of open tickets (blank: no limit)", "error")
         return back("/admin/agents")
-    try:
+    with Attempt(request, session, "/admin/agents") as it:
         changes = assignment.check_routing(limit, availability, _names(languages),
                                            _names(intents))
         assignment.do_routing(session, agent, changes)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/agents")
-    flash(request, f"{agent.name}: assignment settings saved.")
-    return back("/admin/agents")
+        it.done = f"{agent.name}: assignment settings saved."
+    return it.response
 
 
 @router.post("/agents", dependencies=[Depends(check_csrf)])
@@ -252,17 +240,14 @@ def add_agent(request: Request, email: str = Form(..., max_length=320),
               name: str = Form("", max_length=200), role: str = Form("agent"),
               password: str = Form("", max_length=1000),
               principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, "/admin/agents") as it:
         if password and len(password) < 8:
             raise ActionError("a password needs at least 8 characters", status=422)
         email = people.check_add_agent(session, email, role, principal.workspace_id)
         agent = people.do_add_agent(session, _ws(session, principal), email, role,
                                     name.strip() or None, password or None)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/agents")
-    flash(request, f"{agent.name} added as {agent.role}.")
-    return back("/admin/agents")
+        it.done = f"{agent.name} added as {agent.role}."
+    return it.response
 
 
 @router.post("/agents/{agent_id:int}", dependencies=[Depends(check_csrf)])
@@ -271,17 +256,14 @@ async def edit_agent(agent_id: Int64, request: Request, principal: Principal = D
     """Name, role and teams: in effect on the agent's next request."""
     agent = owned(session, m.Agent, agent_id, principal, "agent")
     form = await request.form()
-    try:
+    with Attempt(request, session, "/admin/agents") as it:
         teams = [int(v) for v in form.getlist("teams") if str(v).isdigit()]
         name = str(form.get("name", "")) if "name" in form else None
         role = str(form.get("role")) if "role" in form else None
         people.check_update_agent(session, principal.agent_id, agent, name, role, teams)
         people.do_update_agent(session, agent, name, role, teams)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/agents")
-    flash(request, f"{agent.name} saved ({agent.role}).")
-    return back("/admin/agents")
+        it.done = f"{agent.name} saved ({agent.role})."
+    return it.response
 
 
 @router.post("/agents/{agent_id:int}/active", dependencies=[Depends(check_csrf)])
@@ -290,14 +272,11 @@ def agent_active(agent_id: Int64, request: Request, active: str = Form(...),
                  session: Session = Depends(get_session)):
     agent = owned(session, m.Agent, agent_id, principal, "agent")
     on = active in ("1", "true", "on")
-    try:
+    with Attempt(request, session, "/admin/agents") as it:
         people.check_update_agent(session, principal.agent_id, agent, None, None, None, on)
         people.do_update_agent(session, agent, None, None, None, on)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/agents")
-    flash(request, f"{agent.name} {'reactivated' if on else 'deactivated: signed out now'}.")
-    return back("/admin/agents")
+        it.done = f"{agent.name} {'reactivated' if on else 'deactivated: signed out now'}."
+    return it.response
 
 
 @router.post("/agents/{agent_id:int}/reset", dependencies=[Depends(check_csrf)])
@@ -330,17 +309,14 @@ def add_token(request: Request, agent_id: Int64 = Form(...), name: str = Form(..
               days: str = Form("", max_length=10), principal: Principal = Depends(admin_user),
               session: Session = Depends(get_session)):
     agent = owned(session, m.Agent, agent_id, principal, "agent")
-    try:
+    with Attempt(request, session, "/admin/agents") as it:
         try:
             lifetime = float(days) if days.strip() else None
         except ValueError:
             raise ActionError("expiry is a number of days", status=422) from None
         token = people.do_create_token(session, agent, name, people.check_token(name, lifetime))
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/agents")
-    flash(request, f"Token {name!r} for {agent.name} (shown this once): {token}")
-    return back("/admin/agents")
+        it.done = f"Token {name!r} for {agent.name} (shown this once): {token}"
+    return it.response
 
 
 @router.post("/tokens/{token_id:int}/revoke", dependencies=[Depends(check_csrf)])
@@ -359,14 +335,11 @@ def revoke_token(token_id: Int64, request: Request, principal: Principal = Depen
 @router.post("/teams", dependencies=[Depends(check_csrf)])
 def add_team(request: Request, name: str = Form(..., max_length=100),
              principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, "/admin/agents") as it:
         name = people.check_team(session, principal.workspace_id, name)
         people.do_create_team(session, principal.workspace_id, name)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/agents")
-    flash(request, f"Team {name} created.")
-    return back("/admin/agents")
+        it.done = f"Team {name} created."
+    return it.response
 
 
 @router.post("/teams/{team_id:int}/members", dependencies=[Depends(check_csrf)])
@@ -400,14 +373,11 @@ def canned(request: Request, principal: Principal = Depends(admin_user),
 def add_canned(request: Request, shortcut: str = Form("", max_length=50),
                title: str = Form("", max_length=200), body: str = Form("", max_length=5000),
                principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, "/admin/canned") as it:
         checked = canned_actions.check(session, principal.workspace_id, shortcut, title, body)
         row = canned_actions.do_save(session, principal.workspace_id, *checked)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/canned")
-    flash(request, f"Canned response /{row.shortcut} saved.")
-    return back("/admin/canned")
+        it.done = f"Canned response /{row.shortcut} saved."
+    return it.response
 
 
 @router.post("/canned/{canned_id:int}", dependencies=[Depends(check_csrf)])
@@ -416,15 +386,12 @@ def edit_canned(canned_id: Int64, request: Request, shortcut: str = Form("", max
                 principal: Principal = Depends(admin_user),
                 session: Session = Depends(get_session)):
     row = owned(session, m.CannedResponse, canned_id, principal, "canned response")
-    try:
+    with Attempt(request, session, "/admin/canned") as it:
         checked = canned_actions.check(session, principal.workspace_id, shortcut, title, body,
                                        exclude=row.id)
         canned_actions.do_save(session, principal.workspace_id, *checked, row=row)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/canned")
-    flash(request, f"Canned response /{row.shortcut} saved.")
-    return back("/admin/canned")
+        it.done = f"Canned response /{row.shortcut} saved."
+    return it.response
 
 
 @router.post("/canned/{canned_id:int}/delete", dependencies=[Depends(check_csrf)])
@@ -483,14 +450,11 @@ def rules(request: Request, text: str | None = Query(None, max_length=2000),
 async def add_rule(request: Request, principal: Principal = Depends(admin_user),
                    session: Session = Depends(get_session)):
     form = await request.form()
-    try:
+    with Attempt(request, session, "/admin/rules") as it:
         data = _rule_form(form)
         rule_actions.do_create_rule(session, principal.workspace_id, data)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/rules")
-    flash(request, f"Rule '{data['name']}' added; new messages use it now.")
-    return back("/admin/rules")
+        it.done = f"Rule '{data['name']}' added; new messages use it now."
+    return it.response
 
 
 @router.post("/rules/{rule_id:int}", dependencies=[Depends(check_csrf)])
@@ -498,14 +462,11 @@ async def edit_rule(rule_id: Int64, request: Request, principal: Principal = Dep
                     session: Session = Depends(get_session)):
     row = owned(session, m.Rule, rule_id, principal, "rule")
     form = await request.form()
-    try:
+    with Attempt(request, session, "/admin/rules") as it:
         data = _rule_form(form)
         rule_actions.do_update_rule(session, row, data, enabled=form.get("enabled") == "1")
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/rules")
-    flash(request, f"Rule '{row.name}' saved.")
-    return back("/admin/rules")
+        it.done = f"Rule '{row.name}' saved."
+    return it.response
 
 
 @router.post("/rules/{rule_id:int}/enabled", dependencies=[Depends(check_csrf)])
@@ -559,18 +520,16 @@ def add_campaign(request: Request, ref: str = Form(..., max_length=100),
                  principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
     data = {"ref": ref.strip(), "name": name.strip(), "greeting": greeting.strip()}
     try:
-        checked = campaign_actions.check_create(session, principal.workspace_id, data)
-        campaign_actions.do_create(session, principal.workspace_id, checked)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/campaigns")
+        with Attempt(request, session, "/admin/campaigns") as it:
+            checked = campaign_actions.check_create(session, principal.workspace_id, data)
+            campaign_actions.do_create(session, principal.workspace_id, checked)
+            it.done = f"Campaign {data['name']} created."
     except (TypeError, AttributeError):
         session.rollback()
         flash(request, "Campaigns could not be created from the console in this version; use "
                        "the API.", "error")
         return back("/admin/campaigns")
-    flash(request, f"Campaign {data['name']} created.")
-    return back("/admin/campaigns")
+    return it.response
 
 
 # --- triage keywords and VIPs ------------------------------------------------------------------
@@ -600,11 +559,8 @@ async def save_triage(request: Request, principal: Principal = Depends(admin_use
     keywords = {k: words(str(form.get(f"kw_{k}", ""))) for k in KEYWORD_KINDS}
     vips = words(str(form.get("vip_handles", "")))
     ws = _ws(session, principal)
-    try:
+    with Attempt(request, session, "/admin/triage") as it:
         changes = triage_actions.check_settings(keywords, vips)
         triage_actions.do_settings(session, ws, changes)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, exc, session, "/admin/triage")
-    flash(request, "Triage keywords and VIP list saved; new messages use them now.")
-    return back("/admin/triage")
+        it.done = "Triage keywords and VIP list saved; new messages use them now."
+    return it.response

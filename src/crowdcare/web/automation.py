@@ -6,14 +6,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import ActionError
 from crowdcare.actions import away as away_actions
 from crowdcare.actions import surveys as survey_actions
 from crowdcare.api.deps import Principal, get_session
 from crowdcare.automation import away
 from crowdcare.outbound import surveys
 from crowdcare.store import models as m
-from crowdcare.web.core import admin_user, back, check_csrf, console_user, flash, render
+from crowdcare.web.core import Attempt, admin_user, check_csrf, console_user, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,16 +45,11 @@ def survey_settings(request: Request, kind: str = Form(...), enabled: str = Form
             "cooldown_days": cooldown_days}
     if kind == "nps" and sample_percent is not None:
         data["sample_percent"] = sample_percent
-    try:
+    with Attempt(request, session, "/surveys") as it:
         changes = survey_actions.check_settings(kind, data)
         survey_actions.do_set_settings(session, principal.workspace_id, kind, changes)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back("/surveys")
-    flash(request, f"{kind.upper()} settings saved.")
-    return back("/surveys")
+        it.done = f"{kind.upper()} settings saved."
+    return it.response
 
 
 @router.get("/admin/away")
@@ -77,13 +71,8 @@ def away_save(request: Request, text: str = Form("", max_length=1000),
             "instant_text": instant_text or None}
     if not language:   # the main form: the switches too (a translation leaves them)
         data.update(enabled=enabled == "on", public=public == "on", instant=instant == "on")
-    try:
+    with Attempt(request, session, "/admin/away") as it:
         changes = away_actions.check_settings(data)
         away_actions.do_set_settings(session, principal.workspace_id, changes)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back("/admin/away")
-    flash(request, f"Translation ({language}) saved." if language else "Away message saved.")
-    return back("/admin/away")
+        it.done = f"Translation ({language}) saved." if language else "Away message saved."
+    return it.response

@@ -30,6 +30,7 @@ from crowdcare.store import db
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
 from crowdcare.web.core import (
+    Attempt,
     LoginRequired,
     Refused,
     back,
@@ -67,27 +68,17 @@ def _page(request: Request, name: str, principal: Principal, session: Session, *
                   principal=principal, session=session)
 
 
-def _error(request: Request, exc: ActionError, url: str):
-    if is_htmx(request):
-        return HTMLResponse(f'<div class="flash error" role="alert">{escape(exc.reason)}</div>',
-                            status_code=200, headers={"HX-Retarget": "#flash",
-                                                      "HX-Reswap": "innerHTML"})
-    flash(request, exc.reason, "error")
-    return back(url)
+def _inline(exc: ActionError) -> HTMLResponse:
+    return HTMLResponse(f'<div class="flash error" role="alert">{escape(exc.reason)}</div>',
+                        status_code=200, headers={"HX-Retarget": "#flash",
+                                                  "HX-Reswap": "innerHTML"})
 
 
-def _attempt(request: Request, session: Session, url: str, work):
-    """Run one action and commit: (its result, None), or (None, the page to answer with):
-    404 for what the advocate may not see, the reason as a flash for any other refusal."""
-    try:
-        result = work()
-        session.commit()
-        return result, None
-    except actions.NotFound as exc:
-        raise Refused(404, exc.reason) from None
-    except ActionError as exc:
-        session.rollback()
-        return None, _error(request, exc, url)
+def _attempt(request: Request, session: Session, url: str) -> Attempt:
+    """The portal's Attempt: 404 for what the advocate may not see; any other refusal as a
+    flash, or to htmx in the page's #flash."""
+    return Attempt(request, session, url, inline=_inline if is_htmx(request) else None,
+                   not_found=True)
 
 
 # --- the queue -------------------------------------------------------------------------------
@@ -155,10 +146,9 @@ def mention_state(conversation_id: Int64, request: Request,
 def claim(conversation_id: Int64, request: Request, principal: Principal = Depends(advocate_user),
           session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
-    url = f"/community/m/{conversation_id}"
-    _, refused = _attempt(request, session, url, lambda: answers.do_claim(
-        session, agent, answers.visible_case(session, agent, conversation_id)))
-    return refused or back(url)
+    with _attempt(request, session, f"/community/m/{conversation_id}") as it:
+        answers.do_claim(session, agent, answers.visible_case(session, agent, conversation_id))
+    return it.response
 
 
 @router.post("/m/{conversation_id}/renew", dependencies=[Depends(check_csrf)])
@@ -201,13 +191,11 @@ def check(conversation_id: Int64, request: Request, text: str = Form("", max_len
 def submit(conversation_id: Int64, request: Request, text: str = Form("", max_length=10000),
            principal: Principal = Depends(advocate_user), session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
-    def work():
+    with _attempt(request, session, f"/community/m/{conversation_id}") as it:
         case, published = answers.check_submit(session, agent, conversation_id, text)
-        return answers.do_submit(session, agent, case, text, published)
-
-    row, refused = _attempt(request, session, f"/community/m/{conversation_id}", work)
-    if refused:
-        return refused
+        row = answers.do_submit(session, agent, case, text, published)
+    if it.failed:
+        return it.response
     flash(request, {"published": "Published: thank you!",
                     "pending": "Thanks! Your answer waits for a reviewer; you will see the "
                                "outcome under My answers.",
@@ -221,11 +209,11 @@ def handover(conversation_id: Int64, request: Request, reason: str = Form("", ma
              principal: Principal = Depends(advocate_user),
              session: Session = Depends(get_session)):
     agent = session.get(m.Agent, principal.agent_id)
-    _, refused = _attempt(request, session, f"/community/m/{conversation_id}",
-                          lambda: answers.do_handover(session, agent, answers.visible_case(
-                              session, agent, conversation_id), answers.check_reason(reason)))
-    if refused:
-        return refused
+    with _attempt(request, session, f"/community/m/{conversation_id}") as it:
+        answers.do_handover(session, agent, answers.visible_case(session, agent, conversation_id),
+                            answers.check_reason(reason))
+    if it.failed:
+        return it.response
     flash(request, "Handed over to staff with your reason. Thank you!")
     return back("/community")
 
@@ -261,7 +249,7 @@ async def save_profile(request: Request, principal: Principal = Depends(advocate
 
     agent = session.get(m.Agent, principal.agent_id)
     row = advocates.profile(session, agent)
-    try:
+    with _attempt(request, session, "/community/profile") as it:
         changes = advocates.check_profile(
             [x for x in str(form.get("languages", "")).replace(" ", ",").split(",")],
             [str(t) for t in form.getlist("topics")], hour("quiet_start"), hour("quiet_end"),
@@ -269,12 +257,8 @@ async def save_profile(request: Request, principal: Principal = Depends(advocate
         changes["email_alerts"] = form.get("email_alerts") == "1"
         changes["on_leaderboard"] = form.get("on_leaderboard") == "1"
         advocates.do_profile(session, row, changes)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        return _error(request, exc, "/community/profile")
-    flash(request, "Profile saved.")
-    return back("/community/profile")
+        it.done = "Profile saved."
+    return it.response
 
 
 @router.get("/leaderboard")
@@ -313,19 +297,15 @@ def lead_decide(answer_id: Int64, request: Request, decision: str = Form(...),
                 principal: Principal = Depends(advocate_user),
                 session: Session = Depends(get_session)):
     agent = _lead(session, principal)
-
-    def work():
+    with _attempt(request, session, "/community/review") as it:
         row = answers.get_answer(session, agent.workspace_id, answer_id)
         answers.check_review(session, agent, row)
         if decision == "reject":
             answers.do_reject(session, agent, row, answers.check_reason(reason))
         else:
             answers.do_approve(session, agent, row, text or None)
-        return row
-
-    row, refused = _attempt(request, session, "/community/review", work)
-    if refused:
-        return refused
+    if it.failed:
+        return it.response
     flash(request, f"Answer #{answer_id}: {row.status}.")
     return back("/community/review")
 

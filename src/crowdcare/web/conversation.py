@@ -20,7 +20,16 @@ from crowdcare.conversations import state as rules
 from crowdcare.domain import Author
 from crowdcare.store import models as m
 from crowdcare.store import queries
-from crowdcare.web.core import back, check_csrf, console_user, flash, is_htmx, owned, render
+from crowdcare.web.core import (
+    Attempt,
+    back,
+    check_csrf,
+    console_user,
+    flash,
+    is_htmx,
+    owned,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 TIMELINE = 200
@@ -244,25 +253,23 @@ def reply(conversation_id: Int64, request: Request, text: str = Form("", max_len
           principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     is_note = note in ("1", "true", "on")
-    try:
+    htmx = is_htmx(request)
+    with Attempt(request, session, f"/c/{conversation_id}",
+                 inline=_composer_error if htmx else None) as it:
         files = _attachments(attachments)
         if not text.strip() and not files:
             raise ActionError("Type a message first.", status=422)
         row = replies.answer(session, conversation, text=text.strip(),
                              agent_id=principal.agent_id, note=is_note, attachments=files,
                              public=public in ("1", "true", "on") and not is_note)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        if is_htmx(request):
-            return HTMLResponse(f'<div class="flash error">{_esc(exc.reason)}</div>',
-                                headers={"HX-Retarget": "#composer-flash",
-                                         "HX-Reswap": "innerHTML"})
-        flash(request, exc.reason, "error")
-        return back(f"/c/{conversation_id}")
-    if is_htmx(request):
-        return _message(request, session, conversation, row, principal)
-    return back(f"/c/{conversation_id}")
+    if it.failed or not htmx:
+        return it.response
+    return _message(request, session, conversation, row, principal)
+
+
+def _composer_error(exc: ActionError) -> HTMLResponse:
+    return HTMLResponse(f'<div class="flash error">{_esc(exc.reason)}</div>',
+                        headers={"HX-Retarget": "#composer-flash", "HX-Reswap": "innerHTML"})
 
 
 def _esc(text: str) -> str:
@@ -282,7 +289,7 @@ async def update_ticket(conversation_id: Int64, request: Request,
         flash(request, "This conversation has no ticket yet.", "error")
         return back(f"/c/{conversation_id}")
     changes: dict[str, Any] = {}
-    try:
+    with Attempt(request, session, f"/c/{conversation_id}") as it:
         if "status" in form:
             changes["status"] = str(form["status"])
         if "priority" in form:
@@ -309,19 +316,12 @@ async def update_ticket(conversation_id: Int64, request: Request,
                                   status=422)
         tickets.check_update(session, ticket, changes)
         tickets.do_update(session, ticket, changes, by=principal.name)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(f"/c/{conversation_id}")
-    if changes.get("status") == "solved":
-        flash(request, f"Ticket #{ticket.id} solved.")
-    else:
-        flash(request, f"Ticket #{ticket.id} updated.")
-    if form.get("next"):
-        return back(next_conversation(session, principal, conversation.id,
-                                      str(form.get("next_id") or "")))
-    return back(f"/c/{conversation_id}")
+        solved = changes.get("status") == "solved"
+        it.done = f"Ticket #{ticket.id} {'solved' if solved else 'updated'}."
+    if it.failed or not form.get("next"):
+        return it.response
+    return back(next_conversation(session, principal, conversation.id,
+                                  str(form.get("next_id") or "")))
 
 
 def next_conversation(session: Session, principal: Principal, current: int,
@@ -342,32 +342,19 @@ def next_conversation(session: Session, principal: Principal, current: int,
     return f"/c/{top}" if top else "/inbox"
 
 
-def _done(request: Request, session: Session, conversation_id: int, message: str,
-          exc: ActionError | None = None):
-    if exc is not None:
-        session.rollback()
-        flash(request, exc.reason, "error")
-    else:
-        session.commit()
-        flash(request, message)
-    return back(f"/c/{conversation_id}")
-
-
 @router.post("/c/{conversation_id}/escalation", dependencies=[Depends(check_csrf)])
 def escalation(conversation_id: Int64, request: Request, action: str = Form(..., max_length=20),
                principal: Principal = Depends(console_user),
                session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     ticket = tickets.current(session, conversation.id)
-    try:
+    with Attempt(request, session, f"/c/{conversation_id}") as it:
         if ticket is None:
             raise ActionError("This conversation has no open ticket.", status=409)
         tickets.check_escalation(ticket, action)
         tickets.do_escalation(session, ticket, action, principal.name)
-    except ActionError as exc:
-        return _done(request, session, conversation_id, "", exc)
-    return _done(request, session, conversation_id, "Escalation cleared." if action == "clear"
-                 else f"Ticket #{ticket.id} escalated.")
+        it.done = "Escalation cleared." if action == "clear" else f"Ticket #{ticket.id} escalated."
+    return it.response
 
 
 @router.post("/c/{conversation_id}/assign-me", dependencies=[Depends(check_csrf)])
@@ -376,15 +363,14 @@ def assign_me(conversation_id: Int64, request: Request,
               session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     ticket = tickets.current(session, conversation.id)
-    try:
+    with Attempt(request, session, f"/c/{conversation_id}") as it:
         if ticket is None:
             raise ActionError("This conversation has no open ticket.", status=409)
         changes = {"assignee_id": principal.agent_id}
         tickets.check_update(session, ticket, changes)
         tickets.do_update(session, ticket, changes, by=principal.name)
-    except ActionError as exc:
-        return _done(request, session, conversation_id, "", exc)
-    return _done(request, session, conversation_id, f"Ticket #{ticket.id} is yours.")
+        it.done = f"Ticket #{ticket.id} is yours."
+    return it.response
 
 
 @router.post("/c/{conversation_id}/m/{message_id}/retry", dependencies=[Depends(check_csrf)])
@@ -394,21 +380,20 @@ def retry(conversation_id: Int64, message_id: Int64, request: Request,
     msg = owned(session, m.Message, message_id, principal, "message")
     if not _shown_here(session, conversation, msg):
         raise_not_found("message")
-    try:
+    htmx = is_htmx(request)
+    with Attempt(request, session, f"/c/{conversation_id}",
+                 inline=_retry_error if htmx else None) as it:
         replies.check_retry(session, msg)
         replies.do_retry(session, msg)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        if is_htmx(request):
-            return HTMLResponse(f'<div class="flash error">{_esc(exc.reason)}</div>',
-                                status_code=exc.status)
-        flash(request, exc.reason, "error")
-        return back(f"/c/{conversation_id}")
-    if is_htmx(request):
-        return _message(request, session, conversation, msg, principal)
-    flash(request, "Sending again.")
-    return back(f"/c/{conversation_id}")
+        it.done = None if htmx else "Sending again."
+    if it.failed or not htmx:
+        return it.response
+    return _message(request, session, conversation, msg, principal)
+
+
+def _retry_error(exc: ActionError) -> HTMLResponse:
+    return HTMLResponse(f'<div class="flash error">{_esc(exc.reason)}</div>',
+                        status_code=exc.status)
 
 
 def raise_not_found(what: str):
@@ -428,16 +413,14 @@ def link_customer(conversation_id: Int64, request: Request, customer_id: Int64 =
     here = conversation.customer
     reasons = next((s.reasons for s in linking.suggestions(
         session, here, timeline(session, conversation)) if s.customer.id == store.id), None)
-    try:
+    with Attempt(request, session, f"/c/{conversation_id}") as it:
         if reasons is None:
             raise ActionError("Nothing links these customers (same email, phone or an order "
                               "number they gave): not linked.", status=409)
         customers.check_merge(store, here)
         customers.do_merge(session, store, here, by=principal.name, reason="; ".join(reasons))
-    except ActionError as exc:
-        return _done(request, session, conversation_id, "", exc)
-    return _done(request, session, conversation_id,
-                 f"Linked to {store.name or 'the customer'}: their orders and journey are here.")
+        it.done = f"Linked to {store.name or 'the customer'}: their orders and journey are here."
+    return it.response
 
 
 @router.post("/c/{conversation_id}/unlink", dependencies=[Depends(check_csrf)])
@@ -446,15 +429,14 @@ def unlink_customer(conversation_id: Int64, request: Request, customer_id: Int64
                     session: Session = Depends(get_session)):
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     merged = owned(session, m.Customer, customer_id, principal, "customer")
-    try:
+    with Attempt(request, session, f"/c/{conversation_id}") as it:
         if merged.merged_into_id != conversation.customer_id:
             raise ActionError("That customer is not linked to this one.", status=409)
         customers.check_unmerge(merged)
         customers.do_unmerge(session, merged)
-    except ActionError as exc:
-        return _done(request, session, conversation_id, "", exc)
+        it.done = "Unlinked: they are two customers again."
     # the conversation may have gone back with the unlinked customer: it is still this page
-    return _done(request, session, conversation_id, "Unlinked: they are two customers again.")
+    return it.response
 
 
 @router.post("/c/{conversation_id}/surveys", dependencies=[Depends(check_csrf)])
@@ -466,13 +448,15 @@ def survey_opt_out(conversation_id: Int64, request: Request, opt_out: str = Form
 
     conversation = owned(session, m.Conversation, conversation_id, principal, "conversation")
     customer = surveys.check_opt_out(session, principal.workspace_id, conversation.customer_id)
-    if opt_out == "1":
-        who = session.get(m.Agent, principal.agent_id)
-        surveys.do_opt_out(session, customer, f"recorded by {who.email if who else 'staff'}")
-        return _done(request, session, conversation_id,
-                     "No more surveys for this customer: later ones are skipped (opted out).")
-    surveys.do_opt_in(session, customer)
-    return _done(request, session, conversation_id, "Surveys again for this customer.")
+    with Attempt(request, session, f"/c/{conversation_id}") as it:
+        if opt_out == "1":
+            who = session.get(m.Agent, principal.agent_id)
+            surveys.do_opt_out(session, customer, f"recorded by {who.email if who else 'staff'}")
+            it.done = "No more surveys for this customer: later ones are skipped (opted out)."
+        else:
+            surveys.do_opt_in(session, customer)
+            it.done = "Surveys again for this customer."
+    return it.response
 
 
 @router.post("/c/{conversation_id}/triage", dependencies=[Depends(check_csrf)])
@@ -485,16 +469,11 @@ def correct_triage(conversation_id: Int64, request: Request, message_id: Int64 =
     msg = owned(session, m.Message, message_id, principal, "message")
     if msg.conversation_id != conversation.id:
         return back(f"/c/{conversation_id}")
-    try:
+    with Attempt(request, session, f"/c/{conversation_id}") as it:
         msg, clean = triage_actions.check_correct(session, principal.workspace_id, msg.id,
                                                   field, value)
         triage_actions.do_correct(session, msg, field, clean, principal.agent_id,
                                   note.strip() or None)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(f"/c/{conversation_id}")
-    flash(request, f"Thanks: {field.replace('_', ' ')} corrected to {clean}; the next training "
+        it.done = (f"Thanks: {field.replace('_', ' ')} corrected to {clean}; the next training "
                    "uses it.")
-    return back(f"/c/{conversation_id}")
+    return it.response

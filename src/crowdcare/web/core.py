@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -128,11 +129,20 @@ def back(url: str) -> RedirectResponse:
 class Attempt:
     """A console form's work, from its checks to its commit. Inside `with Attempt(...) as it:`
     an ActionError rolls the session back and flashes its reason (with `prefix`); leaving the
-    block otherwise commits and flashes `it.done`, when set. `it.response` goes back to the page
-    either way; `it.failed` says which way it went (for an htmx answer of its own)."""
+    block otherwise commits and flashes `it.done`, when set. `it.response` goes back to `url`
+    either way; `it.failed` says which way it went, for a handler that answers otherwise on one
+    side (another page on success, the form again; no `url`: it answers both itself).
 
-    def __init__(self, request: Request, session: Session, url: str, prefix: str = ""):
+    Two refinements, for the handlers that need them: `inline`, a function from the refusal to
+    the answer that shows it in the page (an htmx fragment): the refusal is then not flashed
+    and `it.response` is that answer; `not_found=True`: a NotFound is not flashed but refused
+    as a 404 page with its reason (what the person may not see is as if it did not exist)."""
+
+    def __init__(self, request: Request, session: Session, url: str | None = None,
+                 prefix: str = "", inline: Callable[[actions.ActionError], Response] | None = None,
+                 not_found: bool = False):
         self.request, self.session, self.url, self.prefix = request, session, url, prefix
+        self.inline, self.not_found = inline, not_found
         self.done: str | None = None
         self.failed: actions.ActionError | None = None
 
@@ -147,15 +157,19 @@ class Attempt:
             return False
         if not isinstance(exc, actions.ActionError):
             return False
+        if self.not_found and isinstance(exc, actions.NotFound):
+            raise Refused(404, exc.reason) from None
         self.session.rollback()
         self.failed = exc
-        flash(self.request, f"{self.prefix}{exc.reason}", "error")
+        if self.inline is None:
+            flash(self.request, f"{self.prefix}{exc.reason}", "error")
         return True
 
     @property
-    def response(self) -> RedirectResponse:
+    def response(self) -> Response:
+        if self.failed is not None and self.inline is not None:
+            return self.inline(self.failed)
         return back(self.url)
-
 
 
 def install_handlers(app) -> None:

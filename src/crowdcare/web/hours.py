@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crowdcare.actions import ActionError
 from crowdcare.actions import calendars as calendar_actions
 from crowdcare.actions import sla as sla_actions
 from crowdcare.api.deps import Principal, get_session
@@ -47,18 +46,13 @@ def set_calendar(request: Request, name: str = Form("", max_length=100),
                  holidays: str = Form("", max_length=20), closed: str = Form("", max_length=20000),
                  default: str = Form(""), principal: Principal = Depends(admin_user),
                  session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, URL) as it:
         data = calendar_actions.check_set(
             session, principal.workspace_id, name, timezone, _lines(hours), holidays or None,
             [d for d in re.split(r"[\s,]+", closed or "") if d], None, bool(default))
         calendar_actions.do_set(session, principal.workspace_id, data)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(URL)
-    flash(request, f"Calendar {data.name} saved; open tickets' SLA clocks follow it now.")
-    return back(URL)
+        it.done = f"Calendar {data.name} saved; open tickets' SLA clocks follow it now."
+    return it.response
 
 
 @router.post("/hours/assign", dependencies=[Depends(check_csrf)])
@@ -73,19 +67,14 @@ def assign_calendar(request: Request, target: str = Form("", max_length=40),
         flash(request, "choose a channel account or a team", "error")
         return back(URL)
     ids = {"channel_account_id": int(raw)} if kind == "channel" else {"team_id": int(raw)}
-    try:
+    with Attempt(request, session, URL) as it:
         row, found = calendar_actions.check_assign(session, principal.workspace_id,
                                                    calendar or None, **ids)
         calendar_actions.do_assign(session, principal.workspace_id, row, found)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(URL)
-    what = f"{'Channel account' if kind == 'channel' else 'Team'} {found.name}"
-    flash(request, f"{what} now follows calendar {row.name}." if row is not None else
-          f"{what} now follows the workspace's default calendar.")
-    return back(URL)
+        what = f"{'Channel account' if kind == 'channel' else 'Team'} {found.name}"
+        it.done = (f"{what} now follows calendar {row.name}." if row is not None else
+                   f"{what} now follows the workspace's default calendar.")
+    return it.response
 
 
 @router.post("/hours/ical", dependencies=[Depends(check_csrf)])
@@ -126,7 +115,7 @@ def add_policy(request: Request, name: str = Form("", max_length=100),
                at_risk: str = Form("0.75", max_length=20), community: str = Form(""), bot: str = Form(""),
                fallback: str = Form(""), principal: Principal = Depends(admin_user),
                session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, URL) as it:
         data = sla_actions.check_add(
             session, principal.workspace_id, name, first_reply=first_reply or None,
             next_reply=next_reply or None, periodic_update=periodic_update or None,
@@ -134,26 +123,16 @@ def add_policy(request: Request, name: str = Form("", max_length=100),
             band=band, at_risk=at_risk, counts_community=bool(community),
             counts_bot=bool(bot), fallback=bool(fallback))
         sla_actions.do_add(session, principal.workspace_id, data)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(URL)
-    flash(request, f"SLA policy {data.name} saved; open tickets were recomputed.")
-    return back(URL)
+        it.done = f"SLA policy {data.name} saved; open tickets were recomputed."
+    return it.response
 
 
 @router.post("/hours/sla/delete", dependencies=[Depends(check_csrf)])
 def delete_policy(request: Request, name: str = Form("", max_length=100),
                   principal: Principal = Depends(admin_user),
                   session: Session = Depends(get_session)):
-    try:
+    with Attempt(request, session, URL) as it:
         row = sla_actions.check_delete(session, principal.workspace_id, name)
         sla_actions.do_delete(session, principal.workspace_id, row)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(URL)
-    flash(request, f"SLA policy {name} deleted.")
-    return back(URL)
+        it.done = f"SLA policy {name} deleted."
+    return it.response

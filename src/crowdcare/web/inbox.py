@@ -14,7 +14,7 @@ from crowdcare.api.deps import Principal, get_session
 from crowdcare.domain import Route
 from crowdcare.store import models as m
 from crowdcare.store import queries, search
-from crowdcare.web.core import back, check_csrf, console_user, flash, is_htmx, render
+from crowdcare.web.core import Attempt, back, check_csrf, console_user, flash, is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -171,7 +171,7 @@ async def bulk(request: Request, principal: Principal = Depends(console_user),
         flash(request, "Select conversations first.", "error")
         return back(back_to)
     done = 0
-    try:
+    with Attempt(request, session, back_to) as it:
         for cid in ids:
             conv = session.get(m.Conversation, cid)
             if conv is None or conv.workspace_id != principal.workspace_id:
@@ -191,28 +191,19 @@ async def bulk(request: Request, principal: Principal = Depends(console_user),
                 elif assignee == "none":
                     changes["assignee_id"] = None
                 else:
-                    flash(request, "Choose an agent or a team.", "error")
-                    return back(back_to)
+                    raise ActionError("Choose an agent or a team.", status=422)
             elif action == "tag":
                 tag = tag.strip().lower()[:40]
                 if not tag:
-                    flash(request, "Type a tag.", "error")
-                    return back(back_to)
+                    raise ActionError("Type a tag.", status=422)
                 changes["tags"] = sorted({*(ticket.tags or []), tag})
             else:
-                flash(request, f"Unknown action {action!r}.", "error")
-                return back(back_to)
+                raise ActionError(f"Unknown action {action!r}.", status=422)
             tickets.check_update(session, ticket, changes)
             tickets.do_update(session, ticket, changes, by=principal.name)
             done += 1
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back(back_to)
-    flash(request, f"{action.capitalize()}: {done} conversation{'s' if done != 1 else ''} "
-                   "updated.")
-    return back(back_to)
+        it.done = f"{action.capitalize()}: {done} conversation{'s' if done != 1 else ''} updated."
+    return it.response
 
 
 @router.post("/me/availability", dependencies=[Depends(check_csrf)])
@@ -222,13 +213,8 @@ def my_availability(request: Request, availability: str = Form(..., max_length=2
     """Online (taking assigned work), away or offline: the top bar's switch."""
     from crowdcare.actions import assignment
 
-    try:
+    with Attempt(request, session, "/inbox") as it:
         changes = assignment.check_routing(availability=availability)
         assignment.do_routing(session, session.get(m.Agent, principal.agent_id), changes)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
-        return back("/inbox")
-    flash(request, f"You are {availability}.")
-    return back("/inbox")
+        it.done = f"You are {availability}."
+    return it.response

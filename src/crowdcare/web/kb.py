@@ -12,7 +12,16 @@ from crowdcare.api.numbers import Int64
 from crowdcare.bots import decide, kb, metrics, settings, suggest, transfer
 from crowdcare.pipeline.triage.corpora import INTENTS
 from crowdcare.store import models as m
-from crowdcare.web.core import admin_user, back, check_csrf, console_user, flash, owned, render
+from crowdcare.web.core import (
+    Attempt,
+    admin_user,
+    back,
+    check_csrf,
+    console_user,
+    flash,
+    owned,
+    render,
+)
 
 router = APIRouter(prefix="/kb", include_in_schema=False)
 MAX_VERSIONS = 10
@@ -67,16 +76,13 @@ def edit_entry(entry_id: Int64, request: Request, principal: Principal = Depends
 
 
 def _save(request, principal, session, data, row=None):
-    try:
+    with Attempt(request, session) as it:
         checked = kb.check_entry(session, principal.workspace_id, data, row)
         saved = kb.do_save_entry(session, principal.workspace_id, checked, row)
-        session.commit()
-    except ActionError as exc:
-        session.rollback()
-        flash(request, exc.reason, "error")
+        it.done = (f"Entry {saved.key} saved: the bot answers with it now." if saved.enabled
+                   else f"Entry {saved.key} saved (disabled).")
+    if it.failed:   # the form again, with what was typed
         return _editor(request, principal, session, row, data, status=422)
-    flash(request, f"Entry {saved.key} saved: the bot answers with it now."
-          if saved.enabled else f"Entry {saved.key} saved (disabled).")
     return back(f"/kb/entries/{saved.id}")
 
 
@@ -126,17 +132,15 @@ async def import_file(request: Request, file: UploadFile = File(...),
                       session: Session = Depends(get_session)):
     name = (file.filename or "").lower()
     fmt = "md" if name.endswith((".md", ".markdown")) else "csv"
-    try:
-        items = transfer.read((await file.read()).decode("utf-8"), fmt)
+    with Attempt(request, session, "/kb", prefix=f"{file.filename}: ") as it:
+        try:
+            items = transfer.read((await file.read()).decode("utf-8"), fmt)
+        except (transfer.FileError, UnicodeDecodeError) as exc:   # refused like a check
+            raise ActionError(getattr(exc, "reason", None) or str(exc), status=422) from None
         checked, rows = kb.check_import(session, principal.workspace_id, items)
         kb.do_save_many(session, principal.workspace_id, checked, rows)
-        session.commit()
-    except (ActionError, transfer.FileError, UnicodeDecodeError) as exc:
-        session.rollback()
-        flash(request, f"{file.filename}: {getattr(exc, 'reason', None) or exc}", "error")
-        return back("/kb")
-    flash(request, f"Imported {len(checked)} entries from {file.filename}.")
-    return back("/kb")
+        it.done = f"Imported {len(checked)} entries from {file.filename}."
+    return it.response
 
 
 @router.post("/try", dependencies=[Depends(check_csrf)])

@@ -18,16 +18,19 @@ from crowdcare.outbound import network
 from crowdcare.settings import get_settings
 from crowdcare.store import models as m
 from crowdcare.store.types import utcnow
-from crowdcare.web.core import admin_user, back, check_csrf, console_user, flash, render
+from crowdcare.web.core import (
+    Attempt,
+    Refused,
+    admin_user,
+    back,
+    check_csrf,
+    console_user,
+    flash,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 LIST_FIELDS = ("link_allow_list", "banned_words", "forbidden_promises", "staff_only_handles")
-
-
-def _fail(request: Request, session: Session, exc: ActionError, url: str):
-    session.rollback()
-    flash(request, exc.reason, "error")
-    return back(url)
 
 
 @router.get("/review")
@@ -53,8 +56,6 @@ def _answer(session: Session, principal: Principal, answer_id: int) -> m.Communi
     try:
         return answers.get_answer(session, principal.workspace_id, answer_id)
     except actions.NotFound:
-        from crowdcare.web.core import Refused
-
         raise Refused(404, "No such answer.") from None
 
 
@@ -64,7 +65,7 @@ def decide(answer_id: Int64, request: Request, decision: str = Form(...),
            principal: Principal = Depends(console_user), session: Session = Depends(get_session)):
     row = _answer(session, principal, answer_id)
     reviewer = session.get(m.Agent, principal.agent_id)
-    try:
+    with Attempt(request, session, "/review") as it:
         if decision in ("fine", "weak"):
             answers.check_review(session, reviewer, row, sample=True)
             answers.do_sample(session, reviewer, row, decision == "fine",
@@ -80,11 +81,9 @@ def decide(answer_id: Int64, request: Request, decision: str = Form(...),
                                         text if decision == "edit" else None)
                 message = (f"Answer #{row.id} approved and published." if ok else
                            f"Answer #{row.id} was not published: {row.reason}")
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, session, exc, "/review")
-    flash(request, message, "ok" if row.status != "withdrawn" else "error")
-    return back("/review")
+    if not it.failed:   # a withdrawn answer's message is an error's
+        flash(request, message, "ok" if row.status != "withdrawn" else "error")
+    return it.response
 
 
 @router.post("/review/{answer_id}/retract", dependencies=[Depends(check_csrf)])
@@ -130,12 +129,11 @@ def invite(request: Request, email: str = Form(..., max_length=320),
            name: str = Form("", max_length=200), principal: Principal = Depends(admin_user),
            session: Session = Depends(get_session)):
     ws = session.get(m.Workspace, principal.workspace_id)
-    try:
+    with Attempt(request, session, "/admin/community") as it:
         agent, token = advocates.do_invite(session, ws, email, name.strip() or None,
                                            principal.agent_id)
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, session, exc, "/admin/community")
+    if it.failed:
+        return it.response
     link = f"{get_settings().public_url.rstrip('/')}/community/join/{token}"
     emailed = False
     if get_settings().smtp_url:
@@ -149,7 +147,7 @@ def invite(request: Request, email: str = Form(..., max_length=320),
     request.session["invite_link"] = link
     flash(request, f"{agent.email} invited" + (" (the link was emailed)." if emailed else
                                                ": send them the link below."))
-    return back("/admin/community")
+    return it.response
 
 
 @router.post("/admin/community/trust/{agent_id}", dependencies=[Depends(check_csrf)])
@@ -158,18 +156,14 @@ def set_trust(agent_id: Int64, request: Request, level: str = Form(""),
               principal: Principal = Depends(admin_user), session: Session = Depends(get_session)):
     try:
         row = advocates.get(session, principal.workspace_id, agent_id)
+    except actions.NotFound:
+        raise Refused(404, "No such advocate.") from None
+    with Attempt(request, session, "/admin/community") as it:
         advocates.check_set_trust(level or None, reason)
         advocates.do_set_trust(session, row, level or None, locked == "1", reason,
                                by=principal.agent_id)
-        session.commit()
-    except actions.NotFound:
-        from crowdcare.web.core import Refused
-
-        raise Refused(404, "No such advocate.") from None
-    except ActionError as exc:
-        return _fail(request, session, exc, "/admin/community")
-    flash(request, f"{row.agent.name}: {row.trust}{' (locked)' if row.trust_locked else ''}.")
-    return back("/admin/community")
+        it.done = f"{row.agent.name}: {row.trust}{' (locked)' if row.trust_locked else ''}."
+    return it.response
 
 
 @router.post("/admin/community/settings", dependencies=[Depends(check_csrf)])
@@ -196,10 +190,7 @@ async def save_settings(request: Request, principal: Principal = Depends(admin_u
         if sep and title.strip() and body.strip():
             snippets.append({"title": title.strip(), "body": body.strip()})
     changes["snippets"] = snippets
-    try:
+    with Attempt(request, session, "/admin/community") as it:
         advocates.do_settings(session, ws, advocates.check_settings(ws, changes))
-        session.commit()
-    except ActionError as exc:
-        return _fail(request, session, exc, "/admin/community")
-    flash(request, "Community settings saved.")
-    return back("/admin/community")
+        it.done = "Community settings saved."
+    return it.response

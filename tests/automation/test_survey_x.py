@@ -64,7 +64,7 @@ def x_account(cli, workspace, fake, token_secret: str) -> dict:
 
 
 def test_csat_on_x_with_oauth1_is_quick_reply_options(client, workspace, fake, cli):
-    from crowdcare.channels.x import oauth1
+    from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
     x = x_account(cli, workspace, fake, fake.access_token_secret)
     cli("survey", "set", "csat", "--delay", "0", "-w", str(workspace.id))
@@ -82,8 +82,8 @@ def test_csat_on_x_with_oauth1_is_quick_reply_options(client, workspace, fake, c
     assert (survey.status, survey.control) == ("asked", "quick_replies")
     [sent] = [q for q in fake.requests if q["path"] == "/1.1/direct_messages/events/new.json"]
     assert sent["headers"]["authorization"].startswith("OAuth ")
-    assert oauth1.parse_header(sent["headers"]["authorization"])["oauth_consumer_key"] == \
-        fake.consumer_key
+    assert dict(parse_authorization_header(sent["headers"]["authorization"]))[
+        "oauth_consumer_key"] == fake.consumer_key
     create = sent["json"]["event"]["message_create"]
     assert create["target"]["recipient_id"] == "9001"
     assert create["message_data"]["text"].startswith("How did we do? Tap a number")

@@ -306,26 +306,21 @@ def test_the_brands_own_direct_messages_join_the_thread_once(client, x, workspac
 
 
 def test_oauth1_signature_is_xs_documented_example():
-    """X's "Creating a signature" example (developer docs): the same signature, byte for byte."""
-    from crowdcare.channels.x import oauth1
+    """X's "Creating a signature" example (developer docs), signed as the adapter signs (with
+    oauthlib): the same signature, byte for byte."""
+    from oauthlib.oauth1 import Client
+    from oauthlib.oauth1.rfc5849.utils import parse_authorization_header, unescape
 
-    params = {"status": "Hello Ladies + Gentlemen, a signed OAuth request!",
-              "include_entities": "true", "oauth_consumer_key": "xvz1evFS4wEEPTGEFPHBog",
-              "oauth_nonce": "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
-              "oauth_signature_method": "HMAC-SHA1", "oauth_timestamp": "1318622958",
-              "oauth_token": "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
-              "oauth_version": "1.0"}
-    assert oauth1.signature("POST", "https://api.twitter.com/1.1/statuses/update.json", params,
-                            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
-                            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE") == \
-        "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
-    value = oauth1.header("POST", "https://api.x.com/1.1/direct_messages/events/new.json",
-                          "key-12345678", "secret", "token", "token-secret", nonce="n",
-                          timestamp=1)
-    parsed = oauth1.parse_header(value)
-    assert parsed["oauth_signature"] == oauth1.signature(
-        "POST", "https://api.x.com/1.1/direct_messages/events/new.json", parsed, "secret",
-        "token-secret")
+    client = Client("xvz1evFS4wEEPTGEFPHBog", "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+                    "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+                    "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+                    nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", timestamp="1318622958")
+    _, headers, _ = client.sign(
+        "https://api.twitter.com/1.1/statuses/update.json?include_entities=true", "POST",
+        body={"status": "Hello Ladies + Gentlemen, a signed OAuth request!"},
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    params = dict(parse_authorization_header(headers["Authorization"]))
+    assert unescape(params["oauth_signature"]) == "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
 
 
 def test_a_dm_quick_reply_tap_carries_its_metadata_as_the_payload():

@@ -2,7 +2,7 @@
 and sends through the X API v2 (a public reply, or a direct message). A direct message with
 quick replies (a survey's scores, the bot's choices) goes through v1.1
 `direct_messages/events/new` instead, the one DM endpoint with quick reply options, signed with
-OAuth 1.0a (oauth1.py): only for an account that has the consumer key and the access token's
+OAuth 1.0a (oauthlib): only for an account that has the consumer key and the access token's
 secret; without them the adapter says it renders no quick replies (`renders_quick_replies`).
 The customer's tap comes back in the Account Activity DM as
 `message_data.quick_reply_response.metadata`: the payload."""
@@ -18,11 +18,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import httpx
+from oauthlib.oauth1 import Client as OAuth1
 from pydantic import BaseModel, Field
 
 from crowdcare.channels.base import ChannelAdapter, Handshake, Rejected, SendPolicy
 from crowdcare.channels.checked import each
-from crowdcare.channels.x import oauth1
 from crowdcare.domain import (
     AccountRef,
     ChannelEvent,
@@ -291,8 +291,10 @@ class XAdapter(ChannelAdapter):
             "message_data": {"text": text,
                              "quick_reply": {"type": "options", "options": options}}}}}
         url = f"{_base()}{DM_EVENTS_NEW}"
-        auth = oauth1.header("POST", url, cfg.consumer_key, cfg.consumer_secret,
-                             cfg.access_token, cfg.access_token_secret)
+        # the JSON body is not part of an OAuth 1.0a signature: the URL and the oauth_* are
+        _, signed, _ = OAuth1(cfg.consumer_key, cfg.consumer_secret, cfg.access_token,
+                              cfg.access_token_secret).sign(url, "POST")
+        auth = signed["Authorization"]
         try:
             resp = await http.post(url, json=body, headers={"authorization": auth,
                                                             "content-type": "application/json"})

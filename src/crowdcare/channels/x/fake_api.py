@@ -28,13 +28,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from oauthlib.oauth1.rfc5849 import signature as oauth_signature
+from oauthlib.oauth1.rfc5849.utils import parse_authorization_header, unescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crowdcare import clock
-from crowdcare.channels.x import oauth1
 from crowdcare.channels.x.adapter import (
     QUICK_REPLY_LABEL,
     QUICK_REPLY_OPTIONS,
@@ -150,6 +151,24 @@ class FakeX:
         return JSONResponse({"data": {"dm_conversation_id": f"{pid}-{self.user_id}",
                                       "dm_event_id": str(n)}}, status_code=201)
 
+    def _oauth1_signed(self, request: Request) -> bool:
+        """The consumer key, the token and the HMAC-SHA1 signature over this URL (RFC 5849)."""
+        header = request.headers.get("authorization", "")
+        try:
+            params = {k: unescape(v) for k, v in parse_authorization_header(header)}
+        except (ValueError, IndexError):
+            return False
+        if (params.get("oauth_consumer_key"), params.get("oauth_token")) != (
+                self.consumer_key, self.access_token):
+            return False
+        collected = oauth_signature.collect_parameters(
+            uri_query=request.url.query, headers={"Authorization": header})
+        base = oauth_signature.signature_base_string(
+            "POST", oauth_signature.base_string_uri(str(request.url)),
+            oauth_signature.normalize_parameters(collected))
+        return params.get("oauth_signature") == oauth_signature.sign_hmac_sha1(
+            base, self.consumer_secret, self.access_token_secret)
+
     async def _dm_event(self, request: Request) -> Response:
         """v1.1 events/new: OAuth 1.0a checked (key, token, signature over this URL), the
         message_create shape and the quick reply options' limits, as X answers them."""
@@ -160,12 +179,7 @@ class FakeX:
             body = None
         self.requests.append({"method": "POST", "path": request.url.path,
                               "headers": dict(request.headers), "json": body})
-        params = oauth1.parse_header(request.headers.get("authorization", ""))
-        url = str(request.url.replace(query=""))
-        good = (params.get("oauth_consumer_key") == self.consumer_key
-                and params.get("oauth_token") == self.access_token
-                and params.get("oauth_signature") == oauth1.signature(
-                    "POST", url, params, self.consumer_secret, self.access_token_secret))
+        good = self._oauth1_signed(request)
         if not good:
             return JSONResponse({"errors": [{"code": 32, "message": "Could not authenticate "
                                              "you."}]}, status_code=401)

@@ -6,7 +6,7 @@ every thread of its account), or None for nobody (nothing to order). A claim tak
 only when every older undone delivery of its thread is taken by the same claim, and processes
 them in id order; so a thread is with one worker at a time and its messages get ids (the
 timeline's order, and the preview's) in the order they arrived. Ingest makes the ids of one
-thread follow commit order (`lock_thread`), so no older delivery of a thread can appear after
+thread follow commit order (`lock_threads`), so no older delivery of a thread can appear after
 a claim has looked.
 """
 from __future__ import annotations
@@ -46,18 +46,37 @@ def thread_key(events: Iterable[ChannelEvent]) -> str | None:
     return next(iter(people), None)
 
 
-def lock_thread(conn, account_id: int, key: str | None) -> None:
-    """PostgreSQL, in the storing transaction: hold the thread (ANY: the whole account) until
-    commit, so a thread's deliveries take their ids in commit order. Without it, a delivery
-    could take an id, commit after a newer one of its thread and be claimed after it."""
-    if key is None or conn.dialect.name != "postgresql":
+def lock_threads(conn, threads: list[tuple[int, str | None]]) -> None:
+    """PostgreSQL, in the storing transaction: hold the (account, key) threads (ANY: the whole
+    account) until commit, so a thread's deliveries take their ids in commit order. Without
+    it, a delivery could take an id, commit after a newer one of its thread and be claimed
+    after it. Accounts first, then threads, each in one sorted order: two batches that share
+    threads wait for each other, never deadlock."""
+    if conn.dialect.name != "postgresql":
+        return   # SQLite: one writer at a time already
+    accounts: dict[int, bool] = {}   # account -> whole (an ANY delivery among them)
+    keys = set()
+    for account_id, key in threads:
+        if key is None:
+            continue
+        accounts[account_id] = accounts.get(account_id, False) or key == ANY
+        if key != ANY:
+            keys.add((account_id, key))
+    if not accounts:
         return
-    if key == ANY:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:a)"), {"a": account_id})
-    else:
-        conn.execute(text("SELECT pg_advisory_xact_lock_shared(:a), "
-                          "pg_advisory_xact_lock(:a32, hashtext(:k))"),
-                     {"a": account_id, "a32": account_id % 2**31, "k": key})
+    ids = sorted(accounts)
+    conn.execute(text(
+        "SELECT CASE WHEN t.whole THEN pg_advisory_xact_lock(t.a)::text "
+        "ELSE pg_advisory_xact_lock_shared(t.a)::text END FROM (SELECT a, whole "
+        "FROM unnest(CAST(:a AS bigint[]), CAST(:w AS boolean[])) AS u(a, whole) "
+        "ORDER BY 1) AS t"),
+        {"a": ids, "w": [accounts[a] for a in ids]})
+    if keys:
+        conn.execute(text(
+            "SELECT pg_advisory_xact_lock(t.a32, t.h) FROM (SELECT a32, hashtext(k) AS h "
+            "FROM unnest(CAST(:a AS int[]), CAST(:k AS text[])) AS u(a32, k) "
+            "ORDER BY 1, 2) AS t"),
+            {"a": [a % 2**31 for a, _ in sorted(keys)], "k": [k for _, k in sorted(keys)]})
 
 
 def undone(delivery=m.Delivery):

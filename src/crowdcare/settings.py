@@ -82,8 +82,11 @@ class Settings(BaseSettings):
     bus_max_bytes: int = Field(1024**3, gt=0)     # the stream keeps at most this much...
     bus_max_age_seconds: float = Field(24 * 3600, gt=0)   # ...for at most this long
     # `serve` runs this many `crowdcare worker` children beside the web process (0: the
-    # workers run inside the web process; `serve --no-workers`: none)
-    worker_processes: int = Field(1, ge=0, le=64)
+    # workers run inside the web process; `serve --no-workers`: none). Default: one per CPU
+    # core, at most 4 (each holds the triage models, ~100 MB): on 2 cores one child
+    # sustained 300/s, two 500/s (docs/deployment.md)
+    worker_processes: int = Field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
+                                  ge=0, le=64)
     # API-channel posts are answered 503 + Retry-After while more deliveries than this wait
     # (webhooks from platforms are still stored and acknowledged: they are never refused)
     ingest_max_backlog: int = Field(20000, ge=1)

@@ -69,7 +69,8 @@ def test_serve_runs_its_workers_beside_it_restarts_them_and_stops_them(cli):
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen([sys.executable, "-m", "crowdcare", "serve", "--port", str(port),
-                                 "--no-migrate", "--log-level", "warning"],
+                                 "--no-migrate", "--log-level", "warning",
+                                 "--worker-processes", "1"],   # default: one per core (≤ 4)
                                 stdout=subprocess.DEVNULL, stderr=log)
         try:
             wait_for(lambda: proc.poll() is None and children_of(proc.pid) and

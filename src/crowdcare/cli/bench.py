@@ -133,7 +133,9 @@ def e2e(
                               help="serve: `crowdcare serve` with worker children (default "
                                    "shape); apart: serve --no-workers + separate workers; "
                                    "in-process: workers inside the web process"),
-    workers: int = typer.Option(1, "--workers", min=1, max=16, help="worker processes"),
+    workers: int = typer.Option(None, "--workers", min=1, max=16,
+                                help="worker processes (default: serve's, one per CPU core "
+                                     "up to 4; apart and drains: 1)"),
     database_url: str = typer.Option(None, "--database-url",
                                      help="a PostgreSQL URL (emptied!); default: temp SQLite"),
     bus_url: str = typer.Option(None, "--bus-url", help="a NATS URL for the processes' bus"),
@@ -155,6 +157,11 @@ def e2e(
 
     if shape not in SHAPES:
         fail(f"--shape must be one of {', '.join(SHAPES)}, not {shape!r}")
+    if workers is None:
+        from crowdcare.settings import get_settings
+
+        workers = max(1, get_settings().worker_processes) if shape == "serve" and not drain \
+            else 1
     if kill and (not drain or workers < 2):
         fail("--kill needs --drain N and --workers 2 or more (someone must take over)")
     if bus_url and not bus_url.startswith("nats://"):

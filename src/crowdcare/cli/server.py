@@ -42,7 +42,8 @@ def serve(
                                       "for `crowdcare worker` processes elsewhere)"),
     worker_processes: int = typer.Option(None, "--worker-processes", min=0, max=64,
                                          help="worker processes beside the web process "
-                                              "(default: CROWDCARE_WORKER_PROCESSES, 1)"),
+                                              "(default: CROWDCARE_WORKER_PROCESSES, one per "
+                                              "CPU core up to 4)"),
     in_process: bool = typer.Option(False, "--in-process-workers",
                                     help="run the workers inside the web process instead "
                                          "(tests, the demo: one process)"),

@@ -185,7 +185,7 @@ DIRECT, BRAND_THREAD, ADDRESSED = 1.5, 2.0, 0.5
 # tweet to a company does) is how a complaint reads, sarcasm included
 COMPLAINT = 0.5   # a negative post written to someone; each complaint sign adds more
 PROBLEM = 0.5   # a problem told, written to no one in particular
-NEGATIVE_CONF = 0.6   # the sentiment a complaint's is: negative, at least this sure
+NEGATIVE_CONF = 0.6   # how sure the sentiment head's "negative" must be to count
 COMPLAINT_FLOOR = 0.5   # log-odds a negative post to a company with a complaint sign reaches
 
 
@@ -261,7 +261,7 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
     if care and not platform.addressed:
         z += CARE_ACCOUNT
         reasons.append(f"written to a care account: '{care}' (+{CARE_ACCOUNT:g})")
-    if QUESTION and "?" in text and written_to_a_company(text):
+    if "?" in text and written_to_a_company(text):
         z += QUESTION
         reasons.append(f"a question written to someone (+{QUESTION:g})")
     negative = (sentiment is not None and sentiment.value == "negative"

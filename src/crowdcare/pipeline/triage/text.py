@@ -81,7 +81,8 @@ _LEX_TOKEN = re.compile(r"[\w*]+(?:'[\w*]+)*")
 
 # What a prefix term's word may end with: inflections ("refund" → "refunds", "refunded",
 # "shipped"), not other words that start alike ("app" → "apparently", "account" →
-# "accountant", "charge" → "charger"). Other scripts' endings are not listed: any short one.
+# "accountant", "charge" → "charger"). A word in another script may take any ending of up to
+# four letters (Cyrillic "заказ" → "заказа", "заказами").
 ENDINGS = frozenset("s es ed d ing ings er ers ies ied y ly e en n a o os as i ment ments "
                     "able ation ations".split())
 

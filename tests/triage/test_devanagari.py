@@ -27,6 +27,8 @@ def test_a_devanagari_post_has_the_tokens_of_its_romanised_spelling():
 
 @pytest.mark.parametrize("text, order", [
     ("#RTT2020 was fun", False), ("#SXSW2016 panel", False), ("#2016", False),
+    ("#E32016 is here", False), ("#12020 never came", True), ("#1738 #bumbershoot", False),
+    ("#A1234 is late", True),
     ("#NW-1002", True), ("#A12345678", True), ("#55123 never came", True),
     ("order 12345 is late", True),
 ])

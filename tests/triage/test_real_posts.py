@@ -166,6 +166,26 @@ def test_calm_questions_are_not_angry(text):
     assert result.service_related.value is True
 
 
+@pytest.mark.parametrize("text", [
+    "Apparently Apple Music is having issues for some people. It's working fine here.",
+    "I'm going Hulk, this is my Mutation #Applications",
+    "So near the ending of 'The Accountant'...the power goes off",
+])
+def test_a_topic_word_takes_endings_not_other_words(text):
+    # "app" is in "apps", not in "apparently"; "account" in "accounts", not "accountant"
+    result, _ = decide(text, LISTENED)
+    assert not any("service topic words" in r for r in result.service_related.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "@AirCo first class upgrade denied even though I'm gold, what's the point",   # calm
+    "@ShopHelp my package says delivered but it is not here",   # to a care account
+])
+def test_a_problem_told_to_a_company_is_a_complaint(text):
+    result, _ = decide(text, LISTENED)
+    assert result.service_related.value is True, result.service_related
+
+
 def test_a_question_about_returns_is_about_returns():
     result, _ = decide("how long do returns take to process?", MENTION)
     assert result.intent.value == "returns", result.intent

@@ -107,17 +107,23 @@ class Model:
         chars: list[str] = doc["chars"]   # only their ids are kept
         self.word_vocab = {f: i for i, f in enumerate(self.words)}
         n_words = len(self.words)
-        self.char_vocab = {f: n_words + i for i, f in enumerate(chars)}
+        # a character n-gram's id is its row in self.scaled (the words' rows live in the table)
+        self.char_vocab = {f: i for i, f in enumerate(chars)}
         n = n_words + len(chars)
         self.heads: dict[str, dict] = doc["heads"]
         self._spans = {name: (h["start"], h["width"], tuple(h["classes"]))
                        for name, h in self.heads.items()}
         self.k = k = doc["outputs"]
         self.idf = _unb64(doc["idf"], np.float32).astype(np.float32)
-        self.idf2 = self.idf * self.idf
-        self._idf2 = self.idf2.tolist()   # summed per token in Python: no array per call
-        weights = _unb64(doc["weights"], np.float16, (n, k)).astype(np.float32)
-        self.scaled = weights * self.idf[:, None]   # one occurrence's pull, before the norm
+        idf2 = self.idf * self.idf
+        # summed per token in Python: no array per call
+        self._idf2 = idf2[:n_words].tolist()        # word features
+        self._char_idf2 = idf2[n_words:].tolist()   # character n-grams
+        weights = _unb64(doc["weights"], np.float16, (n, k))
+        # one occurrence's pull, before the norm: the character n-grams' here, the words' in
+        # the table below (kept once; built in place, no full-size float32 copy at load)
+        self.scaled = np.multiply(weights[n_words:], self.idf[n_words:, None],
+                                  dtype=np.float32)
         self.dense = np.asarray(doc["dense"], dtype=np.float32).reshape(len(DENSE), k)
         self.bias = np.asarray(doc["bias"], dtype=np.float32)
         self.info: dict = doc.get("info", {})
@@ -125,18 +131,20 @@ class Model:
         # vocabulary word's character-gram pull (as a token), then the cache of other tokens.
         self._dense_rows = list(range(n_words, n_words + len(DENSE)))
         self._word_chars = n_words + len(DENSE)   # row of word j's character pull: + j
-        pulls, sq = self._char_pulls(self.words)
-        self._word_char_sq = sq
-        head = np.vstack([self.scaled[:n_words], self.dense, pulls])
-        self._head_rows = len(head)
+        self._head_rows = self._word_chars + n_words
+        table = np.zeros((self._head_rows + TOKEN_CACHE, k), dtype=np.float32)
+        np.multiply(weights[:n_words], self.idf[:n_words, None], out=table[:n_words])
+        table[n_words:self._word_chars] = self.dense
+        self._word_char_sq = self._char_pulls(self.words,
+                                              table[self._word_chars:self._head_rows])
         self._lock = threading.Lock()
-        self._new_token_cache(head)
+        self._cache = ({}, table, [self._head_rows])
 
-    def _char_pulls(self, tokens_: list[str]) -> tuple[np.ndarray, list[float]]:
-        """Each token's character-gram pull (rows) and sum of squared idf, a few thousand
-        tokens at a time (one gather for all 60,000 words would hold ~90 MB at once)."""
-        pulls = np.zeros((len(tokens_), self.k), dtype=np.float32)
-        idf2 = self._idf2
+    def _char_pulls(self, tokens_: list[str], pulls: np.ndarray) -> list[float]:
+        """Each token's character-gram pull, written into `pulls` (a row each), and its sum of
+        squared idf, a few thousand tokens at a time (one gather for all the words at once
+        would hold some 200 MB)."""
+        idf2 = self._char_idf2
         sq: list[float] = []
         for lo in range(0, len(tokens_), 4096):
             grams = [char_ids(t, self.char_vocab) if " " not in t else ()
@@ -148,15 +156,14 @@ class Model:
                 starts = np.cumsum([0] + [len(grams[i]) for i in has[:-1]])
                 pulls[[lo + i for i in has]] = np.add.reduceat(self.scaled[flat], starts,
                                                                axis=0)
-        return pulls, sq
+        return sq
 
-    def _new_token_cache(self, head: np.ndarray | None = None) -> None:
+    def _new_token_cache(self) -> None:
         # token → (row, sum of its grams' squared idf) for tokens outside the vocabulary.
         # Rows are written once and never changed; a full table is replaced, not reused, so a
         # message that took the old one still reads what it expects. The vocabulary's rows
         # lead every table (copied from the last one: kept once, not twice).
-        if head is None:
-            head = self._cache[1][:self._head_rows]
+        head = self._cache[1][:self._head_rows]
         table = np.zeros((self._head_rows + TOKEN_CACHE, self.k), dtype=np.float32)
         table[:self._head_rows] = head
         self._cache = ({}, table, [self._head_rows])
@@ -169,7 +176,7 @@ class Model:
         grams = char_ids(token, self.char_vocab)
         if grams:
             pull = self.scaled.take(grams, axis=0).sum(0)
-            idf2 = self._idf2
+            idf2 = self._char_idf2
             sq = sum([idf2[g] for g in grams])
         else:
             pull, sq = np.zeros(self.k, dtype=np.float32), 0.0

@@ -22,10 +22,11 @@ STREET = re.compile(
     r"|\b(?:rue|avenue|boulevard|calle|avenida|via|rua|plaza)\s+(?:[\w'-]+\s+){0,3}\d{0,4}",
     re.UNICODE)
 ORDER = re.compile(
-    # "#A12345678", "#NW-1002", "#55123": a code with four digits or more; not a hashtag
-    # ("#seniors2016", "#Decision2016") nor a year alone or after a tag's letters ("#2016",
-    # "#RTT2020", "#SXSW2016")
-    r"#\s?(?!(?:[A-Za-z]{0,6})(?:19|20)\d\d\b)(?-i:[A-Z]{0,4}-?\d{4,}[A-Z0-9-]*)\b"
+    # "#A12345678", "#NW-1002", "#55123": a code with four digits or more after letters, five
+    # alone; not a hashtag ("#seniors2016", "#Decision2016", "#1738": a song) nor a year alone
+    # or after a tag's letters ("#2016", "#RTT2020", "#SXSW2016", "#E32016")
+    r"#\s?(?!(?:[A-Za-z][A-Za-z0-9]{0,5})?(?:19|20)\d\d\b)"
+    r"(?-i:(?:[A-Z]{1,4}-?\d{4,}|\d{5,})[A-Z0-9-]*)\b"
     r"|\b(?:order|ord|pedido|commande|bestellung|ordine|encomenda|bestelling|invoice|"
     r"tracking|ticket|case|rma)\s*(?:no\.?|number|num|nr\.?|n°|id|#|:)?\s*:?\s*"
     r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b"

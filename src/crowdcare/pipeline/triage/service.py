@@ -66,7 +66,9 @@ PROBLEMS = lexicon([
     "lost", "losing", "missing", "late", "down again", "outage", "no service", "no signal",
     "no internet", "not working", "doesn't work", "does not work", "isn't working",
     "stopped working", "won't let me", "can't get", "cannot get", "unable to", "failed",
-    "keeps", "again", "ruined", "rude", "overcharged", "charged me", "never received",
+    "keeps crashing", "keeps freezing", "keeps failing", "keeps dropping", "keeps disconnecting",
+    "keeps logging me out", "keeps saying", "keeps asking", "keeps telling", "keeps cancelling",
+    "again", "ruined", "rude", "overcharged", "charged me", "never received",
     "never got", "never answers", "never answer", "never responds", "never replies",
     "doesn't answer", "don't answer", "wrong", "messed up", "mess up", "hung up", "refused", "denied", "declined",
     "disconnected", "dropped", "locked out", "suspended", "hacked", "lag", "glitching",
@@ -93,6 +95,7 @@ OPENS_WITH_HANDLE = re.compile(r"\s*(?:\.|rt\s+)?((?:@\w+[\s,:]*)+)", re.IGNOREC
 # a reply opening with three handles or more is people arguing in a thread, not a post to one
 # company (a complaint names the brand, sometimes a second account: "@AmericanAir @kaps12")
 MAX_HANDLES = 2
+NAMES_SOMEONE = re.compile(r"@\w")   # a handle anywhere ("@ Place" is a check-in)
 # What tells a complaint to a company from a bad day told to a friend, counted only in a negative
 # post (or a problem told) written to someone: the company addressed in the second person, what
 # it runs (staff, channels, what it sells), a wait measured ("for 3 days", "2 hrs", "the 3rd
@@ -111,7 +114,13 @@ SERVICE_NOUNS = lexicon([
     "internet", "wifi", "connection", "signal", "outage", "router", "modem", "cable", "store",
     "product", "item", "items", "subscription", "upgrade", "contract", "network", "device",
     "warranty", "repair", "technician", "appointment", "compensation", "voucher", "receipt",
-    "checkout", "cart", "pedido", "vuelo", "maleta", "commande", "vol", "valise",
+    "checkout", "cart", "service", "tech support", "passenger",
+    "passengers", "airline", "airport", "pilot", "attendant", "attendants", "miles",
+    "rewards", "membership", "check in", "check-in", "rebook", "rebooked", "itinerary",
+    "confirmation", "cancellation", "tarmac", "aircraft", "hotel", "server", "servers",
+    "software", "hotline", "call center", "claim", "money back", "transaction", "coverage",
+    "refunds", "orders", "deliveries", "packages", "payments", "accounts", "apps",
+    "pedido", "vuelo", "maleta", "commande", "vol", "valise",
     "bestellung", "flug", "koffer", "ordine", "volo", "valigia", "voo", "mala",
 ])
 WAITED = re.compile(
@@ -120,6 +129,11 @@ WAITED = re.compile(
     r"|\b\d+(?:st|nd|rd|th)\s+time\b"
     r"|\bsince\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|"
     r"last\s+\w+|this\s+morning)\b", re.IGNORECASE)
+# A handle that names a care account ("@AmazonHelp", "@AskPlayStation", "@hulu_support",
+# "@SpotifyCares": how the brands of the care conversations name theirs) is a company's.
+CARE_HANDLE = re.compile(r"@\w*(?:help|support|care|cares|service|ask)\w*", re.IGNORECASE)
+CARE_ACCOUNT = 0.5   # log-odds for a post opening with a care account's handle
+QUESTION = 0.5   # log-odds for a question written to a company (opening handles, "?")
 COMPLAINT_MORE, MORE_MAX = 0.75, 2   # log-odds per complaint sign, at most this many
 UNADDRESSED = 1.0   # log-odds off a post written to no one that asks and tells nothing
 
@@ -134,9 +148,19 @@ def written_to_a_company(text: str) -> bool:
     return m is not None and m.group(1).count("@") <= MAX_HANDLES
 
 
+def care_handle(text: str) -> str | None:
+    """The care account's handle a post opens with, if one does."""
+    m = OPENS_WITH_HANDLE.match(text)
+    c = CARE_HANDLE.search(m.group(1)) if m else None
+    return c.group(0) if c else None
+
+
 def complaint_signs(text: str) -> list[str]:
     """The signs that a negative post written to someone is a complaint to a company."""
     out = []   # "you" is no sign: every reply between people says it
+    care = care_handle(text)
+    if care:
+        out.append(f"written to a care account: '{care}'")
     noun = SERVICE_NOUNS.search(text)
     if noun:
         out.append(f"what a company runs: '{noun.group(0).lower()}'")
@@ -161,6 +185,7 @@ DIRECT, BRAND_THREAD, ADDRESSED = 1.5, 2.0, 0.5
 # tweet to a company does) is how a complaint reads, sarcasm included
 COMPLAINT = 0.5   # a negative post written to someone; each complaint sign adds more
 PROBLEM = 0.5   # a problem told, written to no one in particular
+NEGATIVE_CONF = 0.6   # how sure the sentiment head's "negative" must be to count
 COMPLAINT_FLOOR = 0.5   # log-odds a negative post to a company with a complaint sign reaches
 
 
@@ -232,8 +257,15 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
         if on:
             z += points
             reasons.append(f"{why} (+{points:g})")
+    care = care_handle(text)
+    if care and not platform.addressed:
+        z += CARE_ACCOUNT
+        reasons.append(f"written to a care account: '{care}' (+{CARE_ACCOUNT:g})")
+    if "?" in text and written_to_a_company(text):
+        z += QUESTION
+        reasons.append(f"a question written to someone (+{QUESTION:g})")
     negative = (sentiment is not None and sentiment.value == "negative"
-                and sentiment.confidence >= 0.6)
+                and sentiment.confidence >= NEGATIVE_CONF)
     if (negative or told) and (platform.addressed or written_to_a_company(text)):
         signs = complaint_signs(text)
         company = bool(signs)   # what a company runs, or a wait: not only a word like "wrong"
@@ -244,18 +276,24 @@ def analyze(text: str, language: str, probs: dict, keywords: dict[str, list[str]
         why = "negative" if negative else "a problem told (" + ", ".join(told[:3]) + ")"
         reasons.append(f"{why} and addressed to someone: a complaint"
                        f"{' (' + '; '.join(signs) + ')' if signs else ''} (+{points:g})")
-        if negative and company and z < COMPLAINT_FLOOR:
-            # the head learned requests from calm questions: a negative post written to a
-            # company about what it runs is a complaint however opinionated its words
+        if company and z < COMPLAINT_FLOOR:
+            # the head learned requests from calm questions: a negative post (or a problem
+            # told) written to a company about what it runs is a complaint however
+            # opinionated its words, or however calm ("upgrade denied again")
             z = COMPLAINT_FLOOR
             reasons.append("a complaint to a company, whatever the words' tone")
     elif told:
         z += PROBLEM
         reasons.append(f"a problem told: {', '.join(told[:3])} (+{PROBLEM:g})")
-    if not (cues or topics or told or "?" in text or platform.addressed or platform.direct
-            or platform.brand_thread or opens_with_handle(text) or YOU.search(text)):
-        z -= UNADDRESSED   # written to no one, asking nothing, no problem told: a remark
-        reasons.append(f"written to no one, asks and tells nothing (-{UNADDRESSED:g})")
+    if not (cues or topics or told or platform.addressed or platform.direct
+            or platform.brand_thread or opens_with_handle(text)) and (
+            not NAMES_SOMEONE.search(text) or not ("?" in text or YOU.search(text))):
+        # written to no one, no problem told, no request word: a remark. A question or a
+        # "you" is one to a company only if the post names someone ("I guess @eBay is ok
+        # with...?"): "you have what I want and I have what you need" is not
+        z -= UNADDRESSED
+        reasons.append(f"written to no one, asks a company nothing, tells no problem "
+                       f"(-{UNADDRESSED:g})")
     spam = None if told else SPAM.search(text)
     if spam:
         z -= SPAM_POINTS

@@ -79,6 +79,23 @@ def char_grams(token: str) -> list[str]:
 _LEX_TOKEN = re.compile(r"[\w*]+(?:'[\w*]+)*")
 
 
+# What a prefix term's word may end with: inflections ("refund" → "refunds", "refunded",
+# "shipped"), not other words that start alike ("app" → "apparently", "account" →
+# "accountant", "charge" → "charger"). A word in another script may take any ending of up to
+# four letters (Cyrillic "заказ" → "заказа", "заказами").
+ENDINGS = frozenset("s es ed d ing ings er ers ies ied y ly e en n a o os as i ment ments "
+                    "able ation ations".split())
+
+
+def ending(stem: str, rest: str) -> bool:
+    if not rest or rest in ENDINGS:
+        return True
+    if not rest.isascii():
+        return len(rest) <= 4
+    # a doubled last consonant: "ship" → "shipped", "scam" → "scammer"
+    return rest[0] == stem[-1] and rest[1:] in ENDINGS
+
+
 class _Scan:
     """One message as every lexicon sees it: lower-cased, split into words; the words'
     character spans only when a hit needs them (phrases, non-Latin merges)."""
@@ -183,7 +200,8 @@ class Lexicon:
 
     def word(self, tok: str) -> bool:
         if self.prefix:
-            return any(tok[:n] in self.single for n in self.plens if n <= len(tok))
+            return any(tok[:n] in self.single and ending(tok[:n], tok[n:])
+                       for n in self.plens if n <= len(tok))
         return tok in self.single
 
     def phrase_at(self, words: list[str], i: int, cands=None) -> int:
@@ -197,7 +215,8 @@ class Lexicon:
                 k = len(ph)
                 if i + k <= n and (not mid or words[i + 1:i + k - 1] == mid):
                     last = words[i + k - 1]
-                    if last.startswith(end) if self.prefix else last == end:
+                    if (last.startswith(end) and ending(end, last[len(end):])
+                            if self.prefix else last == end):
                         return k
         return 0
 

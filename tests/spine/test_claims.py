@@ -65,3 +65,15 @@ def test_a_claim_taken_over_by_another_worker_is_not_committed_twice(client, wor
         row = s.get(m.Delivery, delivery)
         assert (row.status, row.claimed_by, row.attempts) == ("processing", "elsewhere:1/1", 1)
         assert s.scalar(select(func.count()).select_from(m.Message)) == 0   # rolled back
+
+
+def test_a_worker_blocked_behind_anothers_claim_looks_again_soon(client, workspace):
+    """What waits behind another worker's claim is taken as soon as that commits, which wakes
+    nobody: an idle worker looks again in BLOCKED_SECONDS, not after a poll or the lease."""
+    a1, a2 = post(client, workspace, "w1", "wes"), post(client, workspace, "w2", "wes")
+    assert worker.next_due() is None          # all due now: no sleep to compute
+    assert worker.claim(1) == [a1]            # "another worker" holds wes's first
+    assert worker.claim(50) == []             # his second waits behind it
+    assert worker.next_due() == worker.BLOCKED_SECONDS
+    worker.process_batch([a1])
+    assert worker.claim(50) == [a2]

@@ -69,11 +69,19 @@ def test_a_claim_taken_over_by_another_worker_is_not_committed_twice(client, wor
 
 def test_a_worker_blocked_behind_anothers_claim_looks_again_soon(client, workspace):
     """What waits behind another worker's claim is taken as soon as that commits, which wakes
-    nobody: an idle worker looks again in BLOCKED_SECONDS, not after a poll or the lease."""
+    nobody; a lease that ran out after the round looked is takeable at once: either way an
+    idle worker looks again in BLOCKED_SECONDS, not after a poll or a lease."""
+    soon = worker.BLOCKED_SECONDS
     a1, a2 = post(client, workspace, "w1", "wes"), post(client, workspace, "w2", "wes")
-    assert worker.next_due() is None          # all due now: no sleep to compute
+    assert worker.next_due() == soon          # takeable now
     assert worker.claim(1) == [a1]            # "another worker" holds wes's first
     assert worker.claim(50) == []             # his second waits behind it
-    assert worker.next_due() == worker.BLOCKED_SECONDS
-    worker.process_batch([a1])
-    assert worker.claim(50) == [a2]
+    assert worker.next_due() == soon
+    with db.session_scope() as s:             # that worker died and its lease ran out
+        s.execute(update(m.Delivery).where(m.Delivery.id == a1)
+                  .values(next_attempt_at=m.Delivery.received_at))
+    worker._let_go([a1])
+    assert worker.next_due() == soon          # not None: that was a 30 s poll's wait
+    assert worker.claim(50) == [a1, a2]
+    worker.process_batch([a1, a2])
+    assert worker.next_due() is None          # nothing left to wait for

@@ -357,18 +357,21 @@ def _warm() -> None:
 
 def next_due() -> float | None:
     """Seconds until the next delivery falls due (a backoff ends, a lease runs out), if one
-    will: an idle worker sleeps until then rather than polling for it. Due deliveries that
-    this worker could not take while another holds their threads are taken as soon as it
-    commits, which wakes nobody: then it looks again in BLOCKED_SECONDS (it slept up to a
-    poll interval, and two workers draining a backlog took turns instead of sharing it)."""
+    will: an idle worker sleeps until then rather than polling for it. It looks again in
+    BLOCKED_SECONDS instead when something is takeable already (it fell due after the round
+    looked: a dead worker's lease just ran out) or when due deliveries wait behind another
+    worker's claim: they are takeable as soon as it commits, which wakes nobody (two workers
+    draining a backlog took turns, one idle until its next poll)."""
     now = utcnow()
     d = m.Delivery
     with db.session_scope() as session:
+        takeable = select(d.id).where(*_due(now), order.unblocked(now)).limit(1)
         held = select(d.id).where(d.status == DeliveryStatus.processing,
                                   d.next_attempt_at > now).limit(1)
         waiting = select(d.id).where(d.status == DeliveryStatus.pending,
                                      d.next_attempt_at <= now).limit(1)
-        if session.scalar(held) is not None and session.scalar(waiting) is not None:
+        if session.scalar(takeable) is not None or (
+                session.scalar(held) is not None and session.scalar(waiting) is not None):
             return BLOCKED_SECONDS
         at = session.scalar(select(func.min(m.Delivery.next_attempt_at)).where(
             m.Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.processing)),

@@ -201,3 +201,13 @@ def test_a_worker_apart_serves_its_own_metrics_on_loopback(cli):
             proc.wait(timeout=60)
     assert value(fams, "crowdcare_deliveries_processed_total") == 0
     assert value(fams, "crowdcare_deliveries", status="pending") == 0
+
+
+def test_serve_runs_a_worker_child_per_core_by_default_at_most_four(monkeypatch):
+    from crowdcare.settings import Settings
+
+    for cores, children in ((1, 1), (2, 2), (4, 4), (32, 4), (None, 1)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert Settings().worker_processes == children, cores
+    monkeypatch.setenv("CROWDCARE_WORKER_PROCESSES", "0")   # the operator's choice wins
+    assert Settings().worker_processes == 0

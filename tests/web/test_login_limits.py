@@ -157,3 +157,27 @@ def test_adding_an_agent_says_nothing_about_other_workspaces(client, cli, shop_w
     cli("agent", "password", ANA, "--password", "yet-another-1", "-w", "globex-gear")
     assert login(client, ANA, "yet-another-1").status_code == 303
     assert "Globex Gear" in client.get("/inbox").text
+
+
+def test_a_password_hashed_at_another_cost_is_remade_at_the_configured_one(
+        client, shop_with_password, monkeypatch):
+    """PASSWORD_HASH_*: new hashes take the configured argon2 cost, and a hash made at another
+    (an operator raised it) is remade at the next sign-in, the password still good."""
+    from sqlalchemy import select
+
+    from crowdcare.store import db as store_db
+    from crowdcare.store import models as m
+
+    def stored() -> str:
+        with store_db.session_scope() as s:
+            return s.scalar(select(m.Agent.password_hash).where(m.Agent.email == ANA))
+
+    assert "m=64,t=1," in stored()                  # the suite's least cost (tests/conftest.py)
+    monkeypatch.setenv("CROWDCARE_PASSWORD_HASH_MEMORY_KIB", "128")
+    monkeypatch.setenv("CROWDCARE_PASSWORD_HASH_TIME_COST", "2")
+    get_settings.cache_clear()
+    assert login(client, ANA).status_code == 303    # the old hash still signs in...
+    assert "m=128,t=2," in stored()                 # ...and is remade at the new cost
+    client.cookies.clear()
+    assert login(client, ANA).status_code == 303
+    assert login(client, ANA, "wrong-password").status_code == 401
